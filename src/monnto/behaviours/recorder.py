@@ -1,0 +1,452 @@
+"""``Recorder`` and ``EventRecorder``: record expressions during a run.
+
+Each expression (``'n.voltage'``, ``'voltage'``, ``'np.mean(n.voltage)'``,
+``'n.iteration'``) is compiled once at initialize into a function of the
+parent; ``n``, ``neurons``, ``s`` and ``synapse`` name the parent, ``np`` is
+numpy, and a bare name that is an attribute of the parent is read from it.
+Samples go into preallocated blocks that grow by doubling (and are sized for
+the whole run when ``simulate_iterations`` announces its length); reading
+back gives numpy arrays of shape ``(T, ...)``.
+
+The expression string is also a tag: ``net['n.voltage', 0]`` is the
+recording so far. An EventRecorder stores, per step, the indices of the
+nonzero entries: ``net['n.spike.t', 0]`` (iterations) and
+``net['n.spike.i', 0]`` (indices), ``net['n.spike', 0]`` both as ``(E, 2)``.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import numpy as np
+
+from ..core.behaviour import Behaviour
+from ..core.tagging import LiveData
+
+PARENT_NAMES = ("n", "neurons", "s", "synapse", "syn")
+
+
+class RecorderExpressionError(ValueError):
+    """A recorded expression that cannot be evaluated on its parent."""
+
+
+def compile_expression(expression: str, parent: Any, owner: str):
+    """Compile ``expression`` into ``f(parent) -> value``.
+
+    Bare names that are attributes of ``parent`` are read from it
+    (``'voltage'`` means ``n.voltage``).
+    """
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError as err:
+        raise RecorderExpressionError(f"{owner}: expression {expression!r} is not valid Python "
+                                      f"({err.msg})") from None
+
+    class _Prefix(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name):
+            if (isinstance(node.ctx, ast.Load) and node.id not in PARENT_NAMES and node.id != "np"
+                    and hasattr(parent, node.id)):
+                return ast.copy_location(
+                    ast.Attribute(value=ast.Name(id="n", ctx=ast.Load()), attr=node.id, ctx=ast.Load()),
+                    node)
+            return node
+
+    tree = ast.fix_missing_locations(_Prefix().visit(tree))
+    body = ast.unparse(tree)
+    source = f"def _record(n):\n    neurons = s = synapse = syn = n\n    return {body}\n"
+    namespace: dict[str, Any] = {"np": np}
+    exec(compile(source, f"<recorder {expression!r}>", "exec"), namespace)
+    return namespace["_record"]
+
+
+class _Block:
+    """A growable ``(capacity, *shape)`` array, optionally a ring of ``max_length``."""
+
+    def __init__(self, sample: np.ndarray, max_length: int | None):
+        self.shape = sample.shape
+        self.dtype = sample.dtype
+        self.max_length = max_length
+        self.count = 0          # samples held
+        self.total = 0          # samples ever written
+        self.data = np.empty((max_length or 16,) + self.shape, dtype=self.dtype)
+
+    def reserve(self, extra: int) -> None:
+        if self.max_length is None and self.count + extra > len(self.data):
+            self._grow(self.count + extra)
+
+    def _grow(self, needed: int) -> None:
+        new = np.empty((max(needed, 2 * len(self.data)),) + self.shape, dtype=self.dtype)
+        new[: self.count] = self.data[: self.count]
+        self.data = new
+
+    def append(self, value: Any) -> None:
+        if self.max_length is not None:
+            self.data[self.total % self.max_length] = value
+            self.total += 1
+            self.count = min(self.total, self.max_length)
+            return
+        if self.count == len(self.data):
+            self._grow(self.count + 1)
+        self.data[self.count] = value
+        self.count += 1
+        self.total += 1
+
+    def read(self) -> np.ndarray:
+        if self.max_length is None or self.total <= self.max_length:
+            return self.data[: self.count]
+        start = self.total % self.max_length
+        return np.concatenate((self.data[start:], self.data[:start]))
+
+    def clear(self) -> None:
+        self.count = 0
+        self.total = 0
+
+
+class _StreamedBlock:
+    """Keeps one chunk in memory and hands full chunks to a storage stream."""
+
+    def __init__(self, sample: np.ndarray, stream: Any, chunk: int):
+        self.stream = stream
+        self.buffer = _Block(sample, None)
+        self.buffer.reserve(chunk)
+        self.chunk = chunk
+
+    def reserve(self, extra: int) -> None:
+        pass
+
+    def append(self, value: Any) -> None:
+        self.buffer.append(value)
+        if self.buffer.count >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer.count:
+            self.stream.append(self.buffer.read().copy())
+            self.stream.flush()
+            self.buffer.clear()
+
+    def read(self) -> np.ndarray:
+        stored = np.asarray(self.stream.read()) if len(self.stream) else None
+        pending = self.buffer.read()
+        if stored is None:
+            return pending.copy()
+        return np.concatenate((stored, pending)) if len(pending) else stored
+
+    def clear(self) -> None:
+        self.buffer.clear()
+
+
+class Recorder(Behaviour):
+    """Record expressions of the parent every ``gapwidth`` steps.
+
+    Parameters
+    ----------
+    variables : str or list of str
+        Expressions to record (also the first positional argument).
+    gapwidth : int
+        Record every ``gapwidth`` steps (0 or 1: every step; k: at
+        iterations k, 2k, ...).
+    tag : str, optional
+        Tags of the recorder.
+    max_length : int, optional
+        Keep only the newest ``max_length`` samples.
+    storage_manager : StorageManager, optional
+        Stream samples to the run's store in chunks of ``chunk`` samples
+        instead of keeping them in memory.
+    chunk : int
+        Samples per streamed chunk.
+    """
+
+    initialize_last = True
+    run_last = True
+
+    def __init__(self, variables: str | list[str] | None = None, gapwidth: int = 0,
+                 tag: str | None = None, max_length: int | None = None, *args: Any,
+                 storage_manager: Any = None, chunk: int = 1000, save_as_numpy: bool = True,
+                 **kwargs: Any):
+        if variables is None:
+            variables = kwargs.pop("variables", [])
+        if isinstance(variables, str):
+            variables = [variables]
+        super().__init__(*args, tag=tag, **kwargs)
+        self.add_tag("recorder")
+        if not all(isinstance(v, str) for v in variables):
+            raise TypeError(f"{type(self).__name__} {tag!r}: variables must be expression strings, "
+                            f"got {variables!r}")
+        if isinstance(gapwidth, bool) or not isinstance(gapwidth, (int, np.integer)) or gapwidth < 0:
+            raise ValueError(f"{type(self).__name__} {tag!r}: gapwidth must be an int >= 0, got {gapwidth!r}")
+        if max_length is not None and (not isinstance(max_length, (int, np.integer)) or max_length < 1):
+            raise ValueError(f"{type(self).__name__} {tag!r}: max_length must be a positive int or None, "
+                             f"got {max_length!r}")
+        if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+            raise ValueError(f"{type(self).__name__} {tag!r}: chunk must be a positive int, got {chunk!r}")
+        self.variable_names: list[str] = list(dict.fromkeys(variables))
+        self.gapwidth = max(int(gapwidth), 1)
+        self.max_length = max_length
+        self.storage_manager = storage_manager
+        self.chunk = int(chunk)
+        self._functions: list = []
+        self._pending: list = []
+        self._blocks: dict[str, Any] = {}
+        self._counter = 0
+
+    # -- setup --------------------------------------------------------------
+    def add_variables(self, variables: list[str]) -> None:
+        """Record more expressions (compiled now if already initialized)."""
+        for v in variables:
+            if v not in self.variable_names:
+                self.variable_names.append(v)
+                if self.parent is not None and self.initialized:
+                    self._compile_one(v, self.parent)
+        if self.parent is not None:
+            self.parent.network.clear_tag_cache()
+
+    def set_variables(self, parent) -> None:
+        self._functions = []
+        self._pending = []
+        self._blocks = {}
+        self._counter = 0
+        for v in self.variable_names:
+            self._compile_one(v, parent)
+
+    def _compile_one(self, expression: str, parent) -> None:
+        owner = f"{type(self).__name__} {self.tag!r} on {parent!r}"
+        fn = compile_expression(expression, parent, owner)
+        try:
+            sample = self._sample_of(fn(parent))
+        except AttributeError as err:
+            # The paper's behaviours create some variables (n.spike) in their
+            # first step: defer only when a behaviour of the network assigns
+            # the missing attribute somewhere in its code.
+            if err.name is not None and _assigned_by_some_behaviour(parent.network, err.name):
+                self._pending.append((expression, fn, owner))
+                return
+            raise RecorderExpressionError(
+                f"{owner}: expression {expression!r} failed at initialize: "
+                f"{type(err).__name__}: {err}") from err
+        except Exception as err:
+            raise RecorderExpressionError(
+                f"{owner}: expression {expression!r} failed at initialize: "
+                f"{type(err).__name__}: {err}") from err
+        self._functions.append((expression, fn))
+        self._blocks[expression] = self._new_block(expression, sample)
+
+    def _resolve_pending(self, parent) -> None:
+        """Allocate the expressions whose variables appeared during the first step."""
+        pending, self._pending = self._pending, []
+        for expression, fn, owner in pending:
+            try:
+                sample = self._sample_of(fn(parent))
+            except Exception as err:
+                raise RecorderExpressionError(
+                    f"{owner}: expression {expression!r} failed at iteration "
+                    f"{parent.network.iteration}: {type(err).__name__}: {err}") from err
+            self._functions.append((expression, fn))
+            self._blocks[expression] = self._new_block(expression, sample)
+
+    @staticmethod
+    def _sample_of(value: Any) -> np.ndarray:
+        return np.asarray(value)
+
+    def _new_block(self, expression: str, sample: np.ndarray):
+        if self.storage_manager is not None:
+            stream = self.storage_manager.open_stream(f"{self.tag}.{expression}", sample.shape, sample.dtype)
+            return _StreamedBlock(sample, stream, self.chunk)
+        return _Block(sample, self.max_length)
+
+    def reserve(self, steps: int) -> None:
+        """Make room for a run of ``steps`` steps (called by simulate_iterations)."""
+        for block in self._blocks.values():
+            block.reserve(steps // self.gapwidth + 1)
+
+    # -- stepping -------------------------------------------------------------
+    def new_iteration(self, parent) -> None:
+        if not parent.recording:
+            return
+        if self.gapwidth > 1:
+            self._counter += 1
+            if self._counter < self.gapwidth:
+                return
+            self._counter = 0
+        if self._pending:
+            self._resolve_pending(parent)
+        blocks = self._blocks
+        for expression, fn in self._functions:
+            blocks[expression].append(fn(parent))
+
+    def __str__(self) -> str:
+        variables = ", ".join(map(repr, self.variable_names))
+        return f"{type(self).__name__}([{variables}], tag={self.tag!r})"
+
+    def __repr__(self) -> str:
+        where = f" on {self.parent!r}" if self.parent is not None else ""
+        return f"{self}{where}"
+
+    # -- reading --------------------------------------------------------------
+    def __getitem__(self, key: Any):
+        if isinstance(key, str) and key in self._blocks:
+            return self._blocks[key].read()
+        return super().__getitem__(key)
+
+    @property
+    def variables(self) -> dict[str, np.ndarray]:
+        """``{expression: recording (T, ...)}``."""
+        return {v: self._blocks[v].read() for v in self.variable_names if v in self._blocks}
+
+    def find_objects(self, key: Any) -> list:
+        if isinstance(key, str) and key in self.variable_names:
+            return [LiveData(lambda: self._read(key))]
+        return []
+
+    def _read(self, expression: str) -> np.ndarray:
+        block = self._blocks.get(expression)
+        if block is None and any(e == expression for e, _, _ in self._pending):
+            return np.empty((0,), dtype=float)
+        if block is None:
+            raise RuntimeError(f"{type(self).__name__} {self.tag!r}: {expression!r} has no data "
+                               f"before the network is initialized")
+        return block.read()
+
+    def flush(self) -> None:
+        """Write pending samples of streamed recordings."""
+        for block in self._blocks.values():
+            if isinstance(block, _StreamedBlock):
+                block.flush()
+
+    def clear_recorder(self) -> None:
+        """Forget every sample recorded so far."""
+        for block in self._blocks.values():
+            block.clear()
+        self._counter = 0
+
+    clear = clear_recorder
+
+
+class EventRecorder(Recorder):
+    """Record, each step, the indices of the nonzero entries of expressions.
+
+    ``rec['n.spike']`` is an ``(E, 1 + ndim)`` int array of rows
+    ``[iteration, index...]``; the tags ``'n.spike.t'`` and ``'n.spike.i'``
+    give its columns.
+    """
+
+    def _new_block(self, expression: str, sample: np.ndarray):
+        return _EventBlock(sample.ndim)
+
+    def new_iteration(self, parent) -> None:
+        if not parent.recording:
+            return
+        if self.gapwidth > 1:
+            self._counter += 1
+            if self._counter < self.gapwidth:
+                return
+            self._counter = 0
+        if self._pending:
+            self._resolve_pending(parent)
+        iteration = parent.network.iteration
+        for expression, fn in self._functions:
+            self._blocks[expression].add(iteration, fn(parent))
+
+    def reserve(self, steps: int) -> None:
+        pass
+
+    def find_objects(self, key: Any) -> list:
+        if not isinstance(key, str):
+            return []
+        if key in self.variable_names:
+            return [LiveData(lambda: self._read(key))]
+        base, _, suffix = key.rpartition(".")
+        if base in self.variable_names and suffix in ("t", "i"):
+            column = 0 if suffix == "t" else 1
+            if column == 1 and self._blocks.get(base) is not None and self._blocks[base].ndim > 1:
+                return [LiveData(lambda: self._read(base)[:, 1:])]
+            return [LiveData(lambda: self._read(base)[:, column])]
+        return []
+
+
+class _EventBlock:
+    """Growable ``(E, 1 + ndim)`` int64 event table."""
+
+    def __init__(self, ndim: int):
+        self.ndim = max(ndim, 1)
+        self.data = np.empty((64, 1 + self.ndim), dtype=np.int64)
+        self.count = 0
+
+    def add(self, iteration: int, value: Any) -> None:
+        value = np.asarray(value)
+        if value.ndim <= 1:
+            idx = np.flatnonzero(value)
+            k = len(idx)
+            if k == 0:
+                return
+            self._ensure(k)
+            rows = self.data[self.count: self.count + k]
+            rows[:, 0] = iteration
+            rows[:, 1] = idx
+        else:
+            idx = np.argwhere(value)
+            k = len(idx)
+            if k == 0:
+                return
+            self._ensure(k)
+            rows = self.data[self.count: self.count + k]
+            rows[:, 0] = iteration
+            rows[:, 1:] = idx
+        self.count += k
+
+    def _ensure(self, k: int) -> None:
+        if self.count + k > len(self.data):
+            new = np.empty((max(2 * len(self.data), self.count + k), 1 + self.ndim), dtype=np.int64)
+            new[: self.count] = self.data[: self.count]
+            self.data = new
+
+    def read(self) -> np.ndarray:
+        return self.data[: self.count]
+
+    def reserve(self, extra: int) -> None:
+        pass
+
+    def clear(self) -> None:
+        self.count = 0
+
+
+def _assigned_by_some_behaviour(network, attribute: str) -> bool:
+    """True when the source of some behaviour class assigns ``<obj>.<attribute>``."""
+    for behaviour in network.all_behaviours():
+        if attribute in _assigned_attributes(type(behaviour)):
+            return True
+    return False
+
+
+_ASSIGNED_CACHE: dict[type, frozenset] = {}
+
+
+def _assigned_attributes(cls: type) -> frozenset:
+    """Attribute names assigned (``x.name = ...``, ``x.name += ...``) in a class's source."""
+    if cls not in _ASSIGNED_CACHE:
+        import inspect
+        import textwrap
+
+        names: set[str] = set()
+        for klass in cls.__mro__:
+            if klass is Behaviour or klass is object:
+                break
+            try:
+                tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+            except (OSError, TypeError, SyntaxError):
+                continue
+            for node in ast.walk(tree):
+                targets = []
+                if isinstance(node, ast.Assign):
+                    targets = node.targets
+                elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                    targets = [node.target]
+                for target in targets:
+                    for sub in ast.walk(target):
+                        if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store):
+                            names.add(sub.attr)
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setattr" \
+                        and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
+                    names.add(str(node.args[1].value))
+        _ASSIGNED_CACHE[cls] = frozenset(names)
+    return _ASSIGNED_CACHE[cls]

@@ -1,0 +1,265 @@
+"""The init mini-language: turn ``'uniform(0,10)'``-style strings into arrays.
+
+Accepted forms of ``mode`` (see ``semantics.md``):
+
+* ``None``, ``'zeros'`` / ``'zeros()'``: zeros; ``'ones'``: ones;
+* a number (Python or numpy scalar): that value everywhere;
+* ``bool`` / ``'bool'``: all False (dtype bool); ``int`` / ``'int'``: zeros (int64);
+* ``'random'`` / ``'rand'`` / ``'rnd'``: same as ``'uniform'``;
+* any ``numpy.random.Generator`` distribution, bare (``'normal'``) or called
+  with arguments (``'uniform(0,10)'``, ``'normal(loc=1, scale=0.1)'``);
+* ``'lognormal_real_mean(m, s)'`` (lognormal whose mean is ``m``) and
+  ``'uniform_gap(mean, gap)'`` (uniform on ``[mean-gap, mean+gap]``);
+* arithmetic around those (``'ones()*3'``, ``'2*normal(0,1)+1'``);
+* a callable ``f(shape, rng)``;
+* a trailing ``';plot'`` shows a histogram of the result.
+
+Strings are parsed with :mod:`ast`; only the names in the table above,
+numbers and arithmetic are allowed, so no arbitrary code runs. Each string is
+compiled once into a closure and cached.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import operator
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+#: Generator methods usable as distributions (all accept ``size=``).
+GENERATOR_DISTRIBUTIONS = (
+    "beta", "binomial", "chisquare", "exponential", "f", "gamma", "geometric",
+    "gumbel", "hypergeometric", "integers", "laplace", "logistic", "lognormal",
+    "logseries", "negative_binomial", "noncentral_chisquare", "noncentral_f",
+    "normal", "pareto", "poisson", "power", "random", "rayleigh",
+    "standard_cauchy", "standard_exponential", "standard_gamma",
+    "standard_normal", "standard_t", "triangular", "uniform", "vonmises",
+    "wald", "weibull", "zipf",
+)
+ALIASES = {"rand": "random", "rnd": "random"}
+SHAPE_FUNCTIONS = ("zeros", "ones", "full")
+EXTRA_DISTRIBUTIONS = ("lognormal_real_mean", "uniform_gap")
+CONSTANTS = {"pi": np.pi, "e": np.e, "inf": np.inf}
+ALL_NAMES = tuple(sorted(set(GENERATOR_DISTRIBUTIONS) | set(ALIASES) | set(SHAPE_FUNCTIONS)
+                         | set(EXTRA_DISTRIBUTIONS)))
+
+ACCEPTED_FORMS = (
+    "a number, 'zeros', 'ones', 'bool', 'int', 'random', a numpy.random.Generator "
+    "distribution bare or called ('uniform(0,10)', 'normal(loc=1, scale=0.1)'), "
+    "arithmetic around those ('2*normal(0,1)+1'), a callable f(shape, rng), "
+    "optionally followed by ';plot'"
+)
+
+_BINARY = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod, ast.Pow: operator.pow,
+}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+# A compiled node: f(shape, rng) -> scalar or array.
+Node = Callable[[tuple, np.random.Generator], Any]
+
+
+class InitStringError(ValueError):
+    """An init string that is not part of the mini-language."""
+
+
+def _fail(mode: str, why: str) -> InitStringError:
+    return InitStringError(f"init string {mode!r}: {why}. Accepted forms: {ACCEPTED_FORMS}")
+
+
+def _distribution(name: str, mode: str) -> Callable[..., Any]:
+    """Return ``draw(shape, rng, *args, **kwargs)`` for a distribution name."""
+    name = ALIASES.get(name, name)
+    if name == "zeros":
+        return lambda shape, rng, *a, **k: np.zeros(shape)
+    if name == "ones":
+        return lambda shape, rng, *a, **k: np.ones(shape)
+    if name == "full":
+        return lambda shape, rng, value=0.0: np.full(shape, value)
+    if name == "lognormal_real_mean":
+        def lognormal_real_mean(shape, rng, mean=1.0, sigma=1.0):
+            return rng.lognormal(np.log(mean) - sigma**2 / 2.0, sigma, size=shape)
+        return lognormal_real_mean
+    if name == "uniform_gap":
+        return lambda shape, rng, mean=0.0, gap=1.0: rng.uniform(mean - gap, mean + gap, size=shape)
+    if name in GENERATOR_DISTRIBUTIONS:
+        def draw(shape, rng, *args, **kwargs):
+            return getattr(rng, name)(*args, size=shape, **kwargs)
+        return draw
+    suggestion = difflib.get_close_matches(name, ALL_NAMES, n=1)
+    hint = f"; did you mean {suggestion[0]!r}?" if suggestion else ""
+    raise _fail(mode, f"unknown distribution {name!r}{hint}")
+
+
+def _constant_arg(node: ast.AST, mode: str) -> Any:
+    """Evaluate a call argument: numbers, signs and arithmetic of numbers."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+            and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in CONSTANTS:
+        return CONSTANTS[node.id]
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        return _UNARY[type(node.op)](_constant_arg(node.operand, mode))
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return _BINARY[type(node.op)](_constant_arg(node.left, mode), _constant_arg(node.right, mode))
+    raise _fail(mode, f"argument {ast.unparse(node)!r} is not a number")
+
+
+def _compile_node(node: ast.AST, mode: str) -> Node:
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(mode, f"{value!r} is not a number")
+        return lambda shape, rng: value
+    if isinstance(node, ast.Name):
+        if node.id in CONSTANTS:
+            value = CONSTANTS[node.id]
+            return lambda shape, rng: value
+        draw = _distribution(node.id, mode)
+        return lambda shape, rng: draw(shape, rng)
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            raise _fail(mode, f"{ast.unparse(node.func)!r} is not a distribution name")
+        draw = _distribution(node.func.id, mode)
+        args = tuple(_constant_arg(a, mode) for a in node.args)
+        kwargs = {}
+        for kw in node.keywords:
+            if kw.arg is None or kw.arg == "size":
+                raise _fail(mode, "'**kwargs' and 'size=' are not allowed (the shape is the group's)")
+            kwargs[kw.arg] = _constant_arg(kw.value, mode)
+        try:  # validate the arguments once, on a tiny draw
+            draw((1,), np.random.default_rng(0), *args, **kwargs)
+        except (TypeError, ValueError) as err:
+            raise _fail(mode, f"bad arguments for {node.func.id!r}: {err}") from None
+        return lambda shape, rng: draw(shape, rng, *args, **kwargs)
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        op = _BINARY[type(node.op)]
+        left, right = _compile_node(node.left, mode), _compile_node(node.right, mode)
+        return lambda shape, rng: op(left(shape, rng), right(shape, rng))
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        op = _UNARY[type(node.op)]
+        operand = _compile_node(node.operand, mode)
+        return lambda shape, rng: op(operand(shape, rng))
+    raise _fail(mode, f"{ast.unparse(node)!r} is not allowed")
+
+
+@lru_cache(maxsize=1024)
+def compile_init_string(mode: str) -> tuple[Node | str, bool]:
+    """Compile an init string once; returns ``(node_or_special, plot)``.
+
+    ``node_or_special`` is ``'bool'`` or ``'int'`` for those special modes.
+    """
+    text = mode.strip()
+    plot = False
+    if ";" in text:
+        text, _, flag = text.partition(";")
+        if flag.strip() != "plot":
+            raise _fail(mode, f"unknown option {flag.strip()!r} after ';' (only 'plot')")
+        plot = True
+        text = text.strip()
+    if text in ("bool", "int"):
+        return text, plot
+    if not text:
+        raise _fail(mode, "empty string")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as err:
+        raise _fail(mode, f"syntax error ({err.msg})") from None
+    return _compile_node(tree.body, mode), plot
+
+
+def make_array(mode: Any, shape: tuple, rng: np.random.Generator, dtype: np.dtype,
+               scale: Any = None, density: Any = None, plot: bool = False,
+               owner: str = "") -> np.ndarray:
+    """Build an array of ``shape`` from an init ``mode``.
+
+    Parameters
+    ----------
+    mode : str, number, bool, int, callable or None
+        What to fill the array with (see the module docstring).
+    shape : tuple of int
+        Shape of the result.
+    rng : numpy.random.Generator
+        Source of every random draw.
+    dtype : numpy dtype
+        Float dtype of the result (``bool``/``int`` modes keep theirs).
+    scale : number or array, optional
+        Multiplies the result.
+    density : number or array, optional
+        Probability in [0, 1] that an element is kept (others become 0); an
+        array gives one probability per row.
+    plot : bool
+        Show a histogram of the values (also set by a trailing ``';plot'``).
+    owner : str
+        Description of the calling object, for error messages.
+    """
+    special = None
+    if mode is None:
+        result = np.zeros(shape, dtype=dtype)
+    elif mode is bool or mode is int:
+        special = "bool" if mode is bool else "int"
+    elif isinstance(mode, str):
+        try:
+            node, plot_flag = compile_init_string(mode)
+        except InitStringError as err:
+            raise InitStringError(f"{owner}: {err}" if owner else str(err)) from None
+        plot = plot or plot_flag
+        if isinstance(node, str):
+            special = node
+        else:
+            result = np.asarray(node(shape, rng), dtype=dtype)
+            if result.shape != shape:  # a scalar expression such as '3*2'
+                result = np.broadcast_to(result, shape).copy()
+    elif isinstance(mode, (int, float, np.integer, np.floating)) and not isinstance(mode, bool):
+        result = np.full(shape, mode, dtype=dtype)
+    elif callable(mode):
+        result = np.array(mode(shape, rng), dtype=dtype)
+        if result.shape != shape:
+            raise ValueError(f"{owner}: the init callable {mode!r} returned shape {result.shape}, "
+                             f"expected {shape}")
+    else:
+        raise InitStringError(f"{owner}: init mode {mode!r} is not valid. Accepted forms: {ACCEPTED_FORMS}")
+
+    if special == "bool":
+        return np.zeros(shape, dtype=bool)
+    if special == "int":
+        return np.zeros(shape, dtype=np.int64)
+
+    if density is not None:
+        keep = _density_mask(density, shape, rng, owner)
+        result *= keep
+    if scale is not None:
+        result *= scale
+    if plot:
+        _plot_histogram(result, mode)
+    return result
+
+
+def _density_mask(density: Any, shape: tuple, rng: np.random.Generator, owner: str) -> np.ndarray:
+    if isinstance(density, (int, float, np.integer, np.floating)) and not isinstance(density, bool):
+        p = float(density)
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"{owner}: density must be a probability in [0, 1], got {density!r}")
+        return rng.random(shape) < p
+    p = np.asarray(density, dtype=float)
+    if p.ndim != 1 or p.shape[0] != shape[0]:
+        raise ValueError(f"{owner}: density must be a number in [0, 1] or an array with one value "
+                         f"per row ({shape[0]}), got shape {p.shape}")
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError(f"{owner}: density values must lie in [0, 1], got min {p.min()}, max {p.max()}")
+    p = p.reshape((-1,) + (1,) * (len(shape) - 1))
+    return rng.random(shape) < p
+
+
+def _plot_histogram(values: np.ndarray, mode: Any) -> None:
+    import matplotlib.pyplot as plt
+
+    plt.figure()
+    plt.hist(np.ravel(values), bins=50)
+    plt.title(str(mode))
+    plt.show()

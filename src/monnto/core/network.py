@@ -1,0 +1,334 @@
+"""``Network``: owns the groups, the seeded generator and the step loop."""
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .backend import get_namespace
+from .behaviour import Behaviour
+from .genome import get_genome
+from .network_object import NetworkObject, normalize_behaviours
+
+#: Runs at least this long (in steps) show a progress bar when progress=None.
+PROGRESS_MIN_STEPS = 5000
+
+
+class Network(NetworkObject):
+    """A network of NeuronGroups and SynapseGroups and its step loop.
+
+    Parameters
+    ----------
+    tag : str, optional
+        Tags of the network.
+    behaviour : dict or list of Behaviour, optional
+        Network-level behaviours (alias ``behavior``).
+    seed : int, optional
+        Seed of ``net.rng``, the generator every framework draw uses; the
+        same seed gives the same run. Without one, fresh entropy is drawn and
+        stored in ``net.seed`` so the run can be repeated.
+    dtype : str or numpy dtype
+        Float dtype of every array the framework makes (default float64).
+    settings : dict, optional
+        PymoNNto-style settings; ``'dtype'`` and ``'seed'`` are understood.
+    backend : str
+        Array library; only ``'numpy'`` here.
+    """
+
+    def __init__(self, tag: str | None = None, behaviour: dict | list | None = None,
+                 seed: int | None = None, dtype: Any = "float64", settings: dict | None = None,
+                 backend: str = "numpy", behavior=None):
+        super().__init__(tag, self)
+        if behavior is not None:
+            behaviour = behavior
+        settings = dict(settings or {})
+        unknown = set(settings) - {"dtype", "seed"}
+        if unknown:
+            raise ValueError(f"Network {tag!r}: unknown settings {sorted(unknown)}; known: 'dtype', 'seed'")
+        dtype = settings.get("dtype", dtype)
+        seed = settings.get("seed", seed)
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            raise ValueError(f"Network {tag!r}: dtype must be a numpy float dtype such as 'float32', "
+                             f"got {dtype!r}") from None
+        if self.dtype.kind != "f":
+            raise ValueError(f"Network {tag!r}: dtype must be a float dtype, got {self.dtype}")
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**63))
+        elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"Network {tag!r}: seed must be a non-negative int, got {seed!r}")
+        self.seed = int(seed)
+        self.rng = np.random.default_rng(self.seed)
+        self.backend = backend
+        self.xp = get_namespace(backend)
+        self.iteration = 0
+        self.initialized = False
+        self.NeuronGroups: list = []
+        self.SynapseGroups: list = []
+        self._steps: list = []
+        self._creation_order: dict[int, int] = {id(self): 0}
+        self._insertion = 0
+        self._insertion_order: dict[int, int] = {}
+        if not self.tags:
+            self.tags.append("Network")
+        for key, b in normalize_behaviours(self, behaviour).items():
+            self._check_behaviour(key, b)
+            self._attach(key, b)
+            self._note_insertion(b)
+
+    # the Network's own rng/iteration/dtype are plain attributes, not the base's properties
+    rng = None
+    iteration = 0
+    xp = None
+    dtype = None
+
+    # -- structure ----------------------------------------------------------
+    def _note_insertion(self, behaviour: Behaviour) -> None:
+        self._insertion += 1
+        self._insertion_order[id(behaviour)] = self._insertion
+
+    def _register_group(self, group) -> None:
+        from .neuron_group import NeuronGroup
+
+        (self.NeuronGroups if isinstance(group, NeuronGroup) else self.SynapseGroups).append(group)
+        self._creation_order[id(group)] = len(self._creation_order)
+        for b in group.behaviour.values():
+            self._note_insertion(b)
+        for tag in group.tags:
+            if not tag.isidentifier():
+                continue
+            current = self.__dict__.get(tag)
+            if current is None and not hasattr(type(self), tag):
+                self.__dict__[tag] = group
+                self._attribute_shortcuts[tag] = group
+            elif current is not None and tag in getattr(current, "tags", ()) and tag not in (
+                    "ng", "syn") and not tag.startswith(("NeuronGroup_", "SynapseGroup_")):
+                warnings.warn(f"{self!r}: tag {tag!r} is used by {current!r} and {group!r}; "
+                              f"net.{tag} refers to the first, net[{tag!r}] returns both",
+                              stacklevel=3)
+        self._structure_changed()
+
+    def all_objects(self) -> list:
+        """``[network] + NeuronGroups + SynapseGroups``."""
+        return [self, *self.NeuronGroups, *self.SynapseGroups]
+
+    def all_behaviours(self) -> list[Behaviour]:
+        """Every behaviour of the network, in execution order."""
+        return [b for _, _, b in self._sorted_behaviours()]
+
+    all_behaviors = all_behaviours
+
+    def find_objects(self, key: Any) -> list:
+        hits = super().find_objects(key)
+        for group in (*self.NeuronGroups, *self.SynapseGroups):
+            hits.extend(group._search(key))
+        return hits
+
+    def clear_tag_cache(self) -> None:
+        for obj in self.all_objects():
+            obj.clear_cache()
+            for b in obj.behaviour.values():
+                b.clear_cache()
+
+    def _structure_changed(self, clear_tags: bool = True) -> None:
+        if clear_tags:
+            self.clear_tag_cache()
+        for obj in self.all_objects():
+            for b in obj.behaviour.values():
+                if id(b) not in self._insertion_order:
+                    self._note_insertion(b)
+        if self.initialized:
+            self._build_step_list()
+
+    def _sorted_behaviours(self) -> list[tuple[Any, Any, Behaviour]]:
+        """``(key, parent, behaviour)`` in execution order.
+
+        Order: key; at equal keys ordinary behaviours before Recorders
+        (``run_last``); then the network before groups, groups in creation
+        order; then insertion order.
+        """
+        entries = []
+        for obj in self.all_objects():
+            owner_rank = self._creation_order[id(obj)]
+            for key, b in obj.behaviour.items():
+                entries.append(((key, b.run_last, owner_rank, self._insertion_order.get(id(b), 0)),
+                                obj, b))
+        entries.sort(key=lambda e: e[0])
+        return [(sort_key[0], obj, b) for sort_key, obj, b in entries]
+
+    def _build_step_list(self) -> None:
+        steps = []
+        for _, parent, b in self._sorted_behaviours():
+            if not b.behaviour_enabled:
+                continue
+            fn = b.step_function()
+            if fn is not None:
+                steps.append((fn, parent))
+        self._steps = steps
+
+    # -- initialize ---------------------------------------------------------
+    def initialize(self, info: bool = False, warnings: bool = True, storage_manager: Any = None) -> None:
+        """Initialize every behaviour in execution order (Recorders last).
+
+        Gene placeholders (``'[0.9#leak]'``) are resolved first. If a
+        behaviour fails, the error names it and the network stays
+        uninitialized.
+
+        Parameters
+        ----------
+        info : bool
+            Log the network's description (``logging``, level INFO).
+        warnings : bool
+            Kept for PymoNNto compatibility.
+        storage_manager : StorageManager, optional
+            Saves the network description and the genome of the run.
+        """
+        ordered = self._sorted_behaviours()
+        for _, _, b in ordered:
+            b.resolve_gene_arguments()
+        first = [e for e in ordered if not e[2].initialize_last]
+        last = [e for e in ordered if e[2].initialize_last]
+        for _, parent, b in first + last:
+            if b.initialized and b.initialize_on_init:
+                continue
+            try:
+                b.run_initialize(parent)
+            except Exception as err:
+                err.add_note(f"while initializing {b!r} (key {b.key!r}) on {parent!r}")
+                raise
+        self.initialized = True
+        self._structure_changed()
+        if info:
+            import logging
+
+            logging.getLogger("monnto").info("%s", self.describe())
+        if storage_manager is not None:
+            storage_manager.save_param("network_description", self.describe())
+            storage_manager.save_param("genome", get_genome())
+
+    # -- running ------------------------------------------------------------
+    def simulate_iteration(self) -> None:
+        """Advance one step: increment ``iteration``, then run every behaviour."""
+        if not self.initialized:
+            raise RuntimeError(f"{self!r}: call initialize() before simulating")
+        self.iteration += 1
+        for fn, parent in self._steps:
+            fn(parent)
+
+    def simulate_iterations(self, iterations: int | str, progress: bool | None = None,
+                            disable_recording: bool = False, batch_size: int | None = None) -> dict:
+        """Run ``iterations`` steps (an int, or a duration such as ``'1000*ms'``).
+
+        Parameters
+        ----------
+        iterations : int or str
+            Number of steps, or a duration string converted by the Clock.
+        progress : bool, optional
+            Show a tqdm progress bar; by default shown for runs of at least
+            5000 steps when stderr is a terminal.
+        disable_recording : bool
+            Switch all Recorders off during this run.
+        batch_size : int, optional
+            Kept for PymoNNto compatibility (progress granularity).
+
+        Returns
+        -------
+        dict
+            ``{'steps': n, 'seconds': wall time, 'steps_per_second': rate}``.
+        """
+        n = self.time_to_iterations(iterations)
+        if not self.initialized:
+            raise RuntimeError(f"{self!r}: call initialize() before simulating")
+        if progress is None:
+            progress = n >= PROGRESS_MIN_STEPS and sys.stderr.isatty()
+        for b in self.all_behaviours():
+            reserve = getattr(b, "reserve", None)
+            if reserve is not None:
+                reserve(n)
+        if disable_recording:
+            self.recording_off()
+        start = time.perf_counter()
+        try:
+            if progress:
+                self._run_with_progress(n, batch_size)
+            else:
+                steps = self._steps
+                for _ in range(n):
+                    self.iteration += 1
+                    for fn, parent in steps:
+                        fn(parent)
+                    if steps is not self._steps:  # a behaviour changed the structure
+                        steps = self._steps
+        finally:
+            if disable_recording:
+                self.recording_on()
+        seconds = time.perf_counter() - start
+        return {"steps": n, "seconds": seconds, "steps_per_second": n / seconds if seconds > 0 else float("inf")}
+
+    def _run_with_progress(self, n: int, batch_size: int | None) -> None:
+        from tqdm.auto import tqdm
+
+        block = batch_size or max(1, min(1000, n // 100))
+        with tqdm(total=n, unit="step", desc=str(self.tag)) as bar:
+            done = 0
+            while done < n:
+                k = min(block, n - done)
+                for _ in range(k):
+                    self.simulate_iteration()
+                done += k
+                bar.update(k)
+
+    def time_to_iterations(self, duration: int | str) -> int:
+        """Convert a step count or a duration string (needs a Clock) to steps."""
+        if isinstance(duration, str):
+            clocks = [b for b in self.all_behaviours() if hasattr(b, "time_to_iterations")]
+            if not clocks:
+                raise ValueError(f"{self!r}: the duration {duration!r} needs a Clock behaviour to convert "
+                                 f"it to steps (add Clock(step='0.1*ms')), or pass a number of steps")
+            return int(clocks[0].time_to_iterations(duration))
+        if isinstance(duration, bool) or not isinstance(duration, (int, np.integer)) or duration < 0:
+            raise ValueError(f"{self!r}: iterations must be a non-negative int or a duration string "
+                             f"such as '100*ms', got {duration!r}")
+        return int(duration)
+
+    # -- recording ----------------------------------------------------------
+    def recording_off(self) -> None:
+        for obj in self.all_objects():
+            obj.recording = False
+
+    def recording_on(self) -> None:
+        for obj in self.all_objects():
+            obj.recording = True
+
+    def clear_recorder(self, keys: Any = None) -> None:
+        """Empty every recorder (or those matching ``keys``)."""
+        targets = self.all_behaviours() if keys is None else [
+            h for k in ([keys] if isinstance(keys, str) else keys) for h in self[k]]
+        for b in targets:
+            clear = getattr(b, "clear_recorder", None)
+            if clear is not None:
+                clear()
+
+    # -- description --------------------------------------------------------
+    def describe(self) -> str:
+        """A multi-line description of groups and behaviours."""
+        lines = [f"Network {self.tag!r} (seed {self.seed}, dtype {self.dtype}, iteration {self.iteration})"]
+        for obj in self.all_objects():
+            if obj is not self:
+                extra = (f"size {obj.size}" if obj in self.NeuronGroups
+                         else f"{obj.src.tag} -> {obj.dst.tag}")
+                lines.append(f"  {type(obj).__name__} {obj.tag!r} ({extra})")
+            for key, b in sorted(obj.behaviour.items(), key=lambda kv: kv[0]):
+                state = "" if b.behaviour_enabled else " [disabled]"
+                lines.append(f"    {key}: {b}{state}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def __repr__(self) -> str:
+        return f"<Network {self.tag!r}>"

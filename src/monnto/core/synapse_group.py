@@ -1,0 +1,102 @@
+"""``SynapseGroup``: the connections from one NeuronGroup to another."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .network_object import NetworkObject, normalize_behaviours
+
+
+class SynapseGroup(NetworkObject):
+    """Synapses from ``src`` to ``dst``.
+
+    Matrices made by :meth:`get_synapse_mat` have shape ``(dst.size,
+    src.size)`` (destination rows, source columns), so the input to ``dst``
+    is ``W.dot(src.spike)``.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    src, dst : NeuronGroup, NeuronSubGroup or str
+        Source and destination; a string is looked up as a tag.
+    tag : str, optional
+        Comma-separated tags (also keys of ``dst.afferent_synapses`` and
+        ``src.efferent_synapses``).
+    behaviour : dict or list of Behaviour, optional
+        Alias ``behavior``.
+    """
+
+    def __init__(self, net=None, src: Any = None, dst: Any = None, tag: str | None = None,
+                 behaviour: dict | list | None = None, behavior=None):
+        from .network import Network
+
+        if not isinstance(net, Network):
+            raise TypeError(f"SynapseGroup {tag!r}: net must be a Network, got {net!r}")
+        super().__init__(tag, net)
+        if behavior is not None:
+            if behaviour is not None:
+                raise TypeError(f"SynapseGroup {tag!r}: pass behaviour= or behavior=, not both")
+            behaviour = behavior
+        if not self.tags:
+            self.tags.append(f"SynapseGroup_{len(net.SynapseGroups) + 1}")
+        self.src = self._resolve_group(net, src, "src")
+        self.dst = self._resolve_group(net, dst, "dst")
+        self.tags += ["syn", f"{self.src.tag}_to_{self.dst.tag}"]
+        self.enabled = True
+        self.group_weighting = 1
+        behaviours = normalize_behaviours(self, behaviour)
+        for key, b in behaviours.items():
+            self._check_behaviour(key, b)
+        user_tags = self.tags[: -2]
+        for group, synapses in ((self.dst, "afferent_synapses"), (self.src, "efferent_synapses")):
+            base = getattr(group, "BaseNeuronGroup", group)
+            table = base.__dict__[synapses]
+            for t in user_tags + ["All"]:
+                table.setdefault(t, []).append(self)
+        for key, b in behaviours.items():
+            self._attach(key, b)
+        net._register_group(self)
+        for b in behaviours.values():
+            if b.initialize_on_init:
+                b.run_initialize(self)
+
+    def _resolve_group(self, net, group: Any, name: str):
+        from .neuron_group import NeuronGroup, NeuronSubGroup
+
+        if isinstance(group, str):
+            matches = [g for g in net.NeuronGroups if group in g.tags]
+            if not matches:
+                known = [g.tag for g in net.NeuronGroups]
+                raise ValueError(f"SynapseGroup {self.tag!r}: {name}={group!r} matches no NeuronGroup "
+                                 f"of the network; known groups: {known}")
+            return matches[0]
+        if isinstance(group, (NeuronGroup, NeuronSubGroup)):
+            if group.network is not net:
+                raise ValueError(f"SynapseGroup {self.tag!r}: {name}={group!r} belongs to another network")
+            return group
+        raise TypeError(f"SynapseGroup {self.tag!r}: {name} must be a NeuronGroup, a NeuronSubGroup "
+                        f"or a tag string, got {group!r}")
+
+    def matrix_dim(self) -> tuple[int, int]:
+        """``(dst.size, src.size)``."""
+        return (self.dst.size, self.src.size)
+
+    get_synapse_mat_dim = matrix_dim
+
+    def get_synapse_mat(self, mode: Any = "zeros", scale: Any = None, density: Any = None,
+                        plot: bool = False) -> np.ndarray:
+        """Return a new ``(dst.size, src.size)`` matrix from an init ``mode``.
+
+        ``density=p`` keeps each synapse with probability ``p`` (an array
+        gives one probability per destination neuron).
+        """
+        return self._get_mat(mode, self.matrix_dim(), scale, density, plot)
+
+    matrix = get_synapse_mat
+
+    @property
+    def size(self) -> int:
+        """Number of possible synapses, ``dst.size * src.size``."""
+        return self.dst.size * self.src.size
