@@ -1,0 +1,24 @@
+"""Run folders, parameters, streaming recordings and network save/load.
+
+- :func:`get_data_folder`: the project's ``Data`` folder.
+- :class:`StorageManager`: one folder per run (parameters, arrays, objects,
+  frames, videos, recorders, streams).
+- :class:`StorageManagerGroup`: the runs of a group, compared by parameters.
+- :func:`save_network` / :func:`load_network`: a whole network, continued
+  bit-identically after loading.
+"""
+from .data_folder import get_data_folder, safe_name
+from .errors import CorruptRunError, FormatVersionError, StorageError
+from .storage_manager import StorageManager
+from .streams import StreamArray, ZarrStream
+
+__all__ = [
+    "CorruptRunError",
+    "FormatVersionError",
+    "StorageError",
+    "StorageManager",
+    "StreamArray",
+    "ZarrStream",
+    "get_data_folder",
+    "safe_name",
+]
