@@ -9,6 +9,8 @@
 """
 from .data_folder import get_data_folder, safe_name
 from .errors import CorruptRunError, FormatVersionError, StorageError
+from .group import StorageManagerGroup
+from .query import parse_query
 from .storage_manager import StorageManager
 from .streams import StreamArray, ZarrStream
 
@@ -17,8 +19,10 @@ __all__ = [
     "FormatVersionError",
     "StorageError",
     "StorageManager",
+    "StorageManagerGroup",
     "StreamArray",
     "ZarrStream",
     "get_data_folder",
+    "parse_query",
     "safe_name",
 ]
