@@ -1,0 +1,256 @@
+"""Leaky integrate-and-fire neurons, current- and conductance-based.
+
+Current-based (:class:`LIF`)::
+
+    tau_m dv/dt = (v_rest - v) + r_m (I_bias + I_input)
+    v > v_th  ->  spike, v = v_reset, clamped for t_ref
+
+Conductance-based (:class:`ConductanceLIF`, as in the Vogels-Abbott COBA
+benchmark)::
+
+    c_m dv/dt = g_l (e_l - v) + g_e (e_e - v) + g_i (e_i - v) + I_bias + I_input
+    tau_e dg_e/dt = -g_e        tau_i dg_i/dt = -g_i
+
+Integration. ``method='exact'`` (default) integrates the linear membrane
+equation exactly over each step for an input that is constant during the
+step, and places the threshold crossing at its exact time inside the step
+(so firing rates do not depend on ``dt``; at most one spike per neuron per
+step). ``method='euler'`` is the explicit Euler rule (first-order, for
+comparison). The conductance model uses the exact step-average of the
+exponentially decaying conductances and then the exact update of the
+membrane equation with that constant conductance (error O(dt^2)).
+
+References: Gerstner, Kistler, Naud, Paninski, *Neuronal Dynamics* (2014),
+ch. 1.3 (closed forms used in the tests); Vogels & Abbott (2005) J Neurosci
+25:10786, and Brette et al. (2007) J Comput Neurosci 23:349 (COBA values).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from monnto.core.behaviour import Behaviour
+
+from ._common import clear_, input_vector, read_params, resolve_dt
+
+__all__ = ["LIFParams", "ConductanceLIFParams", "lif_step", "conductance_lif_step",
+           "lif_rate", "LIF", "ConductanceLIF"]
+
+
+@dataclass(frozen=True)
+class LIFParams:
+    """Parameters of the current-based LIF neuron (SI units)."""
+
+    tau_m: Any = 20e-3      # s, membrane time constant
+    v_rest: Any = -65e-3    # V, resting potential
+    v_reset: Any = -65e-3   # V, reset potential
+    v_th: Any = -50e-3      # V, firing threshold
+    r_m: Any = 1e7          # ohm, membrane resistance
+    t_ref: Any = 2e-3       # s, absolute refractory period
+    I_bias: Any = 0.0       # A, constant input current
+    method: str = "exact"   # 'exact' or 'euler'
+
+
+def _check_method(method: str) -> None:
+    if method not in ("exact", "euler"):
+        raise ValueError(f"LIF method={method!r}: expected 'exact' or 'euler'")
+
+
+def _exact_membrane_step(v, v_inf, tau, refractory_left, p, dt, xp):
+    """Shared exact update of ``tau dv/dt = v_inf - v`` with threshold and refractoriness."""
+    active_time = xp.clip(dt - refractory_left, min=0.0, max=dt)
+    rest_refractory = xp.clip(refractory_left - dt, min=0.0)
+    v_end = v_inf + (v - v_inf) * xp.exp(-active_time / tau)
+    started_above = v >= p.v_th
+    has_time = active_time > 0
+    crossed = has_time & (started_above | (v_end > p.v_th))
+    # time of the crossing measured from the start of the active part
+    rising = crossed & ~started_above
+    ratio = xp.where(rising, (v_inf - v) / xp.where(rising, v_inf - p.v_th, 1.0), 1.0)
+    t_cross = tau * xp.log(xp.clip(ratio, min=1.0))
+    offset = (dt - active_time) + t_cross          # spike time inside the step, s
+    left_after_spike = p.t_ref - (dt - offset)      # refractory time left at step end
+    extra = xp.clip(-left_after_spike, min=0.0)     # active time after the refractory period
+    v_after = v_inf + (p.v_reset - v_inf) * xp.exp(-extra / tau)
+    v_new = xp.where(crossed, v_after, v_end)
+    refractory_new = xp.where(crossed, xp.clip(left_after_spike, min=0.0), rest_refractory)
+    offset = xp.where(crossed, offset, 0.0 * offset)
+    return v_new, crossed, refractory_new, offset
+
+
+def lif_step(v, i_in, refractory_left, p: LIFParams, dt: float, xp):
+    """Advance current-based LIF neurons by one step.
+
+    Parameters
+    ----------
+    v : array
+        Membrane potentials (V).
+    i_in : array or float
+        Input current during the step (A), added to ``p.I_bias``.
+    refractory_left : array
+        Remaining refractory time (s); 0 when the neuron is free.
+    p : LIFParams
+        Parameters (scalars or per-neuron arrays).
+    dt : float
+        Time step (s).
+    xp : module
+        Array namespace (numpy, or torch / array-api-compat).
+
+    Returns
+    -------
+    v, spikes, refractory_left, spike_offset
+        New potentials (V), spike flags (bool), remaining refractory time (s)
+        and, for spiking neurons, the spike time inside the step (s after the
+        step's start; exact for ``method='exact'``, ``dt`` for Euler).
+    """
+    _check_method(p.method)
+    v_inf = p.v_rest + p.r_m * (p.I_bias + i_in)
+    if p.method == "exact":
+        return _exact_membrane_step(v, v_inf, p.tau_m, refractory_left, p, dt, xp)
+    active = refractory_left <= 0
+    v_new = xp.where(active, v + dt * (v_inf - v) / p.tau_m, v)
+    spikes = v_new > p.v_th
+    v_new = xp.where(spikes, p.v_reset + 0.0 * v_new, v_new)
+    refractory_new = xp.where(spikes, p.t_ref + 0.0 * v_new, xp.clip(refractory_left - dt, min=0.0))
+    offset = xp.where(spikes, dt + 0.0 * v_new, 0.0 * v_new)
+    return v_new, spikes, refractory_new, offset
+
+
+def lif_rate(i_in, p: LIFParams, xp=None):
+    """Closed-form firing rate (Hz) of the LIF neuron for a constant current (A).
+
+    ``1 / (t_ref + tau_m ln((v_inf - v_reset) / (v_inf - v_th)))`` when
+    ``v_inf = v_rest + r_m I > v_th``, else 0 (Gerstner et al. 2014, eq. 1.11).
+    """
+    import numpy as np
+    xp = xp or np
+    v_inf = p.v_rest + p.r_m * (p.I_bias + i_in)
+    above = v_inf > p.v_th
+    safe = xp.where(above, (v_inf - p.v_reset) / xp.where(above, v_inf - p.v_th, 1.0), 1.0)
+    period = p.t_ref + p.tau_m * xp.log(safe)
+    return xp.where(above, 1.0 / period, 0.0)
+
+
+@dataclass(frozen=True)
+class ConductanceLIFParams:
+    """Parameters of the conductance-based LIF neuron (SI units; COBA defaults)."""
+
+    c_m: Any = 200e-12      # F, membrane capacitance
+    g_l: Any = 10e-9        # S, leak conductance (tau_m = c_m / g_l = 20 ms)
+    e_l: Any = -60e-3       # V, leak reversal (resting) potential
+    v_reset: Any = -60e-3   # V, reset potential
+    v_th: Any = -50e-3      # V, firing threshold
+    t_ref: Any = 5e-3       # s, refractory period
+    e_e: Any = 0.0          # V, excitatory reversal potential
+    e_i: Any = -80e-3       # V, inhibitory reversal potential
+    tau_e: Any = 5e-3       # s, excitatory conductance decay
+    tau_i: Any = 10e-3      # s, inhibitory conductance decay
+    I_bias: Any = 0.0       # A, constant input current
+
+
+def conductance_lif_step(v, g_e, g_i, i_in, refractory_left, p: ConductanceLIFParams, dt: float, xp):
+    """Advance conductance-based LIF neurons by one step.
+
+    The conductances are replaced by their exact average over the step,
+    ``g tau (1 - exp(-dt/tau)) / dt``, the membrane equation is then solved
+    exactly with that constant conductance (threshold crossing placed
+    exactly inside the step), and the conductances decay by ``exp(-dt/tau)``.
+
+    Parameters
+    ----------
+    v : array
+        Membrane potentials (V).
+    g_e, g_i : array
+        Excitatory and inhibitory conductances at the step's start (S).
+    i_in : array or float
+        Input current (A), added to ``p.I_bias``.
+    refractory_left : array
+        Remaining refractory time (s).
+    p : ConductanceLIFParams
+    dt : float
+        Time step (s).
+    xp : module
+        Array namespace.
+
+    Returns
+    -------
+    v, g_e, g_i, spikes, refractory_left, spike_offset
+    """
+    decay_e = xp.exp(-dt / (p.tau_e + 0.0 * v))
+    decay_i = xp.exp(-dt / (p.tau_i + 0.0 * v))
+    mean_e = g_e * (1.0 - decay_e) * p.tau_e / dt
+    mean_i = g_i * (1.0 - decay_i) * p.tau_i / dt
+    g_tot = p.g_l + mean_e + mean_i
+    v_inf = (p.g_l * p.e_l + mean_e * p.e_e + mean_i * p.e_i + p.I_bias + i_in) / g_tot
+    tau = p.c_m / g_tot
+    v_new, spikes, refr, offset = _exact_membrane_step(v, v_inf, tau, refractory_left, p, dt, xp)
+    return v_new, g_e * decay_e, g_i * decay_i, spikes, refr, offset
+
+
+class LIF(Behaviour):
+    """Current-based leaky integrate-and-fire neurons (see module docstring).
+
+    Keyword arguments are the fields of :class:`LIFParams` (each may be a
+    distribution string, e.g. ``tau_m='normal(20e-3, 1e-3)'``), plus ``dt``
+    (s, default 0.1e-3, used only when the group has no clock) and ``v_init``
+    (V, default ``v_rest``; may be a distribution string).
+
+    Group variables: ``v`` (V), ``spike`` (bool), ``refractory_left`` (s),
+    ``spike_offset`` (s inside the step), ``I_input`` (A, cleared after use),
+    ``I_total`` (A).
+    """
+
+    default_dt = 0.1e-3
+
+    def set_variables(self, n) -> None:
+        self.p = read_params(self, LIFParams, n)
+        _check_method(self.p.method)
+        self.dt = resolve_dt(self, n, self.default_dt)
+        v_init = self.get_init_attr("v_init", None, n)
+        n.v = n.get_neuron_vec() + (self.p.v_rest if v_init is None else v_init)
+        n.spike = n.get_neuron_vec(bool)
+        n.refractory_left = n.get_neuron_vec()
+        n.spike_offset = n.get_neuron_vec()
+        input_vector(n)
+        n.I_total = n.get_neuron_vec()
+
+    def new_iteration(self, n) -> None:
+        i_in = n.I_input
+        n.I_total = self.p.I_bias + i_in
+        n.v, n.spike, n.refractory_left, n.spike_offset = lif_step(
+            n.v, i_in, n.refractory_left, self.p, self.dt, n.xp)
+        clear_(i_in)
+
+
+class ConductanceLIF(Behaviour):
+    """Conductance-based leaky integrate-and-fire neurons (see module docstring).
+
+    Keyword arguments are the fields of :class:`ConductanceLIFParams`, plus
+    ``dt`` (s, default 0.1e-3) and ``v_init`` (V, default ``e_l``).
+
+    Group variables: ``v`` (V), ``g_e``, ``g_i`` (S; synapses add jumps here
+    before this behaviour runs), ``spike``, ``refractory_left`` (s),
+    ``spike_offset`` (s), ``I_input`` (A, cleared after use), ``I_total`` (A).
+    """
+
+    default_dt = 0.1e-3
+
+    def set_variables(self, n) -> None:
+        self.p = read_params(self, ConductanceLIFParams, n)
+        self.dt = resolve_dt(self, n, self.default_dt)
+        v_init = self.get_init_attr("v_init", None, n)
+        n.v = n.get_neuron_vec() + (self.p.e_l if v_init is None else v_init)
+        n.g_e = n.get_neuron_vec()
+        n.g_i = n.get_neuron_vec()
+        n.spike = n.get_neuron_vec(bool)
+        n.refractory_left = n.get_neuron_vec()
+        n.spike_offset = n.get_neuron_vec()
+        input_vector(n)
+        n.I_total = n.get_neuron_vec()
+
+    def new_iteration(self, n) -> None:
+        i_in = n.I_input
+        n.I_total = self.p.I_bias + i_in
+        n.v, n.g_e, n.g_i, n.spike, n.refractory_left, n.spike_offset = conductance_lif_step(
+            n.v, n.g_e, n.g_i, i_in, n.refractory_left, self.p, self.dt, n.xp)
+        clear_(i_in)
