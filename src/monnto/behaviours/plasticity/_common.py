@@ -1,0 +1,61 @@
+"""Wrapper helpers shared by the plasticity behaviours (not public API)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def is_synapse_group(obj: Any) -> bool:
+    """True for a SynapseGroup (it has ``src`` and ``dst``)."""
+    return hasattr(obj, "src") and hasattr(obj, "dst")
+
+
+def target_synapses(parent: Any, syn_type: str) -> list:
+    """The synapse groups a rule acts on.
+
+    On a SynapseGroup: that group. On a NeuronGroup: its afferent synapse
+    groups carrying the tag ``syn_type``.
+    """
+    if is_synapse_group(parent):
+        return [parent]
+    aff = parent.afferent_synapses
+    try:
+        groups = aff[syn_type]
+    except KeyError:
+        groups = []
+    return list(groups)
+
+
+def step_dt(parent: Any, dt: float | None, owner: str) -> float:
+    """The step length in seconds: ``dt`` if given, else the parent's ``dt``."""
+    if dt is None:
+        dt = getattr(parent, "dt", None)
+        if dt is None and is_synapse_group(parent):
+            dt = getattr(parent.dst, "dt", None)
+    if dt is None:
+        raise ValueError(
+            f"{owner}: no time step; pass dt=<seconds> or add a Clock to the network "
+            f"(parent {getattr(parent, 'tag', parent)!r} has no 'dt')")
+    dt = float(dt)
+    if not dt > 0:
+        raise ValueError(f"{owner}: dt must be > 0 seconds, got {dt!r}")
+    return dt
+
+
+def positive(owner: str, name: str, value: Any) -> float:
+    """Validate a strictly positive scalar parameter."""
+    v = float(value)
+    if not v > 0 or not np.isfinite(v):
+        raise ValueError(f"{owner}: {name} must be a positive finite number, got {value!r}")
+    return v
+
+
+def weight_mask(syn: Any) -> Any:
+    """``syn.enabled`` as a boolean matrix, or None when all synapses are enabled."""
+    en = getattr(syn, "enabled", True)
+    if en is True or en is None:
+        return None
+    if isinstance(en, (bool, np.bool_)):
+        return None if en else False
+    return en

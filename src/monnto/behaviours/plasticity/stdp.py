@@ -1,0 +1,475 @@
+"""Spike-timing-dependent plasticity with traces: pair-based and triplet.
+
+Pair-based STDP (Bi & Poo 1998; Song, Miller & Abbott 2000; trace form of
+Morrison, Diesmann & Gerstner 2008). Each presynaptic neuron j keeps a trace
+x_j and each postsynaptic neuron i a trace y_i:
+
+    dx_j/dt = -x_j / tau_plus  + sum_f delta(t - t_j^f)
+    dy_i/dt = -y_i / tau_minus + sum_f delta(t - t_i^f)
+
+    post spike of i:  w_ij += A_plus  * f_plus(w_ij)  * x_j
+    pre  spike of j:  w_ij -= A_minus * f_minus(w_ij) * y_i
+
+so one pre spike at t_pre and one post spike at t_post = t_pre + dt give
+``dw = A_plus exp(-dt/tau_plus)`` for dt > 0 and
+``dw = -A_minus exp(dt/tau_minus)`` for dt < 0 (dt = 0: no change).
+The weight dependence is that of Guetig et al. (2003, J Neurosci 23:3697):
+
+    f_plus(w)  = ((w_max - w) / (w_max - w_min)) ** mu
+    f_minus(w) = ((w - w_min) / (w_max - w_min)) ** mu
+
+``mu = 0`` is the additive rule (hard bounds: weights are clipped to
+[w_min, w_max]); ``mu = 1`` the multiplicative rule (soft bounds, van Rossum,
+Bi & Turrigiano 2000).
+
+Triplet STDP (Pfister & Gerstner 2006, J Neurosci 26:9673, eqs. 3-4) adds a
+slow presynaptic trace r2 (tau_x) and a slow postsynaptic trace o2 (tau_y):
+
+    post spike:  w += r1 * (A2_plus  + A3_plus  * o2(t - eps))
+    pre  spike:  w -= o1 * (A2_minus + A3_minus * r2(t - eps))
+
+Defaults are the paper's all-to-all visual-cortex fit (Table 4):
+tau_plus 16.8 ms, tau_minus 33.7 ms, tau_x 101 ms, tau_y 125 ms,
+A2_plus 5e-10, A3_plus 6.2e-3, A2_minus 7e-3, A3_minus 2.3e-4.
+
+Order within one step (time step dt, exact exponential decay): traces decay,
+weights change using the decayed traces (which hold only earlier spikes),
+then this step's spikes are added to the traces. ``interaction='nearest'``
+resets a trace to 1 at a spike instead of adding 1 (nearest-spike pairing).
+
+Weights are ``D x S`` (rows: postsynaptic, columns: presynaptic), dense
+(numpy or another array namespace ``xp``) or scipy CSR; with CSR only the
+stored synapses change, event-driven: the entries of the rows/columns of
+neurons that spiked.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from monnto.behaviours.plasticity._common import (
+    positive,
+    step_dt,
+    target_synapses,
+    weight_mask,
+)
+from monnto.behaviours.plasticity._sparse import CSRIndex, csr_index, is_csr
+from monnto.core import Behaviour
+
+__all__ = [
+    "STDP",
+    "DiscreteSTDP",
+    "STDPParams",
+    "TripletSTDP",
+    "TripletSTDPParams",
+    "add_spikes_to_trace",
+    "decay_trace",
+    "discrete_stdp_step",
+    "pair_stdp_kernel",
+    "pair_stdp_step",
+    "stdp_weight_update",
+    "triplet_stdp_step",
+]
+
+
+@dataclass(frozen=True)
+class STDPParams:
+    """Pair-based STDP parameters (times in seconds, weights in W's units)."""
+
+    a_plus: float = 0.01        # potentiation amplitude (weight units)
+    a_minus: float = 0.0105     # depression amplitude (weight units)
+    tau_plus: float = 20e-3     # s, presynaptic trace time constant
+    tau_minus: float = 20e-3    # s, postsynaptic trace time constant
+    w_min: float = 0.0          # lower weight bound
+    w_max: float = 1.0          # upper weight bound
+    mu: float = 0.0             # weight dependence: 0 additive, 1 multiplicative
+    nearest: bool = False       # nearest-spike instead of all-to-all pairing
+
+
+@dataclass(frozen=True)
+class TripletSTDPParams:
+    """Triplet STDP parameters of Pfister & Gerstner (2006), all-to-all visual cortex."""
+
+    a2_plus: float = 5e-10
+    a3_plus: float = 6.2e-3
+    a2_minus: float = 7e-3
+    a3_minus: float = 2.3e-4
+    tau_plus: float = 16.8e-3   # s, r1
+    tau_minus: float = 33.7e-3  # s, o1
+    tau_x: float = 101e-3       # s, r2
+    tau_y: float = 125e-3       # s, o2
+    w_min: float = 0.0
+    w_max: float = 1.0
+    mu: float = 0.0
+    nearest: bool = False
+
+
+def pair_stdp_kernel(dt: Any, p: STDPParams, xp: Any = np) -> Any:
+    """Weight change of one isolated spike pair, ``dt = t_post - t_pre`` (s).
+
+    ``A_plus exp(-dt/tau_plus)`` for dt > 0, ``-A_minus exp(dt/tau_minus)``
+    for dt < 0 and 0 at dt = 0 (additive rule, away from the bounds).
+    """
+    dt = xp.asarray(dt, dtype=xp.float64)
+    ltp = p.a_plus * xp.exp(-xp.abs(dt) / p.tau_plus)
+    ltd = -p.a_minus * xp.exp(-xp.abs(dt) / p.tau_minus)
+    return xp.where(dt > 0, ltp, xp.where(dt < 0, ltd, 0.0 * dt))
+
+
+def decay_trace(trace: Any, decay: float) -> Any:
+    """Exact exponential decay over one step: ``trace * exp(-dt/tau)``."""
+    return trace * decay
+
+
+def add_spikes_to_trace(trace: Any, spikes: Any, xp: Any, nearest: bool = False) -> Any:
+    """Add this step's spikes to a trace (+1, or reset to 1 when ``nearest``)."""
+    if nearest:
+        return xp.where(spikes, xp.ones_like(trace), trace)
+    return trace + spikes
+
+
+def _dep(w: Any, bound: float, span: float, mu: float, sign: float, xp: Any) -> Any:
+    """Weight dependence ((w_max-w)/span)**mu (sign=+1) or ((w-w_min)/span)**mu (sign=-1)."""
+    base = (bound - w) / span if sign > 0 else (w - bound) / span
+    return xp.clip(base, 0.0, None) ** mu
+
+
+def stdp_weight_update(W: Any, pre_spike: Any, post_spike: Any, x_pre: Any, y_post: Any,
+                       ltp_amp: Any, ltd_amp: Any, w_min: float, w_max: float, mu: float,
+                       xp: Any = np, mask: Any = None, index: CSRIndex | None = None) -> Any:
+    """Apply one step of trace STDP to ``W`` (in place where possible) and return it.
+
+    ``W[i, j] += post_i * ltp_amp_i * f_plus(W_ij) * x_pre_j
+    - pre_j * ltd_amp_j * f_minus(W_ij) * y_post_i``, then clipped to
+    [w_min, w_max].
+
+    Parameters
+    ----------
+    W : array (D, S) or scipy.sparse.csr_matrix
+        Weights, rows postsynaptic. CSR: only stored entries change.
+    pre_spike, post_spike : bool arrays (S,), (D,)
+        Spikes of this step.
+    x_pre, y_post : arrays (S,), (D,)
+        Traces holding only *earlier* spikes.
+    ltp_amp : float or array (D,)
+        Potentiation amplitude per postsynaptic neuron.
+    ltd_amp : float or array (S,)
+        Depression amplitude per presynaptic neuron.
+    w_min, w_max : float
+        Weight bounds.
+    mu : float
+        Weight-dependence exponent (0 additive, 1 multiplicative).
+    xp : namespace
+        Array namespace of the dense arrays.
+    mask : bool array (D, S), optional
+        Dense only: synapses allowed to change (``SynapseGroup.enabled``).
+    index : CSRIndex, optional
+        Cached index for CSR ``W`` (built when missing).
+    """
+    span = w_max - w_min
+    if is_csr(W):
+        return _update_csr(W, pre_spike, post_spike, x_pre, y_post, ltp_amp, ltd_amp,
+                           w_min, w_max, span, mu, index)
+    vec_ltp = getattr(ltp_amp, "ndim", 0) > 0
+    vec_ltd = getattr(ltd_amp, "ndim", 0) > 0
+    post_idx = xp.nonzero(post_spike)[0]
+    if post_idx.shape[0]:
+        block = W[post_idx, :]
+        amp = ltp_amp[post_idx][:, None] if vec_ltp else ltp_amp
+        dw = amp * x_pre[None, :]
+        if mu:
+            dw = dw * _dep(block, w_max, span, mu, 1.0, xp)
+        new = xp.clip(block + dw, w_min, w_max)
+        if mask is not None:
+            new = xp.where(mask[post_idx, :], new, block)
+        W[post_idx, :] = new
+    pre_idx = xp.nonzero(pre_spike)[0]
+    if pre_idx.shape[0]:
+        block = W[:, pre_idx]
+        amp = ltd_amp[pre_idx][None, :] if vec_ltd else ltd_amp
+        dw = amp * y_post[:, None]
+        if mu:
+            dw = dw * _dep(block, w_min, span, mu, -1.0, xp)
+        new = xp.clip(block - dw, w_min, w_max)
+        if mask is not None:
+            new = xp.where(mask[:, pre_idx], new, block)
+        W[:, pre_idx] = new
+    return W
+
+
+def _update_csr(W, pre_spike, post_spike, x_pre, y_post, ltp_amp, ltd_amp,
+                w_min, w_max, span, mu, index):
+    if index is None:
+        index = CSRIndex(W)
+    data = W.data
+    post_idx = np.flatnonzero(np.asarray(post_spike))
+    if post_idx.size:
+        k = index.entries_of_rows(post_idx)
+        rows = index.rows[k]
+        amp = ltp_amp[rows] if np.ndim(ltp_amp) else ltp_amp
+        dw = amp * x_pre[index.indices[k]]
+        if mu:
+            dw = dw * _dep(data[k], w_max, span, mu, 1.0, np)
+        data[k] = np.clip(data[k] + dw, w_min, w_max)
+    pre_idx = np.flatnonzero(np.asarray(pre_spike))
+    if pre_idx.size:
+        k = index.entries_of_cols(pre_idx)
+        cols = index.indices[k]
+        amp = ltd_amp[cols] if np.ndim(ltd_amp) else ltd_amp
+        dw = amp * y_post[index.rows[k]]
+        if mu:
+            dw = dw * _dep(data[k], w_min, span, mu, -1.0, np)
+        data[k] = np.clip(data[k] - dw, w_min, w_max)
+    return W
+
+
+def pair_stdp_step(W: Any, pre_spike: Any, post_spike: Any, x_pre: Any, y_post: Any,
+                   p: STDPParams, dt: float, xp: Any = np, mask: Any = None,
+                   index: CSRIndex | None = None) -> tuple[Any, Any, Any]:
+    """One step of pair-based trace STDP; returns ``(W, x_pre, y_post)``.
+
+    Parameters
+    ----------
+    W : array (D, S) or CSR
+        Weights (changed in place where possible).
+    pre_spike, post_spike : bool arrays (S,), (D,)
+        Spikes of this step.
+    x_pre, y_post : arrays (S,), (D,)
+        Traces after the previous step.
+    p : STDPParams
+        Rule parameters.
+    dt : float
+        Step length (s).
+    """
+    x_pre = decay_trace(x_pre, math.exp(-dt / p.tau_plus))
+    y_post = decay_trace(y_post, math.exp(-dt / p.tau_minus))
+    W = stdp_weight_update(W, pre_spike, post_spike, x_pre, y_post, p.a_plus, p.a_minus,
+                           p.w_min, p.w_max, p.mu, xp, mask, index)
+    x_pre = add_spikes_to_trace(x_pre, pre_spike, xp, p.nearest)
+    y_post = add_spikes_to_trace(y_post, post_spike, xp, p.nearest)
+    return W, x_pre, y_post
+
+
+def triplet_stdp_step(W: Any, pre_spike: Any, post_spike: Any, r1: Any, r2: Any, o1: Any,
+                      o2: Any, p: TripletSTDPParams, dt: float, xp: Any = np,
+                      mask: Any = None, index: CSRIndex | None = None) -> tuple:
+    """One step of triplet STDP (Pfister & Gerstner 2006); returns ``(W, r1, r2, o1, o2)``.
+
+    ``r1, r2`` are presynaptic traces (S,) with tau_plus, tau_x; ``o1, o2``
+    postsynaptic traces (D,) with tau_minus, tau_y. The triplet terms use
+    ``o2`` and ``r2`` before this step's spikes are added (t - eps).
+    """
+    r1 = decay_trace(r1, math.exp(-dt / p.tau_plus))
+    r2 = decay_trace(r2, math.exp(-dt / p.tau_x))
+    o1 = decay_trace(o1, math.exp(-dt / p.tau_minus))
+    o2 = decay_trace(o2, math.exp(-dt / p.tau_y))
+    ltp_amp = p.a2_plus + p.a3_plus * o2
+    ltd_amp = p.a2_minus + p.a3_minus * r2
+    W = stdp_weight_update(W, pre_spike, post_spike, r1, o1, ltp_amp, ltd_amp,
+                           p.w_min, p.w_max, p.mu, xp, mask, index)
+    r1 = add_spikes_to_trace(r1, pre_spike, xp, p.nearest)
+    r2 = add_spikes_to_trace(r2, pre_spike, xp, p.nearest)
+    o1 = add_spikes_to_trace(o1, post_spike, xp, p.nearest)
+    o2 = add_spikes_to_trace(o2, post_spike, xp, p.nearest)
+    return W, r1, r2, o1, o2
+
+
+def _read_params(behaviour: Behaviour, cls: type, parent: Any) -> dict:
+    """Read every field of a params dataclass with get_init_attr (scalars)."""
+    out = {}
+    for name, field in cls.__dataclass_fields__.items():
+        out[name] = behaviour.get_init_attr(name, field.default)
+    return out
+
+
+def _validate(owner: str, p: Any) -> None:
+    for name in ("tau_plus", "tau_minus", "tau_x", "tau_y"):
+        if hasattr(p, name):
+            positive(owner, name, getattr(p, name))
+    if not p.w_max > p.w_min:
+        raise ValueError(f"{owner}: w_max ({p.w_max!r}) must be greater than w_min ({p.w_min!r})")
+    if p.mu < 0:
+        raise ValueError(f"{owner}: mu must be >= 0 (0 additive, 1 multiplicative), got {p.mu!r}")
+
+
+class _TraceSTDPBase(Behaviour):
+    """Shared wrapper logic: target synapse groups, dt, CSR index cache."""
+
+    params_class: type = STDPParams
+
+    def set_variables(self, parent: Any) -> None:
+        owner = type(self).__name__
+        self.syn_type = self.get_init_attr("syn_type", "GLUTAMATE", parent)
+        self.weight_attr = self.get_init_attr("weight_attr", "W", parent)
+        dt = self.get_init_attr("dt", None, parent)
+        vals = _read_params(self, self.params_class, parent)
+        vals = {k: (bool(v) if k == "nearest" else float(v)) for k, v in vals.items()}
+        self.p = self.params_class(**vals)
+        _validate(owner, self.p)
+        self.dt = step_dt(parent, dt, owner)
+        self.synapses = target_synapses(parent, self.syn_type)
+        self._index: dict[int, CSRIndex] = {}
+        for s in self.synapses:
+            if not hasattr(s, self.weight_attr):
+                raise ValueError(
+                    f"{owner}: synapse group {getattr(s, 'tag', s)!r} has no weight attribute "
+                    f"{self.weight_attr!r}; create it before (lower key) or pass weight_attr=")
+            self._init_traces(s)
+
+    def _csr_index(self, s: Any, W: Any) -> CSRIndex | None:
+        if not is_csr(W):
+            return None
+        idx = csr_index(W, self._index.get(id(s)))
+        self._index[id(s)] = idx
+        return idx
+
+    def _init_traces(self, s: Any) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class STDP(_TraceSTDPBase):
+    """Pair-based trace STDP, additive (``mu=0``) or multiplicative (``mu=1``).
+
+    Attach to a SynapseGroup (acts on it) or to a NeuronGroup (acts on all
+    its afferent synapse groups tagged ``syn_type``). Runs after the neuron
+    models (give it a higher key) so ``src.spike`` / ``dst.spike`` hold this
+    step's spikes. Stores the traces as ``s.stdp_x_pre`` (S,) and
+    ``s.stdp_y_post`` (D,) on each synapse group.
+
+    Parameters (keyword arguments, read with ``get_init_attr``)
+    ----------
+    a_plus, a_minus : float
+        Amplitudes (weight units); defaults 0.01, 0.0105.
+    tau_plus, tau_minus : float
+        Trace time constants (s); default 20 ms.
+    w_min, w_max : float
+        Weight bounds; defaults 0, 1.
+    mu : float
+        Weight dependence (Guetig 2003): 0 additive, 1 multiplicative.
+    nearest : bool
+        Nearest-spike pairing instead of all-to-all.
+    syn_type : str
+        Tag of the afferent synapse groups (NeuronGroup parent), default 'GLUTAMATE'.
+    weight_attr : str
+        Name of the weight attribute, default 'W'.
+    dt : float, optional
+        Step (s); defaults to the parent's ``dt`` (Clock / network).
+    """
+
+    params_class = STDPParams
+
+    def _init_traces(self, s: Any) -> None:
+        xp = getattr(s.dst, "xp", np)
+        s.stdp_x_pre = xp.zeros(s.src.size, dtype=xp.float64)
+        s.stdp_y_post = xp.zeros(s.dst.size, dtype=xp.float64)
+
+    def new_iteration(self, parent: Any) -> None:
+        for s in self.synapses:
+            xp = getattr(s.dst, "xp", np)
+            W = getattr(s, self.weight_attr)
+            W, s.stdp_x_pre, s.stdp_y_post = pair_stdp_step(
+                W, s.src.spike, s.dst.spike, s.stdp_x_pre, s.stdp_y_post, self.p, self.dt,
+                xp, weight_mask(s) if not is_csr(W) else None, self._csr_index(s, W))
+            setattr(s, self.weight_attr, W)
+
+
+class TripletSTDP(_TraceSTDPBase):
+    """Triplet STDP of Pfister & Gerstner (2006), all-to-all by default.
+
+    Same attachment rules as :class:`STDP`. Parameters ``a2_plus, a3_plus,
+    a2_minus, a3_minus`` (weight units), ``tau_plus, tau_minus, tau_x,
+    tau_y`` (s), ``w_min, w_max, mu, nearest, syn_type, weight_attr, dt``.
+    Traces are stored as ``s.stdp_r1, s.stdp_r2`` (S,) and
+    ``s.stdp_o1, s.stdp_o2`` (D,).
+    """
+
+    params_class = TripletSTDPParams
+
+    def _init_traces(self, s: Any) -> None:
+        xp = getattr(s.dst, "xp", np)
+        s.stdp_r1 = xp.zeros(s.src.size, dtype=xp.float64)
+        s.stdp_r2 = xp.zeros(s.src.size, dtype=xp.float64)
+        s.stdp_o1 = xp.zeros(s.dst.size, dtype=xp.float64)
+        s.stdp_o2 = xp.zeros(s.dst.size, dtype=xp.float64)
+
+    def new_iteration(self, parent: Any) -> None:
+        for s in self.synapses:
+            xp = getattr(s.dst, "xp", np)
+            W = getattr(s, self.weight_attr)
+            W, s.stdp_r1, s.stdp_r2, s.stdp_o1, s.stdp_o2 = triplet_stdp_step(
+                W, s.src.spike, s.dst.spike, s.stdp_r1, s.stdp_r2, s.stdp_o1, s.stdp_o2,
+                self.p, self.dt, xp, weight_mask(s) if not is_csr(W) else None,
+                self._csr_index(s, W))
+            setattr(s, self.weight_attr, W)
+
+
+def discrete_stdp_step(W: Any, pre: Any, post: Any, pre_old: Any, post_old: Any,
+                       factor: float, w_min: float, w_max: float, xp: Any = np,
+                       mask: Any = None, index: CSRIndex | None = None) -> Any:
+    """One-step STDP of the paper's tutorial ("STDP_Hom_Norm", Vieth et al. 2021).
+
+    ``dW_ij = factor * (post_i(t) pre_j(t-1) - post_i(t-1) pre_j(t) + post_i(t) pre_j(t))``,
+    then clipped to [w_min, w_max]; only enabled (dense ``mask``) or stored
+    (CSR) synapses change. Returns ``W`` (changed in place where possible).
+    """
+    post = xp.asarray(post, dtype=xp.float64)
+    pre = xp.asarray(pre, dtype=xp.float64)
+    post_old = xp.asarray(post_old, dtype=xp.float64)
+    pre_old = xp.asarray(pre_old, dtype=xp.float64)
+    if is_csr(W):
+        if index is None:
+            index = CSRIndex(W)
+        r, c = index.rows, index.indices
+        W.data += factor * (post[r] * pre_old[c] - post_old[r] * pre[c] + post[r] * pre[c])
+        np.clip(W.data, w_min, w_max, out=W.data)
+        return W
+    dW = factor * (post[:, None] * (pre_old + pre)[None, :] - post_old[:, None] * pre[None, :])
+    if mask is not None:
+        dW = dW * mask
+        new = xp.clip(W + dW, w_min, w_max)
+        W[...] = xp.where(mask, new, W)
+        return W
+    W[...] = xp.clip(W + dW, w_min, w_max)
+    return W
+
+
+class DiscreteSTDP(Behaviour):
+    """The tutorial's one-step STDP on a NeuronGroup's afferent synapses of a tag.
+
+    Parameters: ``stdp_factor`` (default 0.0015), ``syn_type`` (default
+    'GLUTAMATE'), ``w_min`` (0), ``w_max`` (10), ``weight_attr`` ('W').
+    Keeps the previous step's spikes as ``s.stdp_pre_old`` / ``s.stdp_post_old``.
+    Rule: see :func:`discrete_stdp_step`.
+    """
+
+    def set_variables(self, parent: Any) -> None:
+        self.factor = float(self.get_init_attr("stdp_factor", 0.0015, parent))
+        self.syn_type = self.get_init_attr("syn_type", "GLUTAMATE", parent)
+        self.w_min = float(self.get_init_attr("w_min", 0.0, parent))
+        self.w_max = float(self.get_init_attr("w_max", 10.0, parent))
+        self.weight_attr = self.get_init_attr("weight_attr", "W", parent)
+        self.synapses = target_synapses(parent, self.syn_type)
+        self._index: dict[int, CSRIndex] = {}
+        for s in self.synapses:
+            xp = getattr(s.dst, "xp", np)
+            s.stdp_pre_old = xp.zeros(s.src.size, dtype=bool)
+            s.stdp_post_old = xp.zeros(s.dst.size, dtype=bool)
+
+    def new_iteration(self, parent: Any) -> None:
+        for s in self.synapses:
+            xp = getattr(s.dst, "xp", np)
+            W = getattr(s, self.weight_attr)
+            index = None
+            if is_csr(W):
+                index = csr_index(W, self._index.get(id(s)))
+                self._index[id(s)] = index
+            pre, post = s.src.spike, s.dst.spike
+            W = discrete_stdp_step(W, pre, post, s.stdp_pre_old, s.stdp_post_old, self.factor,
+                                   self.w_min, self.w_max, xp,
+                                   weight_mask(s) if index is None else None, index)
+            setattr(s, self.weight_attr, W)
+            s.stdp_pre_old = xp.asarray(pre, dtype=bool).copy() if hasattr(pre, "copy") else pre
+            s.stdp_post_old = xp.asarray(post, dtype=bool).copy() if hasattr(post, "copy") else post
