@@ -1,0 +1,202 @@
+"""Checked inputs of an evolution: names, genes, constraints, storages, folders.
+
+Everything here is validated before a search starts, so that a bad argument
+fails at once with a message naming the argument, its value and what was
+expected.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+
+#: Functions a constraint may call, besides the genes themselves.
+_CONSTRAINT_FUNCTIONS: dict[str, Any] = {
+    "abs": abs, "min": min, "max": max, "round": round,
+    "sqrt": math.sqrt, "exp": math.exp, "log": math.log,
+}
+_ALLOWED_NODES = (
+    ast.Expression, ast.Compare, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load,
+    ast.Constant, ast.Call, ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, ast.Add, ast.Sub,
+    ast.Mult, ast.Div, ast.Pow, ast.Mod, ast.FloorDiv, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
+    ast.Gt, ast.GtE,
+)
+
+
+def check_name(name: Any) -> str:
+    """Return ``name`` if it is a safe evolution name, else raise ``ValueError``.
+
+    A name becomes a folder and a study name: letters, digits, ``_``, ``-``
+    and ``.``, not starting with ``.`` or ``-``, no path separators.
+    """
+    if not isinstance(name, str) or not _NAME_PATTERN.match(name) or ".." in name:
+        raise ValueError(
+            f"Evolution: name {name!r} is not allowed; expected letters, digits, '_', '-' or '.' "
+            "(no path separators, no '..', not starting with '.' or '-')"
+        )
+    return name
+
+
+class Constraints:
+    """Constraint expressions over genes, e.g. ``'b>=a'``, checked at construction.
+
+    Parameters
+    ----------
+    expressions : iterable of str
+        Python comparisons over gene names (``+ - * / ** %``, ``and``/``or``/
+        ``not``, ``abs min max round sqrt exp log``).
+    gene_names : iterable of str
+        The genes of the evolution; any other name is an error.
+    """
+
+    def __init__(self, expressions: Iterable[str], gene_names: Iterable[str]):
+        if isinstance(expressions, str):
+            expressions = [expressions]
+        self.expressions = list(expressions)
+        names = set(gene_names)
+        self._code = []
+        for text in self.expressions:
+            if not isinstance(text, str):
+                raise TypeError(f"Evolution: constraint {text!r} must be a string like 'b>=a'")
+            try:
+                tree = ast.parse(text, mode="eval")
+            except SyntaxError as err:
+                raise ValueError(f"Evolution: constraint {text!r} is not a valid expression ({err.msg})") from None
+            for node in ast.walk(tree):
+                if not isinstance(node, _ALLOWED_NODES):
+                    raise ValueError(
+                        f"Evolution: constraint {text!r} uses {type(node).__name__}, which is not allowed; "
+                        "use comparisons and arithmetic over gene names"
+                    )
+                if isinstance(node, ast.Call) and not (
+                    isinstance(node.func, ast.Name) and node.func.id in _CONSTRAINT_FUNCTIONS
+                ):
+                    raise ValueError(
+                        f"Evolution: constraint {text!r} calls a function that is not one of "
+                        f"{sorted(_CONSTRAINT_FUNCTIONS)}"
+                    )
+                if isinstance(node, ast.Name) and node.id not in names and node.id not in _CONSTRAINT_FUNCTIONS:
+                    raise ValueError(
+                        f"Evolution: constraint {text!r} names unknown gene {node.id!r}; "
+                        f"the genes are {sorted(names)}"
+                    )
+            self._code.append(compile(tree, f"<constraint {text}>", "eval"))
+
+    def violated(self, genome: Mapping[str, Any]) -> list[str]:
+        """Return the constraints that ``genome`` breaks (empty when it satisfies all)."""
+        scope = dict(_CONSTRAINT_FUNCTIONS)
+        scope.update(genome)
+        return [
+            text for text, code in zip(self.expressions, self._code)
+            if not eval(code, {"__builtins__": {}}, scope)  # noqa: S307 - checked AST, no builtins
+        ]
+
+    def holds(self, genome: Mapping[str, Any]) -> bool:
+        """True when ``genome`` satisfies every constraint."""
+        return not self.violated(genome)
+
+
+def check_genomes(start_genomes: Any) -> tuple[list[dict[str, Any]], dict[str, type]]:
+    """Validate the start genomes; return them (without bookkeeping keys) and the gene types.
+
+    Every start genome must list the same genes, each an int or a float.
+    Keys ``'generation'``, ``'score'`` and ``'id'`` are dropped, as in the paper.
+    """
+    if isinstance(start_genomes, Mapping):
+        start_genomes = [start_genomes]
+    genomes = [
+        {k: v for k, v in dict(g).items() if k not in ("generation", "score", "id")}
+        for g in (start_genomes or [])
+    ]
+    if not genomes or not genomes[0]:
+        raise ValueError(
+            "Evolution: start_genomes must hold at least one genome with at least one gene, "
+            f"e.g. [{{'a': 1.0}}]; got {start_genomes!r}"
+        )
+    names = list(genomes[0])
+    types: dict[str, type] = {}
+    for index, genome in enumerate(genomes):
+        if set(genome) != set(names):
+            raise ValueError(
+                f"Evolution: start genome {index} has genes {sorted(genome)}, expected {sorted(names)}"
+            )
+        for key, value in genome.items():
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", str(key)):
+                raise ValueError(f"Evolution: gene name {key!r} is not a Python identifier")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(
+                    f"Evolution: gene {key!r} of start genome {index} is {value!r}; expected a finite number"
+                )
+            kind = float if isinstance(value, float) or types.get(key) is float else int
+            types[key] = kind
+    genomes = [{k: types[k](v) for k, v in g.items()} for g in genomes]
+    return genomes, types
+
+
+def check_positive_int(value: Any, argument: str, minimum: int = 1) -> int:
+    """Return ``value`` if it is an int >= ``minimum``, else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"Evolution: {argument} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def check_fraction(value: Any, argument: str, high: float = 1.0) -> float:
+    """Return ``value`` as float if ``0 <= value <= high``, else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= high:
+        raise ValueError(f"Evolution: {argument} must be a number in [0, {high}], got {value!r}")
+    return float(value)
+
+
+def get_data_folder(start: str | None = None, create: bool = True) -> str:
+    """Return the absolute path of the nearest ``Data`` folder at or above ``start`` (default cwd).
+
+    When none exists, ``<start>/Data`` is created (``create=True``).
+    """
+    here = os.path.abspath(start or os.getcwd())
+    folder = here
+    while True:
+        candidate = os.path.join(folder, "Data")
+        if os.path.isdir(candidate):
+            return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    candidate = os.path.join(here, "Data")
+    if create:
+        os.makedirs(candidate, exist_ok=True)
+    return candidate
+
+
+def evolution_folder(data_folder: str, name: str) -> str:
+    """Folder of evolution ``name``: ``<Data>/StorageManager/<name>`` (as the paper's runs)."""
+    return os.path.join(data_folder, "StorageManager", check_name(name))
+
+
+def default_storage_path(data_folder: str, name: str) -> str:
+    """Default journal file of evolution ``name`` inside its folder."""
+    return os.path.join(evolution_folder(data_folder, name), "evolution.journal")
+
+
+def open_run(data_folder: str, name: str, individual_id: int) -> tuple[str, Any]:
+    """Make the run folder of one evaluation: ``<Data>/StorageManager/<name>/<name> id<id>``.
+
+    Returns the folder and its :class:`monnto.storage.StorageManager` (None
+    when that package is missing; then the folder is made here).
+    """
+    folder_name = f"{name} id{individual_id}"
+    try:
+        from monnto.storage import StorageManager
+    except ImportError:  # the storage package is optional for the evolution
+        StorageManager = None  # noqa: N806
+    if StorageManager is not None:
+        sm = StorageManager(name, folder_name, data_folder=data_folder, auto_finish=False)
+        return str(sm.path), sm
+    path = os.path.join(evolution_folder(data_folder, name), folder_name)
+    os.makedirs(path, exist_ok=True)
+    return path, None

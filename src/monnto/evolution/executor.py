@@ -1,0 +1,193 @@
+"""Run the user's script once, in a fresh process, with a genome and a timeout.
+
+The script is started as ``python SCRIPT`` with its genome in the
+environment (``MONNTO_GENOME``, JSON), the score file it must write through
+:func:`~monnto.evolution.score.set_score` (``MONNTO_SCORE_FILE``), and the
+evolution's name, the individual's id and generation and its run folder. Its
+output goes to ``output.log`` in the run folder. The process runs in its own
+session so that a timeout kills it and everything it started.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from monnto.core.genome import GENOME_ENV_VAR
+from monnto.evolution.score import (
+    GENERATION_ENV_VAR,
+    ID_ENV_VAR,
+    NAME_ENV_VAR,
+    RUN_FOLDER_ENV_VAR,
+    SCORE_FILE_ENV_VAR,
+    read_score_file,
+)
+
+#: Characters of the script's output kept in a failure message.
+ERROR_TAIL_CHARS = 2000
+
+
+@dataclass
+class EvaluationResult:
+    """What one evaluation gave: a score, or a failure with its reason."""
+
+    score: float | None
+    info: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    failure: str | None = None  # 'crash', 'timeout', 'no_score', 'bad_score'
+    duration: float = 0.0  # s
+
+    @property
+    def ok(self) -> bool:
+        """True when the script ran and reported a finite score."""
+        return self.error is None
+
+
+def _package_root() -> str:
+    import monnto
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(monnto.__file__)))
+
+
+def _tail(path: str, chars: int = ERROR_TAIL_CHARS) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - chars))
+            return handle.read().decode("utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def die_with_parent() -> None:
+    """In a child process (``preexec_fn``): ask Linux to kill it when its parent dies."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
+def _kill_group(process: subprocess.Popen, grace: float = 1.0) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
+def run_script(
+    script: str,
+    genome: dict[str, Any],
+    run_folder: str,
+    *,
+    timeout: float | None = None,
+    name: str = "",
+    individual_id: int = 0,
+    generation: int = 0,
+    cwd: str | None = None,
+    python: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    poll: float = 0.05,
+    on_wait: Any = None,
+) -> EvaluationResult:
+    """Run ``script`` once with ``genome`` and return its score or the reason it failed.
+
+    Parameters
+    ----------
+    script : str
+        Path of the Python script (it calls ``get_gene`` and ``set_score``).
+    genome : dict
+        ``{gene: value}`` passed as ``MONNTO_GENOME``.
+    run_folder : str
+        Folder of this evaluation; receives ``output.log`` and ``score.json``.
+    timeout : float, optional
+        Wall-clock limit in seconds; past it the process group is killed.
+    name, individual_id, generation
+        Passed to the script as ``MONNTO_EVOLUTION_NAME``/``_ID``/``_GENERATION``.
+    cwd : str, optional
+        Working directory of the script (default: this process's).
+    python : str, optional
+        Interpreter (default: this one).
+    extra_env : dict, optional
+        More environment variables for the script.
+    poll : float
+        Seconds between checks of the process.
+    on_wait : callable, optional
+        Called with no argument at every poll (used for heartbeats).
+    """
+    if not os.path.isfile(script):
+        return EvaluationResult(None, error=f"script {script!r} does not exist", failure="crash")
+    os.makedirs(run_folder, exist_ok=True)
+    score_file = os.path.join(run_folder, "score.json")
+    if os.path.exists(score_file):
+        os.unlink(score_file)
+    env = dict(os.environ)
+    env.update(extra_env or {})
+    root = _package_root()
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    env[GENOME_ENV_VAR] = json.dumps(genome)
+    env[SCORE_FILE_ENV_VAR] = score_file
+    env[NAME_ENV_VAR] = str(name)
+    env[ID_ENV_VAR] = str(individual_id)
+    env[GENERATION_ENV_VAR] = str(generation)
+    env[RUN_FOLDER_ENV_VAR] = run_folder
+    env.setdefault("MPLBACKEND", "Agg")
+    log_path = os.path.join(run_folder, "output.log")
+    start = time.monotonic()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [python or sys.executable, os.path.abspath(script)],
+            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=die_with_parent,
+        )
+        timed_out = False
+        try:
+            while process.poll() is None:
+                if timeout is not None and time.monotonic() - start > timeout:
+                    timed_out = True
+                    _kill_group(process)
+                    break
+                if on_wait is not None:
+                    on_wait()
+                time.sleep(poll)
+        except BaseException:
+            _kill_group(process, grace=0.2)
+            raise
+    duration = time.monotonic() - start
+    if timed_out:
+        return EvaluationResult(None, error=f"timeout: the script ran past {timeout} s and was killed",
+                                failure="timeout", duration=duration)
+    code = process.returncode
+    if code != 0:
+        reason = f"signal {-code}" if code < 0 else f"exit code {code}"
+        return EvaluationResult(None, error=f"crash: the script ended with {reason}:\n{_tail(log_path)}",
+                                failure="crash", duration=duration)
+    if not os.path.exists(score_file):
+        return EvaluationResult(None, error="no score: the script finished without calling set_score()",
+                                failure="no_score", duration=duration)
+    try:
+        score, info = read_score_file(score_file)
+    except (OSError, ValueError, KeyError) as err:
+        return EvaluationResult(None, error=f"bad score file {score_file!r}: {err}", failure="bad_score",
+                                duration=duration)
+    if not math.isfinite(score):
+        return EvaluationResult(None, info, error=f"bad score: set_score() got {score}", failure="bad_score",
+                                duration=duration)
+    return EvaluationResult(score, info, duration=duration)

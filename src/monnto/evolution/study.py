@@ -1,0 +1,97 @@
+"""Optuna storage and study helpers: the single source of truth of an evolution.
+
+An evolution is one Optuna study (named as the evolution) in one storage: a
+journal file for one machine or a shared disk, or a database URL
+(``postgresql://user:pw@host/db``) for a cluster. The study keeps the
+evolution's settings (user attribute ``monnto_config``), its stop and
+finished flags, and one trial per evaluation.
+"""
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import optuna
+from optuna.storages import BaseStorage, JournalStorage, RDBStorage
+from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+from optuna.trial import TrialState
+
+CONFIG_ATTR = "monnto_config"
+STOP_ATTR = "monnto_stop_requested"
+FINISHED_ATTR = "monnto_finished"
+HEARTBEAT_ATTR = "monnto:heartbeat"
+WORKER_ATTR = "monnto:worker"
+
+_DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite", "mysql")
+
+
+def storage_url(storage: str | os.PathLike) -> str:
+    """Normalise a storage argument: database URLs stay, paths become absolute journal paths."""
+    text = os.fspath(storage)
+    if text.split(":", 1)[0].split("+", 1)[0] in _DATABASE_SCHEMES and "://" in text:
+        return text
+    if text.startswith("journal:"):
+        text = text[len("journal:"):]
+    return os.path.abspath(text)
+
+
+def open_storage(storage: str | os.PathLike | BaseStorage) -> BaseStorage:
+    """Open an Optuna storage from a database URL or a journal file path.
+
+    Parameters
+    ----------
+    storage : str, path or BaseStorage
+        ``postgresql://...``, ``sqlite:///...`` (``RDBStorage``), or a file
+        path, optionally prefixed ``journal:`` (``JournalStorage`` with a
+        file lock, safe for several processes on one disk).
+    """
+    if isinstance(storage, BaseStorage):
+        return storage
+    url = storage_url(storage)
+    if "://" in url:
+        return RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+    os.makedirs(os.path.dirname(url), exist_ok=True)
+    return JournalStorage(JournalFileBackend(url, lock_obj=JournalFileOpenLock(url)))
+
+
+def study_exists(storage: BaseStorage, name: str) -> bool:
+    """True when ``storage`` holds a study called ``name``."""
+    try:
+        storage.get_study_id_from_name(name)
+    except KeyError:
+        return False
+    return True
+
+
+def load_study(storage: BaseStorage, name: str, wait: float = 0.0, poll: float = 0.2) -> optuna.Study:
+    """Load study ``name``, waiting up to ``wait`` seconds for it to be created."""
+    deadline = time.monotonic() + wait
+    while True:
+        if study_exists(storage, name):
+            return optuna.load_study(study_name=name, storage=storage)
+        if time.monotonic() >= deadline:
+            raise KeyError(f"Evolution: no evolution named {name!r} in storage {storage!r}")
+        time.sleep(poll)
+
+
+def read_config(study: optuna.Study) -> dict[str, Any]:
+    """The evolution settings stored with the study."""
+    config = study.user_attrs.get(CONFIG_ATTR)
+    if not isinstance(config, dict):
+        raise KeyError(f"Evolution: study {study.study_name!r} is not a monnto evolution (no {CONFIG_ATTR})")
+    return config
+
+
+def pop_waiting(study: optuna.Study) -> int | None:
+    """Claim the oldest waiting trial for this process (atomic in the storage); return its id."""
+    storage = study._storage
+    for trial in storage.get_all_trials(study._study_id, deepcopy=False, states=(TrialState.WAITING,)):
+        if storage.set_trial_state_values(trial._trial_id, state=TrialState.RUNNING):
+            return trial._trial_id
+    return None
+
+
+def quiet_optuna() -> None:
+    """Keep Optuna's per-trial INFO lines out of the evolution's output."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -1,0 +1,267 @@
+"""An evolution worker: takes individuals from the shared storage, evaluates them, reports.
+
+Any number of workers, on any machines that reach the storage, may serve one
+evolution (``monnto evolve worker --storage URL --name NAME``). With the
+paper's algorithm a worker claims a waiting trial (the master enqueues whole
+generations; claiming is atomic in the storage, so every individual is
+evaluated once); with Optuna's samplers it asks the study for a new trial.
+While the script runs, the worker writes a heartbeat to the trial so the
+master can tell a lost worker from a slow one.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from typing import Any
+
+import optuna
+from optuna.exceptions import UpdateFinishedTrialError
+from optuna.storages import BaseStorage
+from optuna.trial import TrialState
+
+from monnto.evolution.config import Constraints, get_data_folder, open_run
+from monnto.evolution.executor import EvaluationResult, run_script
+from monnto.evolution.sampler import (
+    ERROR_ATTR,
+    FAILURE_KIND_ATTR,
+    GENERATION_ATTR,
+    ORIGIN_ATTR,
+    SLOT_ATTR,
+    gene_distributions,
+    make_optuna_sampler,
+)
+from monnto.evolution.study import (
+    FINISHED_ATTR,
+    HEARTBEAT_ATTR,
+    STOP_ATTR,
+    WORKER_ATTR,
+    load_study,
+    open_storage,
+    pop_waiting,
+    quiet_optuna,
+    read_config,
+)
+
+_logger = logging.getLogger("monnto.evolution")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def config_types(config: dict[str, Any]) -> dict[str, type]:
+    """Gene types from a stored config (``{'a': 'float'}`` -> ``{'a': float}``)."""
+    return {k: int if v == "int" else float for k, v in config["gene_types"].items()}
+
+
+def counted_trials(study: optuna.Study) -> int:
+    """Evaluations that count against the budget (not infeasible draws, not lost workers)."""
+    count = 0
+    for trial in study.get_trials(deepcopy=False):
+        if GENERATION_ATTR not in trial.user_attrs:
+            continue
+        if trial.state == TrialState.FAIL and trial.user_attrs.get(FAILURE_KIND_ATTR) in ("infeasible", "lost"):
+            continue
+        count += 1
+    return count
+
+
+class Worker:
+    """Evaluate the individuals of evolution ``name`` in ``storage`` until it finishes.
+
+    Parameters
+    ----------
+    storage : str or BaseStorage
+        Journal file path or database URL of the evolution.
+    name : str
+        The evolution's name.
+    script : str, optional
+        Path of the script on this machine (default: the stored one).
+    data_folder : str, optional
+        ``Data`` folder for the run folders (default: the stored one if it
+        exists here, else the nearest ``Data`` above the working directory).
+    poll : float
+        Seconds between looks for work.
+    wait_for_study : float
+        Seconds to wait for the evolution to be created.
+    max_evaluations : int, optional
+        Stop after this many evaluations.
+    parent_pid : int, optional
+        Stop when that process is gone (local workers of a master).
+    """
+
+    def __init__(
+        self,
+        storage: str | BaseStorage,
+        name: str,
+        *,
+        script: str | None = None,
+        data_folder: str | None = None,
+        poll: float = 0.2,
+        wait_for_study: float = 30.0,
+        max_evaluations: int | None = None,
+        parent_pid: int | None = None,
+        worker_index: int = 0,
+    ):
+        quiet_optuna()
+        self.storage = open_storage(storage)
+        self.name = name
+        self.study = load_study(self.storage, name, wait=wait_for_study)
+        self.config = read_config(self.study)
+        self.script = os.path.abspath(script or self.config["script"])
+        if not os.path.isfile(self.script):
+            raise FileNotFoundError(f"Evolution worker: script {self.script!r} does not exist on this machine")
+        stored = self.config.get("data_folder")
+        self.data_folder = data_folder or (stored if stored and os.path.isdir(stored) else get_data_folder())
+        self.poll = poll
+        self.max_evaluations = max_evaluations
+        self.parent_pid = parent_pid
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self.evaluated = 0
+        types = config_types(self.config)
+        self.distributions = gene_distributions(types, self.config.get("gene_ranges"))
+        self.constraints = Constraints(self.config.get("constraints", []), types)
+        self._optuna_study: optuna.Study | None = None
+        if self.config["algorithm"] != "paper":
+            sampler = make_optuna_sampler(
+                self.config["algorithm"], self.config["individual_count"],
+                int(self.config["seed"]) + 7919 * worker_index + os.getpid(),
+                self.config["start_genomes"][0],
+            )
+            self._optuna_study = optuna.load_study(study_name=name, storage=self.storage, sampler=sampler)
+
+    # ---- claiming work ---------------------------------------------------
+    def _should_stop(self) -> bool:
+        if self.parent_pid is not None and not _alive(self.parent_pid):
+            return True
+        if self.max_evaluations is not None and self.evaluated >= self.max_evaluations:
+            return True
+        attrs = self.study.user_attrs
+        return bool(attrs.get(FINISHED_ATTR) or attrs.get(STOP_ATTR))
+
+    def _ask(self) -> int | None:
+        study = self._optuna_study
+        assert study is not None
+        budget = self.config["individual_count"] * self.config["generations"]
+        for _ in range(100):
+            done = counted_trials(study)
+            if done >= budget:
+                return None
+            trial = study.ask()
+            genome = {name: (trial.suggest_int(name, d.low, d.high) if isinstance(d, optuna.distributions.IntDistribution)
+                             else trial.suggest_float(name, d.low, d.high))
+                      for name, d in self.distributions.items()}
+            trial.set_user_attr(GENERATION_ATTR, done // self.config["individual_count"])
+            trial.set_user_attr(SLOT_ATTR, done % self.config["individual_count"])
+            trial.set_user_attr(ORIGIN_ATTR, self.config["algorithm"])
+            broken = self.constraints.violated(genome)
+            if not broken:
+                return trial._trial_id
+            trial.set_user_attr(FAILURE_KIND_ATTR, "infeasible")
+            trial.set_user_attr(ERROR_ATTR, f"infeasible: breaks {broken}; not evaluated")
+            study.tell(trial, state=TrialState.FAIL)
+        raise RuntimeError(f"Evolution worker: 100 draws in a row broke the constraints "
+                           f"{self.constraints.expressions}; give gene_ranges that fit them")
+
+    def claim(self) -> int | None:
+        """Claim one trial to evaluate; return its id, or None when there is none now."""
+        if self.config["algorithm"] == "paper":
+            return pop_waiting(self.study)
+        return self._ask()
+
+    # ---- evaluating ------------------------------------------------------
+    def evaluate(self, trial_id: int) -> EvaluationResult:
+        """Evaluate claimed trial ``trial_id`` and report the result to the storage."""
+        storage = self.storage
+        trial = storage.get_trial(trial_id)
+        storage.set_trial_system_attr(trial_id, WORKER_ATTR, self.worker_id)
+        beats = [0, time.monotonic()]
+        interval = float(self.config.get("heartbeat_interval", 1.0))
+
+        def heartbeat() -> None:
+            now = time.monotonic()
+            if now - beats[1] >= interval:
+                beats[0] += 1
+                beats[1] = now
+                try:
+                    storage.set_trial_system_attr(trial_id, HEARTBEAT_ATTR, f"{self.worker_id}#{beats[0]}")
+                except UpdateFinishedTrialError:
+                    pass
+
+        heartbeat()
+        folder, run = open_run(self.data_folder, self.name, trial.number)
+        genome = dict(trial.params)
+        generation = int(trial.user_attrs.get(GENERATION_ATTR, 0))
+        params = {"evolution": self.name, "id": trial.number, "generation": generation,
+                  "genome": genome, **genome}
+        self._save_params(folder, run, params)
+        try:
+            storage.set_trial_user_attr(trial_id, "run_folder", folder)
+            storage.set_trial_user_attr(trial_id, "worker", self.worker_id)
+        except UpdateFinishedTrialError:
+            pass
+        result = run_script(
+            self.script, genome, folder, timeout=self.config.get("timeout"), name=self.name,
+            individual_id=trial.number, generation=generation, cwd=self.config.get("cwd"),
+            on_wait=heartbeat,
+        )
+        params.update(score=result.score, error=result.error, failure=result.failure,
+                      duration_s=round(result.duration, 3), info=json.loads(json.dumps(result.info, default=str)))
+        self._save_params(folder, run, params)
+        if run is not None and result.ok:
+            run.finish()
+        self._report(trial_id, trial.number, result)
+        self.evaluated += 1
+        return result
+
+    @staticmethod
+    def _save_params(folder: str, run: Any, params: dict[str, Any]) -> None:
+        if run is not None:
+            run.save_param_dict(params)
+            return
+        tmp = os.path.join(folder, ".params.json.tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(params, handle, default=str)
+        os.replace(tmp, os.path.join(folder, "params.json"))
+
+    def _report(self, trial_id: int, number: int, result: EvaluationResult) -> None:
+        storage = self.storage
+        try:
+            storage.set_trial_user_attr(trial_id, "duration_s", round(result.duration, 3))
+            if result.info:
+                storage.set_trial_user_attr(trial_id, "info", json.loads(json.dumps(result.info, default=str)))
+            if result.ok:
+                self.study.tell(number, result.score)
+            else:
+                storage.set_trial_user_attr(trial_id, FAILURE_KIND_ATTR, result.failure)
+                storage.set_trial_user_attr(trial_id, ERROR_ATTR, result.error)
+                self.study.tell(number, state=TrialState.FAIL)
+                _logger.warning("evolution %s: individual %d failed: %s", self.name, number,
+                                (result.error or "").splitlines()[0])
+        except UpdateFinishedTrialError:
+            _logger.warning("evolution %s: individual %d was declared lost before its result came; "
+                            "the result stays in its run folder", self.name, number)
+
+    def run(self) -> int:
+        """Evaluate until the evolution finishes or stops; return the number of evaluations."""
+        while not self._should_stop():
+            trial_id = self.claim()
+            if trial_id is None:
+                time.sleep(self.poll)
+                continue
+            self.evaluate(trial_id)
+        return self.evaluated
+
+
+def run_worker(storage: str, name: str, **kwargs: Any) -> int:
+    """Run one :class:`Worker` until the evolution ends; return its evaluation count (Dask task)."""
+    return Worker(storage, name, **kwargs).run()
