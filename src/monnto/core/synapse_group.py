@@ -26,10 +26,13 @@ class SynapseGroup(NetworkObject):
         ``src.efferent_synapses``).
     behaviour : dict or list of Behaviour, optional
         Alias ``behavior``.
+    sparse : bool
+        Default of :meth:`get_synapse_mat`'s ``sparse``: matrices of this
+        group are CSR (:class:`~monnto.core.sparse_matrix.SparseSynapseMatrix`).
     """
 
     def __init__(self, net=None, src: Any = None, dst: Any = None, tag: str | None = None,
-                 behaviour: dict | list | None = None, behavior=None):
+                 behaviour: dict | list | None = None, behavior=None, sparse: bool = False):
         from .network import Network
 
         if not isinstance(net, Network):
@@ -46,6 +49,7 @@ class SynapseGroup(NetworkObject):
         self.tags += ["syn", f"{self.src.tag}_to_{self.dst.tag}"]
         self.enabled = True
         self.group_weighting = 1
+        self.sparse = bool(sparse)
         behaviours = normalize_behaviours(self, behaviour)
         for key, b in behaviours.items():
             self._check_behaviour(key, b)
@@ -86,13 +90,30 @@ class SynapseGroup(NetworkObject):
     get_synapse_mat_dim = matrix_dim
 
     def get_synapse_mat(self, mode: Any = "zeros", scale: Any = None, density: Any = None,
-                        plot: bool = False) -> np.ndarray:
+                        plot: bool = False, sparse: bool | None = None) -> Any:
         """Return a new ``(dst.size, src.size)`` matrix from an init ``mode``.
 
         ``density=p`` keeps each synapse with probability ``p`` (an array
         gives one probability per destination neuron).
+
+        A float matrix is an :class:`~monnto.core.event_matrix.EventMatrix`
+        (an ndarray whose product with a boolean spike vector adds only the
+        spiking sources' columns). With ``sparse=True`` (default: the
+        group's ``sparse``) it is a CSR
+        :class:`~monnto.core.sparse_matrix.SparseSynapseMatrix` holding only
+        the kept synapses (see :func:`~monnto.core.sparse_matrix.sparse_from_init`).
         """
-        return self._get_mat(mode, self.matrix_dim(), scale, density, plot)
+        if self.sparse if sparse is None else sparse:
+            from .sparse_matrix import sparse_from_init
+
+            return sparse_from_init(mode, self.matrix_dim(), self.network.rng, self.network.dtype,
+                                    scale=scale, density=density, owner=repr(self))
+        result = self._get_mat(mode, self.matrix_dim(), scale, density, plot)
+        if result.dtype.kind == "f" and result.ndim == 2:
+            from .event_matrix import EventMatrix
+
+            return EventMatrix(result)
+        return result
 
     matrix = get_synapse_mat
 

@@ -1,0 +1,205 @@
+"""``SparseSynapseMatrix``: CSR synapse weights with event-driven spike products.
+
+The matrix is a :class:`scipy.sparse.csr_array` (``D x S``, destination
+rows), so everything scipy offers works, and ``W.data`` holds one weight per
+stored synapse for in-place plasticity and normalization. On top of that
+``W.dot(spike)`` / ``W @ spike`` with a 1-D boolean ``spike`` adds only the
+stored synapses of the sources that spiked, through a column index
+(``col_order``, ``col_ptr``) into ``W.data`` that is built once and rebuilt
+when the sparsity structure changes (new ``indices``/``indptr`` arrays or a
+different ``nnz``). Changing ``W.indices`` or ``W.indptr`` in place is not
+detected: call :meth:`SparseSynapseMatrix.structure_changed` afterwards.
+
+:func:`sparse_from_init` builds one from an init string without ever
+allocating the dense ``D x S`` matrix when it is large.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .init_strings import _density_mask, make_array
+
+#: Up to this many possible synapses (D*S) ``sparse_from_init`` draws exactly
+#: as the dense path does (same generator calls, so a sparse and a dense group
+#: built from the same seed hold the same weights); above it, it draws only
+#: the kept synapses (O(nnz)).
+EXACT_DRAW_LIMIT = 2**22
+
+
+def gather_ranges(ptr: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Concatenate ``arange(ptr[i], ptr[i + 1])`` for every ``i`` in ``idx``."""
+    starts = ptr[idx]
+    lengths = ptr[idx + 1] - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    offsets = np.repeat(starts - (ends - lengths), lengths)
+    return offsets + np.arange(total, dtype=np.int64)
+
+
+class SparseSynapseMatrix(sp.csr_array):
+    """``D x S`` CSR weights whose product with a boolean vector is event-driven.
+
+    Construct it like a ``csr_array`` (from ``(data, indices, indptr)``, a
+    dense array or another sparse matrix). Products with anything other than
+    a 1-D boolean vector are scipy's.
+    """
+
+    _col_cache: tuple | None = None
+
+    def _column_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        cache = self._col_cache
+        if cache is not None and cache[0] is self.indices and cache[1] is self.indptr \
+                and cache[2] == self.nnz:
+            return cache[3], cache[4], cache[5]
+        d, s = self.shape
+        rows = np.repeat(np.arange(d, dtype=np.int32 if d < 2**31 else np.int64), np.diff(self.indptr))
+        col_order = np.argsort(self.indices, kind="stable")
+        if self.nnz < 2**31:
+            col_order = col_order.astype(np.int32)
+        col_ptr = np.zeros(s + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.indices, minlength=s), out=col_ptr[1:])
+        rows_by_col = rows[col_order]
+        self._col_cache = (self.indices, self.indptr, self.nnz, col_order, col_ptr, rows_by_col)
+        return col_order, col_ptr, rows_by_col
+
+    def structure_changed(self) -> None:
+        """Forget the column index (call after editing ``indices``/``indptr`` in place)."""
+        self._col_cache = None
+
+    def entries_of_sources(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in ``W.data`` and destination rows of the synapses from ``sources``.
+
+        Parameters
+        ----------
+        sources : numpy.ndarray of int
+            Source (column) indices.
+
+        Returns
+        -------
+        positions, rows : numpy.ndarray of int
+            ``W.data[positions[k]]`` is the synapse ``(rows[k], source)``.
+        """
+        col_order, col_ptr, rows_by_col = self._column_index()
+        ranges = gather_ranges(col_ptr, np.asarray(sources, dtype=np.int64))
+        return col_order[ranges], rows_by_col[ranges]
+
+    def event_product(self, spikes: Any) -> np.ndarray | None:
+        """``W @ spikes`` for a 1-D boolean vector; None for any other operand."""
+        if not (isinstance(spikes, np.ndarray) and spikes.dtype == np.bool_ and spikes.ndim == 1):
+            return None
+        d, s = self.shape
+        if spikes.shape[0] != s:
+            raise ValueError(f"SparseSynapseMatrix of shape {self.shape}: the spike vector has "
+                             f"length {spikes.shape[0]}, expected {s} (one entry per source)")
+        idx = np.flatnonzero(spikes)
+        if idx.size == 0:
+            return np.zeros(d, dtype=self.dtype)
+        pos, rows = self.entries_of_sources(idx)
+        out = np.bincount(rows, weights=self.data[pos], minlength=d)
+        return out if out.dtype == self.dtype else out.astype(self.dtype)
+
+    def dot(self, other: Any) -> Any:
+        """``self @ other``; event-driven for a 1-D boolean ``other``."""
+        result = self.event_product(other)
+        return result if result is not None else super().dot(other)
+
+    def __matmul__(self, other: Any) -> Any:
+        result = self.event_product(other)
+        return result if result is not None else super().__matmul__(other)
+
+
+def _check_shape(shape: tuple, owner: str) -> tuple[int, int]:
+    if len(shape) != 2 or min(shape) < 1:
+        raise ValueError(f"{owner}: a sparse synapse matrix must be 2-D (dst x src) with positive "
+                         f"sizes, got shape {shape}")
+    return int(shape[0]), int(shape[1])
+
+
+def distinct_columns(counts: np.ndarray, n_cols: int, rng: np.random.Generator) -> np.ndarray:
+    """Random distinct column indices, ``counts[i]`` of them for row ``i``.
+
+    Draws ``counts.sum()`` integers, then redraws the duplicates within a row
+    until none are left (fast while ``counts[i]`` is well below ``n_cols``).
+    Returns the columns sorted within each row, rows in order (CSR layout).
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    if np.any(counts > n_cols):
+        raise ValueError(f"cannot draw {counts.max()} distinct sources out of {n_cols}")
+    rows = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    cols = rng.integers(0, n_cols, size=rows.size)
+    while True:
+        order = np.lexsort((cols, rows))
+        rows, cols = rows[order], cols[order]
+        dup = np.zeros(cols.size, dtype=bool)
+        dup[1:] = (rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])
+        n_dup = int(dup.sum())
+        if n_dup == 0:
+            return cols
+        cols[dup] = rng.integers(0, n_cols, size=n_dup)
+
+
+def from_rows(counts: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple) -> SparseSynapseMatrix:
+    """Assemble a :class:`SparseSynapseMatrix` from per-row counts and sorted columns."""
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    index_dtype = np.int32 if max(shape[1], indptr[-1]) < 2**31 else np.int64
+    W = SparseSynapseMatrix((values, cols.astype(index_dtype), indptr.astype(index_dtype)), shape=shape)
+    W.has_sorted_indices = True
+    return W
+
+
+def sparse_from_init(mode: Any, shape: tuple, rng: np.random.Generator, dtype: np.dtype,
+                     scale: Any = None, density: Any = None, owner: str = "") -> SparseSynapseMatrix:
+    """A sparse ``D x S`` matrix from an init ``mode`` (see ``init_strings``).
+
+    ``density`` selects which synapses exist (each with that probability, or
+    per-row probabilities); their weights are drawn from ``mode`` and
+    multiplied by ``scale``. Stored weights may be zero (``'zeros'`` with a
+    density gives the structure with zero weights, for plasticity to grow).
+
+    Up to :data:`EXACT_DRAW_LIMIT` possible synapses the generator is called
+    exactly as for the dense matrix (weights for all ``D*S`` entries, then the
+    density mask), so a sparse group holds the same weights as a dense group
+    built with the same seed. Larger matrices draw a binomial synapse count
+    per row, distinct random sources, then one weight per synapse: O(nnz)
+    time and memory, never the dense matrix.
+    """
+    d, s = _check_shape(shape, owner)
+    if d * s <= EXACT_DRAW_LIMIT:
+        values = make_array(mode, (d, s), rng, dtype, owner=owner)
+        keep = (_density_mask(density, (d, s), rng, owner) if density is not None
+                else np.ones((d, s), dtype=bool))
+        if values.dtype == np.bool_:
+            values = keep
+        rows, cols = np.nonzero(keep)
+        counts = np.bincount(rows, minlength=d)
+        data = values[rows, cols]
+        if scale is not None:
+            data = data * (scale if np.ndim(scale) == 0 else np.broadcast_to(scale, (d, s))[rows, cols])
+        return from_rows(counts, cols, data.astype(values.dtype, copy=False), (d, s))
+    if density is None:
+        raise ValueError(f"{owner}: a sparse matrix of {d} x {s} possible synapses needs density= "
+                         f"(or a connectivity builder from monnto.behaviours.synapses); without it every "
+                         f"synapse would be stored")
+    if isinstance(density, (int, float, np.integer, np.floating)) and not isinstance(density, bool):
+        if not 0.0 <= float(density) <= 1.0:
+            raise ValueError(f"{owner}: density must be a probability in [0, 1], got {density!r}")
+        counts = rng.binomial(s, float(density), size=d)
+    else:
+        p = np.asarray(density, dtype=float)
+        if p.shape != (d,) or np.any((p < 0) | (p > 1)):
+            raise ValueError(f"{owner}: density must be a number in [0, 1] or one probability per "
+                             f"row (shape ({d},)), got {density!r}")
+        counts = rng.binomial(s, p)
+    cols = distinct_columns(counts, s, rng)
+    values = make_array(mode, (cols.size,), rng, dtype, owner=owner)
+    if scale is not None:
+        if np.ndim(scale) != 0:
+            raise ValueError(f"{owner}: a sparse matrix this large takes a scalar scale, got an array")
+        values = values * scale
+    return from_rows(counts, cols, values, (d, s))
