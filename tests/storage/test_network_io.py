@@ -1,0 +1,266 @@
+"""save_network / load_network: continuing a loaded network is bit-identical."""
+from __future__ import annotations
+
+import fractions
+import json
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from monnto import (
+    Behaviour,
+    EventRecorder,
+    Network,
+    NeuronGroup,
+    Recorder,
+    SynapseGroup,
+    get_squared_dim,
+)
+from monnto.storage import FormatVersionError, StorageManager
+from monnto.storage.network_io import FORMAT_VERSION, MANIFEST, load_network, save_network
+
+
+class Basic_Behaviour(Behaviour):  # noqa: N801 (the paper's name)
+    """Paper code block 2."""
+
+    def set_variables(self, neurons):
+        neurons.voltage = neurons.get_neuron_vec()
+        self.threshold = 0.5
+        self.leak_factor = self.get_init_attr("leak_factor", 0.9, neurons)
+
+    def new_iteration(self, neurons):
+        neurons.spike = neurons.voltage > self.threshold
+        neurons.voltage[neurons.spike] = 0.0
+        neurons.voltage *= self.leak_factor
+        neurons.voltage += neurons.get_neuron_vec("uniform", density=0.01)
+
+
+class Input_Behaviour(Behaviour):  # noqa: N801
+    """Paper code block 3."""
+
+    def set_variables(self, neurons):
+        for synapse in neurons.afferent_synapses["GLUTAMATE"]:
+            synapse.W = synapse.get_synapse_mat("uniform(0,10)", density=0.1)
+            synapse.enabled = synapse.W > 0
+
+    def new_iteration(self, neurons):
+        for synapse in neurons.afferent_synapses["GLUTAMATE"]:
+            neurons.voltage += synapse.W.dot(synapse.src.spike) / synapse.src.size
+
+
+class SparseHebb(Behaviour):
+    """A plastic sparse synapse (csr), with state shared with its group and a counter."""
+
+    def set_variables(self, synapse):
+        dense = synapse.get_synapse_mat("uniform(0,1)", density=0.2)
+        synapse.W = sp.csr_array(dense)
+        self.eta = np.float32(0.01)
+        self.steps = 0
+        self.trace = synapse.dst.get_neuron_vec()
+        synapse.dst.trace = self.trace            # the same array, shared
+        self.pre_post = (synapse.src, synapse.dst)
+
+    def new_iteration(self, synapse):
+        self.steps += 1
+        self.trace *= 0.9
+        self.trace += synapse.dst.spike
+        w = synapse.W
+        w.data += float(self.eta) * np.repeat(self.trace, np.diff(w.indptr)) * 1e-3
+        synapse.dst.voltage += 0.01 * (w @ synapse.src.spike.astype(float))
+
+
+def paper_network(seed=42, with_sparse=True):
+    net = Network(seed=seed)
+    neurons = NeuronGroup(net=net, tag="my_neurons", size=get_squared_dim(100), behaviour={
+        1: Basic_Behaviour(leak_factor="normal(0.9,0.01)"),
+        2: Input_Behaviour(),
+        9: Recorder(tag="my_recorder", variables=["n.voltage", "np.mean(n.voltage)"]),
+        10: EventRecorder(tag="my_event_recorder", variables=["n.spike"]),
+    })
+    SynapseGroup(net=net, src=neurons, dst=neurons, tag="GLUTAMATE")
+    if with_sparse:
+        SynapseGroup(net=net, src=neurons, dst=neurons, tag="PLASTIC", behaviour={5: SparseHebb()})
+    net.initialize()
+    return net
+
+
+def snapshot(net):
+    g = net["my_neurons", 0]
+    out = {
+        "voltage_trace": np.asarray(net["n.voltage", 0]),
+        "mean": np.asarray(net["np.mean(n.voltage)", 0]),
+        "spikes": np.asarray(net["n.spike", 0]),
+        "voltage": g.voltage.copy(),
+        "W": net["GLUTAMATE", 0].W.copy(),
+        "next_random": net.rng.random(5),
+    }
+    if net["PLASTIC"]:
+        out["plastic"] = net["PLASTIC", 0].W.toarray()
+        out["trace"] = g.trace.copy()
+    return out
+
+
+def assert_same(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert a[k].dtype == b[k].dtype, k
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def test_paper_network_continues_bit_identically_after_load(project):
+    sm = StorageManager("netstate")
+    reference = paper_network()
+    reference.simulate_iterations(1000)
+    expected = snapshot(reference)
+    assert expected["spikes"].shape[0] > 100  # the network is active
+
+    net = paper_network()
+    net.simulate_iterations(500)
+    folder = save_network(net, sm.path / "net_500")
+    net.simulate_iterations(500)
+    assert_same(snapshot(net), expected)      # saving did not disturb the run
+
+    loaded = load_network(folder)
+    assert loaded.iteration == 500
+    loaded.simulate_iterations(500)
+    assert loaded.iteration == 1000
+    assert_same(snapshot(loaded), expected)
+
+
+def test_loaded_structure_and_state(project):
+    net = paper_network()
+    net.simulate_iterations(20)
+    folder = save_network(net, StorageManager("netstate").path / "net")
+    loaded = load_network(folder)
+    g = loaded["my_neurons", 0]
+    assert loaded.my_neurons is g and g.size == 100 and (g.width, g.height) == (10, 10)
+    assert [s.tag for s in g.afferent_synapses["All"]] == ["GLUTAMATE", "PLASTIC"]
+    plastic = loaded["PLASTIC", 0]
+    hebb = plastic.SparseHebb
+    assert isinstance(plastic.W, sp.csr_array) and hebb.parent is plastic
+    assert hebb.trace is g.trace                       # shared array stays shared
+    assert hebb.pre_post == (g, g) and hebb.steps == 20
+    assert type(hebb.eta) is np.float32 and hebb.eta == np.float32(0.01)
+    assert g.Basic_Behaviour.leak_factor.shape == (100,)
+    assert loaded.seed == net.seed and loaded.dtype == net.dtype
+    np.testing.assert_array_equal(loaded["n.spike.t", 0], net["n.spike.t", 0])
+    assert "Basic_Behaviour" in json.loads((folder / MANIFEST).read_text())["description"]
+
+
+def test_uninitialized_network_round_trips(project):
+    net = Network(seed=1)
+    NeuronGroup(net=net, tag="a", size=5, behaviour={1: Basic_Behaviour()})
+    loaded = load_network(save_network(net, StorageManager("netstate").path / "fresh"))
+    assert not loaded.initialized and loaded.iteration == 0
+    loaded.initialize()
+    net.initialize()
+    net.simulate_iterations(50)
+    loaded.simulate_iterations(50)
+    np.testing.assert_array_equal(loaded["a", 0].voltage, net["a", 0].voltage)
+
+
+class Holder(Behaviour):
+    def set_variables(self, n):
+        self.ratio = fractions.Fraction(1, 3)
+        self.when = {1: "one", (2, 3): "pair"}
+        self.flags = {"a", "b"}
+
+    def new_iteration(self, n):
+        pass
+
+
+def test_values_that_need_pickle_are_listed_in_the_manifest(project):
+    net = Network(seed=2)
+    NeuronGroup(net=net, tag="h", size=3, behaviour={1: Holder()})
+    net.initialize()
+    folder = save_network(net, StorageManager("netstate").path / "held")
+    pickled = json.loads((folder / MANIFEST).read_text())["pickled"]
+    assert [p["type"] for p in pickled] == ["Fraction"]
+    assert "Holder" in pickled[0]["where"] and pickled[0]["where"].endswith(".ratio")
+    h = load_network(folder)["h", 0].Holder
+    assert h.ratio == fractions.Fraction(1, 3)
+    assert h.when == {1: "one", (2, 3): "pair"} and h.flags == {"a", "b"}
+
+
+class WithLambda(Behaviour):
+    def set_variables(self, n):
+        self.f = lambda x: x + 1
+
+
+def test_unsavable_attribute_gives_a_clear_error_and_writes_nothing(project):
+    net = Network(seed=3)
+    NeuronGroup(net=net, tag="bad", size=2, behaviour={4: WithLambda()})
+    net.initialize()
+    target = StorageManager("netstate").path / "bad"
+    with pytest.raises(TypeError, match=r"NeuronGroup 'bad'.behaviour\[4\] \(WithLambda\)\.f"):
+        save_network(net, target)
+    assert not target.exists()
+    assert [p.name for p in target.parent.iterdir() if p.name.startswith(".bad")] == []
+
+
+def test_save_refuses_to_overwrite_unless_asked(project):
+    net = paper_network(with_sparse=False)
+    folder = save_network(net, StorageManager("netstate").path / "net")
+    before = (folder / MANIFEST).read_bytes()
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        save_network(net, folder)
+    assert (folder / MANIFEST).read_bytes() == before
+    net.simulate_iterations(3)
+    save_network(net, folder, overwrite=True)
+    assert load_network(folder).iteration == 3
+
+
+def test_newer_format_version_is_refused_clearly(project):
+    folder = save_network(paper_network(with_sparse=False), StorageManager("netstate").path / "n")
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["format_version"] = FORMAT_VERSION + 1
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(FormatVersionError, match=rf"format version {FORMAT_VERSION + 1}.*upgrade"):
+        load_network(folder)
+
+
+def test_missing_or_foreign_folders_are_refused(project):
+    sm = StorageManager("netstate")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_network(sm.path / "never_saved")
+    with pytest.raises(FileNotFoundError, match="is not a saved network"):
+        load_network(sm.path)
+    (sm.path / "junk").mkdir()
+    (sm.path / "junk" / MANIFEST).write_text("{broken")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_network(sm.path / "junk")
+
+
+def test_streaming_recorder_continues_into_a_new_run(project):
+    def build(sm):
+        net = Network(seed=5)
+        NeuronGroup(net=net, tag="g", size=20, behaviour={
+            1: Basic_Behaviour(),
+            9: Recorder(["n.voltage"], tag="rec", storage_manager=sm, chunk=32),
+        })
+        net.initialize()
+        return net
+
+    ref = build(StorageManager("stream_ref"))
+    ref.simulate_iterations(200)
+    expected = np.asarray(ref["n.voltage", 0])
+
+    first = StorageManager("stream_run")
+    net = build(first)
+    net.simulate_iterations(100)
+    folder = save_network(net, first.path / "net")
+    second = StorageManager("stream_run")
+    loaded = load_network(folder, storage_manager=second)
+    loaded.simulate_iterations(100)
+    np.testing.assert_array_equal(np.asarray(loaded["n.voltage", 0]), expected)
+    loaded["rec", 0].flush()
+    np.testing.assert_array_equal(np.asarray(second.load_stream("rec.n.voltage")), expected)
+    # without a new run the original stream is continued, if it did not grow
+    again = load_network(folder)
+    again.simulate_iterations(100)
+    np.testing.assert_array_equal(np.asarray(again["n.voltage", 0]), expected)
+    net.simulate_iterations(100)
+    net["rec", 0].flush()
+    with pytest.raises(ValueError, match="pass storage_manager="):
+        load_network(folder)
