@@ -1,0 +1,451 @@
+"""Parse Brian2-style equation strings into sympy expressions with dimensions.
+
+Expressions are read with Python's :mod:`ast` (never ``eval``) and turned
+into sympy expressions in which every unit has been replaced by its value in
+SI base units (``mV`` -> ``0.001``) and every variable by a real sympy
+``Symbol``.  The dimension of each sub-expression is tracked while
+converting, so a mismatch is reported with the offending term and both
+dimensions, e.g.::
+
+    Equation 'dv/dt = (v - 1*ms)/tau': inconsistent dimensions in 'v - 1 * ms':
+    'v' is volt (...) but '1 * ms' is second (s)
+
+Accepted equation lines (one per line, or separated by ``;`` in one-line
+strings, ``#`` starts a comment):
+
+``dx/dt = expression [: unit] [(flags)]``
+    a differential equation; ``unit`` is the unit of ``x`` (Brian2 style,
+    e.g. ``: volt``), ``(unless refractory)`` freezes ``x`` while the neuron
+    is refractory.
+``x = expression [: unit]``
+    a sub-expression, substituted into the differential equations.
+``x : unit``
+    a parameter declaration (created as a zero vector if the group lacks it).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+
+from .units import DIMENSIONLESS, TIME, Dim, lookup_unit
+
+__all__ = [
+    "EquationError",
+    "EquationLine",
+    "Statement",
+    "Typed",
+    "ExpressionConverter",
+    "parse_equation_lines",
+    "parse_statements",
+    "parse_duration",
+    "parse_unit",
+]
+
+
+class EquationError(ValueError):
+    """An equation, condition or statement string is not valid."""
+
+
+@dataclass
+class Typed:
+    """A converted expression: sympy expression, dimension, source text."""
+
+    expr: sympy.Basic
+    dim: Dim
+    text: str
+    is_zero_literal: bool = False
+    is_bool: bool = False
+
+
+_ONE_ARG_DIMLESS = {
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "log10": lambda x: sympy.log(x, 10),
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "tanh": sympy.tanh,
+    "arcsin": sympy.asin,
+    "arccos": sympy.acos,
+    "arctan": sympy.atan,
+    "expm1": lambda x: sympy.exp(x) - 1,
+    "log1p": lambda x: sympy.log(1 + x),
+}
+_CONSTANTS = {"pi": sympy.pi, "e": sympy.E, "inf": sympy.oo}
+_CLIP = sympy.Function("clip")
+_SIGN = sympy.sign
+
+_BIN_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_CMP = {
+    ast.Gt: sympy.StrictGreaterThan,
+    ast.Lt: sympy.StrictLessThan,
+    ast.GtE: sympy.GreaterThan,
+    ast.LtE: sympy.LessThan,
+    ast.Eq: sympy.Eq,
+    ast.NotEq: sympy.Ne,
+}
+
+
+def _is_distribution(name: str) -> bool:
+    return not name.startswith("_") and callable(getattr(np.random.Generator, name, None))
+
+
+@dataclass
+class ExpressionConverter:
+    """Convert expression strings to :class:`Typed` sympy expressions.
+
+    Parameters
+    ----------
+    variables : dict
+        ``name -> (sympy.Symbol, Dim)`` for every variable the expression may
+        use (state variables, parameters, ``t``...). Variables shadow units.
+    context : str
+        How the owning string is named in errors, e.g. ``"Equation 'dv/dt=...'"``.
+    constants : dict, optional
+        ``name -> (float, Dim)`` inlined as numbers (values in SI units).
+    random_calls : bool
+        If True, calls of numpy.random.Generator distributions
+        (``normal(-65, 5)``) and ``rand()``/``randn()`` are allowed; each
+        becomes a dimensionless placeholder symbol recorded in
+        :attr:`random_placeholders` as ``(symbol, init_string)``.
+    """
+
+    variables: dict
+    context: str
+    constants: dict = field(default_factory=dict)
+    random_calls: bool = False
+    random_placeholders: list = field(default_factory=list)
+    fallback: object = None
+
+    def error(self, msg: str) -> EquationError:
+        return EquationError(f"{self.context}: {msg}")
+
+    def convert(self, text: str) -> Typed:
+        """Parse ``text`` and convert it (raises :class:`EquationError`)."""
+        try:
+            tree = ast.parse(text.strip(), mode="eval")
+        except SyntaxError as exc:
+            raise self.error(f"'{text.strip()}' is not a valid expression ({exc.msg})") from None
+        return self._node(tree.body)
+
+    # ------------------------------------------------------------------
+    def _node(self, node) -> Typed:
+        src = ast.unparse(node)
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool):
+                return Typed(sympy.true if node.value else sympy.false, DIMENSIONLESS, src, is_bool=True)
+            if isinstance(node.value, (int, float)):
+                val = sympy.Integer(node.value) if isinstance(node.value, int) else sympy.Float(node.value)
+                return Typed(val, DIMENSIONLESS, src, is_zero_literal=(node.value == 0))
+            raise self.error(f"constant {src} is not a number")
+        if isinstance(node, ast.Name):
+            return self._name(node.id, src)
+        if isinstance(node, ast.UnaryOp):
+            operand = self._node(node.operand)
+            if isinstance(node.op, ast.USub):
+                return Typed(-operand.expr, operand.dim, src, operand.is_zero_literal)
+            if isinstance(node.op, ast.UAdd):
+                return operand
+            if isinstance(node.op, ast.Not):
+                return Typed(sympy.Not(self._as_bool(operand)), DIMENSIONLESS, src, is_bool=True)
+            raise self.error(f"operator in '{src}' is not supported")
+        if isinstance(node, ast.BinOp):
+            return self._binop(node, src)
+        if isinstance(node, ast.Compare):
+            return self._compare(node, src)
+        if isinstance(node, ast.BoolOp):
+            parts = [self._as_bool(self._node(v)) for v in node.values]
+            op = sympy.And if isinstance(node.op, ast.And) else sympy.Or
+            return Typed(op(*parts), DIMENSIONLESS, src, is_bool=True)
+        if isinstance(node, ast.Call):
+            return self._call(node, src)
+        raise self.error(f"'{src}' is not supported in an expression")
+
+    def _as_bool(self, t: Typed):
+        if not t.is_bool:
+            raise self.error(f"'{t.text}' is not a condition (use a comparison such as 'v > -50*mV')")
+        return t.expr
+
+    def _name(self, name: str, src: str) -> Typed:
+        if name in self.variables:
+            sym, dim = self.variables[name]
+            return Typed(sym, dim, src)
+        if name in self.constants:
+            val, dim = self.constants[name]
+            return Typed(sympy.Float(val), dim, src)
+        unit = lookup_unit(name)
+        if unit is not None:
+            return Typed(sympy.Float(unit.factor), unit.dim, src)
+        if self.fallback is not None:
+            found = self.fallback(name)
+            if found is not None:
+                sym, dim = found
+                return Typed(sym, dim, src)
+        if name in _CONSTANTS:
+            return Typed(_CONSTANTS[name], DIMENSIONLESS, src)
+        if name in ("True", "False"):
+            return Typed(sympy.true if name == "True" else sympy.false, DIMENSIONLESS, src, is_bool=True)
+        raise self.error(
+            f"unknown name '{name}': it is neither a variable of the group, "
+            "a unit, nor a constant (declare it, e.g. with "
+            f"'{name} : volt' in the equations or Variable(eq='{name}=...'))"
+        )
+
+    def _check_same(self, a: Typed, b: Typed, src: str) -> Dim:
+        if a.dim == b.dim or a.is_zero_literal:
+            return b.dim
+        if b.is_zero_literal:
+            return a.dim
+        raise self.error(
+            f"inconsistent dimensions in '{src}': '{a.text}' is {a.dim} but '{b.text}' is {b.dim}"
+        )
+
+    def _binop(self, node, src) -> Typed:
+        left, right = self._node(node.left), self._node(node.right)
+        op = node.op
+        if isinstance(op, (ast.BitAnd, ast.BitOr)):
+            fn = sympy.And if isinstance(op, ast.BitAnd) else sympy.Or
+            return Typed(fn(self._as_bool(left), self._as_bool(right)), DIMENSIONLESS, src, is_bool=True)
+        if type(op) not in _BIN_OPS:
+            raise self.error(f"operator in '{src}' is not supported (use + - * / **)")
+        if left.is_bool or right.is_bool:
+            raise self.error(f"arithmetic on a condition in '{src}'")
+        if isinstance(op, (ast.Add, ast.Sub)):
+            dim = self._check_same(left, right, src)
+            expr = left.expr + right.expr if isinstance(op, ast.Add) else left.expr - right.expr
+            zero = left.is_zero_literal and right.is_zero_literal
+            return Typed(expr, dim, src, zero)
+        if isinstance(op, ast.Mult):
+            zero = left.is_zero_literal or right.is_zero_literal
+            return Typed(left.expr * right.expr, left.dim * right.dim, src, zero)
+        if isinstance(op, ast.Div):
+            return Typed(left.expr / right.expr, left.dim / right.dim, src, left.is_zero_literal)
+        # power
+        if not right.dim.is_dimensionless:
+            raise self.error(f"exponent '{right.text}' in '{src}' must be dimensionless, not {right.dim}")
+        if left.dim.is_dimensionless:
+            return Typed(left.expr**right.expr, DIMENSIONLESS, src)
+        if not right.expr.is_number:
+            raise self.error(
+                f"'{left.text}' has dimension {left.dim}, so its exponent in '{src}' must be a number"
+            )
+        exponent = sympy.nsimplify(right.expr)
+        return Typed(left.expr**exponent, left.dim**exponent, src)
+
+    def _compare(self, node, src) -> Typed:
+        parts = []
+        left = self._node(node.left)
+        for op, comp in zip(node.ops, node.comparators):
+            right = self._node(comp)
+            if type(op) not in _CMP:
+                raise self.error(f"comparison in '{src}' is not supported")
+            self._check_same(left, right, src)
+            parts.append(_CMP[type(op)](left.expr, right.expr))
+            left = right
+        expr = parts[0] if len(parts) == 1 else sympy.And(*parts)
+        return Typed(expr, DIMENSIONLESS, src, is_bool=True)
+
+    def _call(self, node, src) -> Typed:
+        if not isinstance(node.func, ast.Name) or node.keywords and node.func.id not in self._dist_names():
+            raise self.error(f"call '{src}' is not supported")
+        name = node.func.id
+        if name in self.variables or name in self.constants:
+            raise self.error(f"'{name}' is a variable, not a function, in '{src}'")
+        if self.random_calls and (name in ("rand", "randn") or _is_distribution(name)):
+            if name in ("rand", "randn"):
+                if node.args:
+                    raise self.error(f"'{src}': {name}() takes no arguments")
+                init = "uniform(0, 1)" if name == "rand" else "normal(0, 1)"
+            else:
+                init = src
+            sym = sympy.Symbol(f"_rand{len(self.random_placeholders)}", real=True)
+            self.random_placeholders.append((sym, init))
+            return Typed(sym, DIMENSIONLESS, src)
+        args = [self._node(a) for a in node.args]
+        if name in _ONE_ARG_DIMLESS:
+            self._nargs(name, args, 1, src)
+            if not args[0].dim.is_dimensionless:
+                raise self.error(f"the argument of {name} in '{src}' must be dimensionless, not {args[0].dim}")
+            return Typed(_ONE_ARG_DIMLESS[name](args[0].expr), DIMENSIONLESS, src)
+        if name == "sqrt":
+            self._nargs(name, args, 1, src)
+            return Typed(sympy.sqrt(args[0].expr), args[0].dim ** sympy.Rational(1, 2), src)
+        if name == "abs":
+            self._nargs(name, args, 1, src)
+            return Typed(sympy.Abs(args[0].expr), args[0].dim, src)
+        if name == "sign":
+            self._nargs(name, args, 1, src)
+            return Typed(_SIGN(args[0].expr), DIMENSIONLESS, src)
+        if name == "clip":
+            self._nargs(name, args, 3, src)
+            self._check_same(args[0], args[1], src)
+            self._check_same(args[0], args[2], src)
+            return Typed(_CLIP(*(a.expr for a in args)), args[0].dim, src)
+        if name in ("rand", "randn") or _is_distribution(name):
+            raise self.error(f"random numbers ('{src}') are only allowed in Variable initial values")
+        raise self.error(f"unknown function '{name}' in '{src}'")
+
+    def _dist_names(self):
+        return () if not self.random_calls else dir(np.random.Generator)
+
+    def _nargs(self, name, args, n, src):
+        if len(args) != n:
+            raise self.error(f"{name}() takes {n} argument(s), got {len(args)} in '{src}'")
+
+
+def parse_unit(text: str, context: str) -> tuple[float, Dim]:
+    """Parse a unit expression (``'volt'``, ``'1'``, ``'mV/ms'``, ``'metre**2'``).
+
+    Returns ``(factor, dimension)``, ``factor`` being the unit's SI value.
+    """
+    conv = ExpressionConverter({}, context)
+    try:
+        typed = conv.convert(text)
+    except EquationError as exc:
+        raise EquationError(f"{exc} (in the unit '{text.strip()}')") from None
+    if not typed.expr.is_number:
+        raise conv.error(f"'{text.strip()}' is not a unit")
+    return float(typed.expr), typed.dim
+
+
+# ----------------------------------------------------------------------
+# Equation lines
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_DIFF_RE = re.compile(rf"^d({_IDENT})\s*/\s*dt\s*=(.*)$", re.S)
+_SUB_RE = re.compile(rf"^({_IDENT})\s*=(?!=)(.*)$", re.S)
+_PARAM_RE = re.compile(rf"^({_IDENT})\s*$")
+_FLAGS_RE = re.compile(r"\(([^()]*)\)\s*$")
+_KNOWN_FLAGS = {"unless refractory", "constant"}
+
+
+@dataclass
+class EquationLine:
+    """One parsed line: kind is ``'diff'``, ``'sub'`` or ``'param'``."""
+
+    kind: str
+    name: str
+    expr: str | None
+    unit: str | None
+    flags: tuple
+    source: str
+
+
+def _split_lines(text: str) -> list:
+    lines = []
+    for raw in re.split(r"[\n;]", text):
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def parse_equation_lines(text: str, context: str) -> list:
+    """Split an equation string into :class:`EquationLine` objects."""
+    if not isinstance(text, str) or not text.strip():
+        raise EquationError(f"{context}: expected a non-empty equation string, got {text!r}")
+    out = []
+    for line in _split_lines(text):
+        body, unit, flags = line, None, ()
+        if ":" in line:
+            body, unit = (p.strip() for p in line.split(":", 1))
+            m = _FLAGS_RE.search(unit)
+            if m:
+                flags = tuple(f.strip() for f in m.group(1).split(",") if f.strip())
+                unit = unit[: m.start()].strip()
+                for f in flags:
+                    if f not in _KNOWN_FLAGS:
+                        raise EquationError(
+                            f"{context}: unknown flag '{f}' in line '{line}' "
+                            f"(known: {sorted(_KNOWN_FLAGS)})"
+                        )
+            if not unit:
+                raise EquationError(f"{context}: missing unit after ':' in line '{line}'")
+        m = _DIFF_RE.match(body)
+        if m:
+            expr = m.group(2).strip()
+            if not expr:
+                raise EquationError(f"{context}: empty right-hand side in line '{line}'")
+            out.append(EquationLine("diff", m.group(1), expr, unit, flags, line))
+            continue
+        m = _SUB_RE.match(body)
+        if m and m.group(1) != "d":
+            expr = m.group(2).strip()
+            if not expr:
+                raise EquationError(f"{context}: empty right-hand side in line '{line}'")
+            out.append(EquationLine("sub", m.group(1), expr, unit, flags, line))
+            continue
+        m = _PARAM_RE.match(body)
+        if m and unit is not None:
+            out.append(EquationLine("param", m.group(1), None, unit, flags, line))
+            continue
+        hint = ""
+        if re.match(r"^d\s+\w+\s*/\s*dt", body) or re.match(r"^d\w+\s*/\s*d\s+t", body):
+            hint = " (write the derivative without spaces, e.g. 'dv/dt')"
+        raise EquationError(
+            f"{context}: cannot parse line '{line}'{hint}; expected "
+            "'dx/dt = expression [: unit]', 'x = expression [: unit]' or 'x : unit'"
+        )
+    names = [ln.name for ln in out]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise EquationError(f"{context}: {sorted(dup)} defined more than once")
+    return out
+
+
+# ----------------------------------------------------------------------
+# Statements (Reset, on_pre)
+
+_STMT_RE = re.compile(rf"^({_IDENT})\s*(\+=|-=|\*=|/=|=)(.*)$", re.S)
+
+
+@dataclass
+class Statement:
+    """``target op expression`` with ``op`` one of ``=``, ``+=``, ``-=``, ``*=``, ``/=``."""
+
+    target: str
+    op: str
+    expr: str
+    source: str
+
+
+def parse_statements(text: str, context: str) -> list:
+    """Split ``'v = -60*mV; w += 1*nA'`` into :class:`Statement` objects."""
+    if not isinstance(text, str) or not text.strip():
+        raise EquationError(f"{context}: expected a non-empty statement string, got {text!r}")
+    out = []
+    for line in _split_lines(text):
+        m = _STMT_RE.match(line)
+        if not m or not m.group(3).strip() or m.group(3).lstrip().startswith("="):
+            raise EquationError(
+                f"{context}: cannot parse statement '{line}'; expected 'x = expression' "
+                "or 'x += expression' (also -=, *=, /=)"
+            )
+        out.append(Statement(m.group(1), m.group(2), m.group(3).strip(), line))
+    return out
+
+
+def parse_duration(text, context: str) -> float:
+    """A duration (``'0.1*ms'``, or a number of seconds) in seconds."""
+    if isinstance(text, (int, float, np.integer, np.floating)) and not isinstance(text, bool):
+        value = float(text)
+    elif isinstance(text, str):
+        typed = ExpressionConverter({}, context).convert(text)
+        if not typed.expr.is_number:
+            raise EquationError(f"{context}: '{text}' is not a duration")
+        if typed.dim != TIME and not (typed.is_zero_literal):
+            raise EquationError(f"{context}: '{text}' is {typed.dim}, expected a duration (second)")
+        value = float(typed.expr)
+    else:
+        raise EquationError(f"{context}: expected a duration string such as '0.1*ms', got {text!r}")
+    if not math.isfinite(value) or value < 0:
+        raise EquationError(f"{context}: a duration must be finite and >= 0, got {text!r}")
+    return value

@@ -1,0 +1,243 @@
+"""Physical units for equation strings, built on :mod:`sympy.physics.units`.
+
+Every unit name an equation may use (``ms``, ``mV``, ``nS``, ``Mohm``, ...)
+is resolved through sympy's SI unit system: sympy supplies the definition of
+each unit, its SI prefixes and its dimension.  This module only names the
+units and turns each one into a pair ``(factor, dimension)`` where ``factor``
+is the value of the unit in SI base units (``mV`` -> ``1e-3``, since a
+millivolt is 1e-3 V) and ``dimension`` is a :class:`Dim`, the unit's
+dimension expressed as exponents of sympy's SI base dimensions.
+
+Stored values are SI base units: a quantity written ``1*mV`` is stored as the
+float ``0.001`` (volt), ``100*ms`` as ``0.1`` (second), ``5*nS`` as ``5e-9``
+(siemens).  Units exist only at compile time; arrays hold plain floats.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import sympy
+import sympy.physics.units as su
+from sympy.physics.units.prefixes import PREFIXES
+from sympy.physics.units.systems.si import SI
+
+__all__ = [
+    "DIMENSIONLESS",
+    "TIME",
+    "Dim",
+    "UnitInfo",
+    "dim_of_quantity",
+    "is_unit_name",
+    "lookup_unit",
+    "unit_names",
+]
+
+
+@dataclass(frozen=True)
+class Dim:
+    """A physical dimension: exponents of sympy's SI base dimensions.
+
+    ``exps`` is a sorted tuple of ``(base_dimension_name, exponent)`` pairs,
+    e.g. voltage is ``(('current', -1), ('length', 2), ('mass', 1),
+    ('time', -3))``; the empty tuple is dimensionless.
+    """
+
+    exps: tuple = ()
+
+    def __mul__(self, other: Dim) -> Dim:
+        out = dict(self.exps)
+        for k, e in other.exps:
+            out[k] = out.get(k, 0) + e
+        return Dim(tuple(sorted((k, e) for k, e in out.items() if e != 0)))
+
+    def __truediv__(self, other: Dim) -> Dim:
+        return self * other ** -1
+
+    def __pow__(self, p) -> Dim:
+        p = sympy.nsimplify(p)
+        return Dim(tuple(sorted((k, e * p) for k, e in self.exps if e * p != 0)))
+
+    @property
+    def is_dimensionless(self) -> bool:
+        return not self.exps
+
+    def __str__(self) -> str:
+        return dim_name(self)
+
+
+def _deps_to_dim(deps: dict) -> Dim:
+    out = {}
+    for base, e in deps.items():
+        name = str(base.name) if hasattr(base, "name") else str(base)
+        out[name] = out.get(name, 0) + sympy.nsimplify(e)
+    return Dim(tuple(sorted((k, e) for k, e in out.items() if e != 0)))
+
+
+def dim_of_quantity(q) -> Dim:
+    """Dimension of a sympy Quantity or of a product/power of Quantities."""
+    dim_sys = SI.get_dimension_system()
+    if isinstance(q, su.Quantity):
+        d = SI.get_quantity_dimension(q)
+    else:
+        d = SI.get_dimensional_expr(q)
+        d = su.Dimension(d)
+    return _deps_to_dim(dim_sys.get_dimensional_dependencies(d))
+
+
+DIMENSIONLESS = Dim()
+TIME = Dim((("time", 1),))
+
+# Named dimensions used to print readable error messages; each is computed
+# from sympy's own unit definition.
+_NAMED_UNITS = {
+    "second": su.second,
+    "volt": su.volt,
+    "amp": su.ampere,
+    "siemens": su.siemens,
+    "farad": su.farad,
+    "ohm": su.ohm,
+    "hertz": su.hertz,
+    "metre": su.meter,
+    "mole": su.mole,
+    "kilogram": su.kilogram,
+    "coulomb": su.coulomb,
+    "joule": su.joule,
+    "watt": su.watt,
+    "kelvin": su.kelvin,
+}
+
+
+@functools.cache
+def _named_dims() -> dict:
+    return {dim_of_quantity(q): name for name, q in _NAMED_UNITS.items()}
+
+
+_BASE_SYMBOLS = {
+    "mass": "kg",
+    "length": "m",
+    "time": "s",
+    "current": "A",
+    "temperature": "K",
+    "amount_of_substance": "mol",
+    "luminous_intensity": "cd",
+}
+
+
+def dim_name(d: Dim) -> str:
+    """Readable name: ``'volt'`` for voltage, else SI base units (``'m**2*kg/s**3'``)."""
+    if d.is_dimensionless:
+        return "1 (dimensionless)"
+    named = _named_dims().get(d)
+    base = "*".join(
+        _BASE_SYMBOLS.get(k, k) + ("" if e == 1 else f"**{e}") for k, e in d.exps
+    )
+    return f"{named} ({base})" if named else base
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """A unit: its name, its value in SI base units and its dimension."""
+
+    name: str
+    factor: float
+    dim: Dim
+
+
+# (sympy quantity, short symbols that take prefixes, long names that take
+# prefixes, names without prefixes)
+_BASE_UNITS = (
+    (su.second, ("s",), ("second", "sec"), ()),
+    (su.volt, ("V",), ("volt",), ()),
+    (su.ampere, ("A",), ("amp", "ampere"), ()),
+    (su.siemens, ("S",), ("siemens",), ()),
+    (su.farad, ("F",), ("farad",), ()),
+    (su.ohm, ("ohm", "Ohm"), (), ()),
+    (su.hertz, ("Hz",), ("hertz",), ()),
+    (su.meter, (), ("metre", "meter"), ()),
+    (su.mole, ("mol",), ("mole",), ()),
+    (su.mole / su.liter, (), ("molar",), ()),
+    (su.liter, (), ("liter", "litre"), ()),
+    (su.gram, (), ("gram",), ()),
+    (su.kilogram, (), (), ("kg", "kilogram")),
+    (su.coulomb, (), ("coulomb",), ()),
+    (su.joule, (), ("joule",), ()),
+    (su.watt, (), ("watt",), ()),
+    (su.kelvin, (), ("kelvin",), ()),
+)
+
+# Prefixes allowed in front of unit symbols; sympy supplies each factor.
+_PREFIX_KEYS = {
+    "f": "f",
+    "p": "p",
+    "n": "n",
+    "u": "mu",
+    "\u00b5": "mu",
+    "m": "m",
+    "c": "c",
+    "k": "k",
+    "M": "M",
+    "G": "G",
+}
+
+# Extra short forms in common use: mm, um, cm, mM, uM, nM.
+_EXTRA = {
+    "mm": ("m", su.meter),
+    "cm": ("c", su.meter),
+    "um": ("u", su.meter),
+    "nm": ("n", su.meter),
+    "mM": ("m", su.mole / su.liter),
+    "uM": ("u", su.mole / su.liter),
+    "nM": ("n", su.mole / su.liter),
+}
+
+_SI_BASE = [su.kilogram, su.meter, su.second, su.ampere, su.kelvin, su.mole, su.candela]
+
+
+@functools.cache
+def _name_table() -> dict:
+    """Map each unit name to (prefix key or None, sympy quantity)."""
+    table = {}
+    for q, shorts, longs, plain in _BASE_UNITS:
+        for name in shorts + longs + plain:
+            table[name] = (None, q)
+        for p in _PREFIX_KEYS:
+            for name in shorts + longs:
+                table.setdefault(p + name, (p, q))
+    for name, (p, q) in _EXTRA.items():
+        table[name] = (p, q)
+    table.pop("\u00b5" + "sec", None)
+    return table
+
+
+def unit_names() -> list:
+    """All unit names accepted in equation strings."""
+    return sorted(_name_table())
+
+
+def is_unit_name(name: str) -> bool:
+    """True if ``name`` is a unit name (``'mV'``, ``'ms'``, ``'nsiemens'``, ...)."""
+    return name in _name_table()
+
+
+@functools.cache
+def lookup_unit(name: str) -> UnitInfo | None:
+    """Resolve a unit name through sympy; ``None`` if it is not a unit.
+
+    Examples
+    --------
+    >>> lookup_unit('mV').factor
+    0.001
+    >>> str(lookup_unit('nS').dim)
+    'siemens (A**2*kg**-1*m**-2*s**3)'
+    """
+    entry = _name_table().get(name)
+    if entry is None:
+        return None
+    prefix, q = entry
+    in_si = su.convert_to(q, _SI_BASE)
+    factor = in_si.subs({b: 1 for b in _SI_BASE})
+    if prefix is not None:
+        factor = factor * PREFIXES[_PREFIX_KEYS[prefix]].scale_factor
+    return UnitInfo(name, float(factor), dim_of_quantity(q))
