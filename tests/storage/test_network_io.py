@@ -185,18 +185,59 @@ def test_values_that_need_pickle_are_listed_in_the_manifest(project):
 
 class WithLambda(Behaviour):
     def set_variables(self, n):
+        self.offset = 0.0
         self.f = lambda x: x + 1
 
+    def new_iteration(self, n):
+        self.offset = self.f(self.offset)
 
-def test_unsavable_attribute_gives_a_clear_error_and_writes_nothing(project):
+
+def test_unsavable_behaviour_attributes_are_rebuilt_by_the_init_method(project):
     net = Network(seed=3)
-    NeuronGroup(net=net, tag="bad", size=2, behaviour={4: WithLambda()})
+    NeuronGroup(net=net, tag="lam", size=2, behaviour={4: WithLambda()})
+    net.initialize()
+    net.simulate_iterations(7)
+    folder = save_network(net, StorageManager("netstate").path / "lam")
+    entry = json.loads((folder / MANIFEST).read_text())["neuron_groups"][0]["behaviours"][0]
+    assert entry["reinitialize"] == ["f"]
+    loaded = load_network(folder)
+    b = loaded["lam", 0].WithLambda
+    assert b.offset == 7.0 and b.f(1) == 2        # saved state kept, lambda made again
+    loaded.simulate_iterations(3)
+    assert b.offset == 10.0
+
+
+def test_unsavable_group_attribute_gives_a_clear_error_and_writes_nothing(project):
+    net = Network(seed=3)
+    group = NeuronGroup(net=net, tag="bad", size=2)
+    group.transfer = lambda x: x
     net.initialize()
     target = StorageManager("netstate").path / "bad"
-    with pytest.raises(TypeError, match=r"NeuronGroup 'bad'.behaviour\[4\] \(WithLambda\)\.f"):
+    with pytest.raises(TypeError, match=r"NeuronGroup 'bad'\.transfer \(function"):
         save_network(net, target)
     assert not target.exists()
     assert [p.name for p in target.parent.iterdir() if p.name.startswith(".bad")] == []
+
+
+def test_equation_network_continues_bit_identically(project):
+    eq = pytest.importorskip("monnto.behaviours.equations")
+
+    def build():
+        net = Network(seed=4)
+        NeuronGroup(net=net, tag="g", size=10, behaviour={
+            1: eq.Clock(step="0.1*ms"), 2: eq.Variable(eq="v=1*mV"), 3: eq.Variable(eq="tau=100*ms"),
+            4: eq.Equation(eq="dv/dt=(2*mV-v)/tau"), 9: Recorder(["n.v", "n.t"], tag="rec")})
+        net.initialize()
+        return net
+
+    ref = build()
+    ref.simulate_iterations(200)
+    net = build()
+    net.simulate_iterations(100)
+    loaded = load_network(save_network(net, StorageManager("netstate").path / "eq"))
+    loaded.simulate_iterations(100)
+    np.testing.assert_array_equal(loaded["n.v", 0], ref["n.v", 0])
+    np.testing.assert_array_equal(loaded["n.t", 0], ref["n.t", 0])
 
 
 def test_save_refuses_to_overwrite_unless_asked(project):

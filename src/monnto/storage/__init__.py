@@ -10,6 +10,7 @@
 from .data_folder import get_data_folder, safe_name
 from .errors import CorruptRunError, FormatVersionError, StorageError
 from .group import StorageManagerGroup
+from .network_io import load_network, save_network
 from .query import parse_query
 from .storage_manager import StorageManager
 from .streams import StreamArray, ZarrStream
@@ -23,6 +24,8 @@ __all__ = [
     "StreamArray",
     "ZarrStream",
     "get_data_folder",
+    "load_network",
     "parse_query",
     "safe_name",
+    "save_network",
 ]

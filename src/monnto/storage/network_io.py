@@ -136,10 +136,22 @@ class _Encoder:
         rel = f"{sub}/{self.files}{suffix}"
         return self.folder / rel, rel
 
-    def state(self, obj: Any, skip: set[str], where: str) -> dict[str, Any]:
+    def state(self, obj: Any, skip: set[str], where: str,
+              unsaved: list[str] | None = None) -> dict[str, Any]:
+        """Encode ``vars(obj)``; with ``unsaved`` (a list), attributes that cannot be
+        stored are left out and their names appended to it instead of raising."""
         transient = set(getattr(type(obj), "transient_attributes", ()) or ())
-        return {k: self.enc(v, f"{where}.{k}") for k, v in vars(obj).items()
-                if k not in skip and k not in transient}
+        out = {}
+        for k, v in vars(obj).items():
+            if k in skip or k in transient:
+                continue
+            try:
+                out[k] = self.enc(v, f"{where}.{k}")
+            except TypeError:
+                if unsaved is None:
+                    raise
+                unsaved.append(k)
+        return out
 
     def enc(self, value: Any, where: str) -> Any:
         if value is None or isinstance(value, (bool, str)) and type(value) in (bool, str):
@@ -242,7 +254,11 @@ def _behaviour_entries(enc: _Encoder, owner: Any, where: str) -> list[dict[str, 
             skip |= {"_functions", "_pending"}
             entry["recorder"] = {"functions": [e for e, _ in getattr(b, "_functions", [])],
                                  "pending": [e for e, *_ in getattr(b, "_pending", [])]}
-        entry["state"] = enc.state(b, skip, name)
+        unsaved: list[str] = []
+        can_rebuild = type(b)._init_method_name() is not None
+        entry["state"] = enc.state(b, skip, name, unsaved if can_rebuild else None)
+        if unsaved:
+            entry["reinitialize"] = unsaved
         entries.append(entry)
     return entries
 
@@ -305,7 +321,7 @@ def _write(net: Any, folder: Path) -> None:
                 refs[id(group)] = {"$ref": ["sub", i, end]}
     enc = _Encoder(folder, refs)
     neuron_groups = []
-    for i, g in enumerate(net.NeuronGroups):
+    for g in net.NeuronGroups:
         where = f"NeuronGroup {g.tag!r}"
         neuron_groups.append({"class": _class_path(type(g)), "tags": list(g.tags), "size": g.size,
                               "state": enc.state(g, _NEURON_SKIP, where),
@@ -359,6 +375,17 @@ class _Decoder:
         if key not in self.refs:
             raise ValueError(f"load_network: {str(self.folder)!r} refers to an unknown object {parts}")
         return self.refs[key]
+
+    def refresh(self) -> None:
+        """Reload every stored array into the same array object (an init method run
+        by the rebuild may have changed it in place); reload other files anew."""
+        for rel, value in list(self.files.items()):
+            if isinstance(value, np.ndarray) and rel.startswith("arrays/"):
+                fresh = np.load(self.folder / rel, allow_pickle=False)
+                if value.shape == fresh.shape and value.dtype == fresh.dtype and value.flags.writeable:
+                    np.copyto(value, fresh)
+                    continue
+            del self.files[rel]
 
     def dec_state(self, state: dict[str, Any]) -> dict[str, Any]:
         return {k: self.dec(v) for k, v in state.items()}
@@ -447,6 +474,48 @@ class _Decoder:
                 f"{len(stream)} samples, the saved network expects {length}; pass "
                 "storage_manager=StorageManager(...) to continue into a new run")
         return stream
+
+
+def _apply_states(d: _Decoder, m: dict[str, Any], net: Any, owners: list) -> tuple[list, list]:
+    """Set every saved attribute (objects, network, groups, behaviours) and the RNG state."""
+    for obj_id, entry in m["objects"].items():
+        d.objects[obj_id].__dict__.update(d.dec_state(entry["state"]))
+    recorders, rebuild = [], []
+    for _kind, _i, obj, e in owners:
+        state = d.dec_state(e["state"])
+        if obj is net:
+            state.pop("initialized", None)
+        obj.__dict__.update(state)
+        for b_entry in e["behaviours"]:
+            b = obj.behaviour[b_entry["key"]]
+            b.__dict__.pop("initialize_on_init", None)
+            b.__dict__.update(d.dec_state(b_entry["state"]))
+            b._tag_cache = {}
+            if "recorder" in b_entry:
+                recorders.append((b, obj, b_entry["recorder"]))
+            if b_entry.get("reinitialize"):
+                rebuild.append((b, obj, b_entry["reinitialize"]))
+    net.rng.bit_generator.state = d.dec(m["network"]["rng"]["state"])
+    return recorders, rebuild
+
+
+def _rebuild(net: Any, rebuild: list) -> None:
+    """Run the init method of behaviours whose attributes could not be saved (compiled
+    functions, lambdas) to make those attributes again; the saved state is applied
+    afterwards, over whatever the init methods changed."""
+    order = {id(b): i for i, b in enumerate(net.all_behaviours())}
+    rebuild = sorted(rebuild, key=lambda r: (r[0].initialize_last, order.get(id(r[0]), 0)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for b, parent, names in rebuild:
+            getattr(b, type(b)._init_method_name())(parent)
+            missing = [n for n in names if n not in b.__dict__]
+            if missing:
+                raise ValueError(
+                    f"load_network: {b!r}: attribute(s) {missing} could not be saved and "
+                    f"{type(b).__name__}.{type(b)._init_method_name()} does not recreate them; "
+                    "list them in 'transient_attributes' and rebuild them in "
+                    "'after_load(self, parent)'")
 
 
 def _shell(entry: dict[str, Any]) -> Any:
@@ -560,22 +629,11 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None) -> Any:
     for obj_id, entry in m["objects"].items():
         cls = _import_path(entry["class"], f"saved object {obj_id}")
         d.objects[obj_id] = cls.__new__(cls)
-    for obj_id, entry in m["objects"].items():
-        d.objects[obj_id].__dict__.update(d.dec_state(entry["state"]))
-    recorders = []
-    for _kind, _i, obj, e in owners:
-        state = d.dec_state(e["state"])
-        if obj is net:
-            state.pop("initialized", None)
-        obj.__dict__.update(state)
-        for b_entry in e["behaviours"]:
-            b = obj.behaviour[b_entry["key"]]
-            b.__dict__.pop("initialize_on_init", None)
-            b.__dict__.update(d.dec_state(b_entry["state"]))
-            b._tag_cache = {}
-            if "recorder" in b_entry:
-                recorders.append((b, obj, b_entry["recorder"]))
-    net.rng.bit_generator.state = d.dec(net_entry["rng"]["state"])
+    recorders, rebuild = _apply_states(d, m, net, owners)
+    if rebuild:
+        _rebuild(net, rebuild)
+        d.refresh()
+        _apply_states(d, m, net, owners)
     if recorders:
         from ..behaviours.recorder import compile_expression
 
