@@ -1,0 +1,111 @@
+"""Whole evolutions: the toy acceptance case, bad input, Optuna's samplers, the CLI."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from optuna.trial import TrialState
+
+from monnto.evolution import Evolution
+from monnto.evolution.study import CONFIG_ATTR, FINISHED_ATTR
+
+TOY = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "evolution_toy_slave.py")
+TOY_ARGS = dict(constraints=["b>=a", "a<=1", "b>=2"], start_genomes=[{"a": 0.5, "b": 2.5, "c": 1.5, "d": 1.5}])
+
+
+def toy_ok(genome):
+    return genome["b"] >= genome["a"] and genome["a"] <= 1 and genome["b"] >= 2
+
+
+def test_toy_evolution_improves_respects_constraints_and_fills_run_folders(data_folder):
+    evolution = Evolution("toy", TOY, individual_count=6, mutation=0.2, death_rate=0.5, devices={"processes": 2},
+                          generations=3, seed=11, data_folder=data_folder, timeout=60, progress=False, **TOY_ARGS)
+    assert evolution.start() is True
+    trials = evolution.trials()
+    assert len(trials) == 18 and all(t.state == TrialState.COMPLETE for t in trials)
+    assert [sum(t.user_attrs["generation"] == g for t in trials) for g in range(3)] == [6, 6, 6]
+    assert all(toy_ok(t.params) for t in trials)
+    best = evolution.status()["best_by_generation"]
+    assert best[0] < best[1] <= best[2] and best[2] > best[0]
+    for trial in trials:
+        assert trial.value == pytest.approx(sum(trial.params.values()), rel=1e-12)
+        folder = trial.user_attrs["run_folder"]
+        assert folder == os.path.join(data_folder, "StorageManager", "toy", f"toy id{trial.number}")
+        params = json.load(open(os.path.join(folder, "params.json")))
+        assert params["score"] == trial.value and params["id"] == trial.number
+        assert params["genome"] == trial.params and not os.path.exists(os.path.join(folder, ".incomplete"))
+    survivors = [t for t in trials if t.user_attrs["origin"] == "survivor"]
+    assert len(survivors) == 2 * 3  # 3 of 6 survive into generations 1 and 2 and are evaluated again
+    assert evolution.study().user_attrs[FINISHED_ATTR] is True
+    # a second start of the same name refuses and points to continue_evolution
+    assert Evolution("toy", TOY, individual_count=6, data_folder=data_folder, progress=False,
+                     **TOY_ARGS).start() is False
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(constraints=["b>=q"]), ValueError, "unknown gene 'q'"),
+    (dict(individual_count=-3), ValueError, "individual_count must be an integer >= 1, got -3"),
+    (dict(slave_file="does/not/exist.py"), FileNotFoundError, "does not exist"),
+    (dict(name="../escape"), ValueError, "is not allowed"),
+    (dict(name="a/b"), ValueError, "is not allowed"),
+    (dict(death_rate=1.0), ValueError, "death_rate must be below 1"),
+    (dict(devices={"gpus": 2}), ValueError, "unknown keys"),
+    (dict(start_genomes=[{"a": 1.5, "b": 2.5, "c": 0, "d": 0}]), ValueError, "breaks the constraints"),
+    (dict(algorithm="genetic"), ValueError, "algorithm 'genetic' is unknown"),
+])
+def test_bad_input_fails_before_anything_starts(data_folder, kwargs, error, message):
+    args = dict(name="bad", slave_file=TOY, individual_count=4, data_folder=data_folder, progress=False, **TOY_ARGS)
+    args.update(kwargs)
+    with pytest.raises(error, match=message):
+        Evolution(args.pop("name"), args.pop("slave_file"), **args)
+    assert os.listdir(data_folder) == []  # nothing was created
+
+
+@pytest.mark.slow
+def test_nsga2_runs_the_budget_and_evaluates_only_feasible_genomes(data_folder):
+    evolution = Evolution("nsga", TOY, individual_count=4, algorithm="nsga2", devices={"processes": 1},
+                          generations=2, seed=5, data_folder=data_folder, progress=False,
+                          gene_ranges={"a": (0, 2), "b": (0, 5), "c": (0, 3), "d": (0, 3)}, **TOY_ARGS)
+    evolution.start()
+    trials = evolution.trials()
+    done = [t for t in trials if t.state == TrialState.COMPLETE]
+    assert len(done) == 8 and all(toy_ok(t.params) for t in done)
+    infeasible = [t for t in trials if t.state == TrialState.FAIL]
+    assert all(t.user_attrs["failure"] == "infeasible" and not toy_ok(t.params) for t in infeasible)
+    assert all("run_folder" not in t.user_attrs for t in infeasible)
+
+
+def cli(*args, cwd, timeout=120):
+    return subprocess.run([sys.executable, "-m", "monnto.evolution", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_cli_refuses_bad_input_with_a_clear_message(data_folder, tmp_path):
+    done = cli("start", TOY, "--name", "cli-bad", "--gene", "a=1", "--individuals", "-2", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "individual_count must be an integer >= 1, got -2" in done.stderr
+    done = cli("start", TOY, "--name", "x/y", "--gene", "a=1", cwd=tmp_path)
+    assert done.returncode == 2 and "is not allowed" in done.stderr
+    assert os.listdir(data_folder) == []
+
+
+@pytest.mark.slow
+def test_cli_start_status_best_and_plot(data_folder, tmp_path):
+    done = cli("start", TOY, "--name", "clitoy", "--gene", "a=0.5", "--gene", "b=2.5", "--gene", "c=1.5",
+               "--gene", "d=1.5", "--constraint", "b>=a", "--constraint", "a<=1", "--constraint", "b>=2",
+               "--individuals", "4", "--generations", "2", "--processes", "1", "--seed", "3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "generation 2/2" in done.stderr and "evaluated 8" in done.stderr
+    status = json.loads(cli("status", "--name", "clitoy", "--json", cwd=tmp_path).stdout)
+    assert status["complete"] == 8 and status["generation"] == 1
+    best = json.loads(cli("best", "--name", "clitoy", "--json", cwd=tmp_path).stdout)
+    assert best["score"] == pytest.approx(sum(best["genome"].values()))
+    assert best["score"] == status["best_score"]
+    out = tmp_path / "plots"
+    done = cli("plot", "--name", "clitoy", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for name in ("scores.png", "genes.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"
+    stored = Evolution.load("clitoy", data_folder=data_folder, progress=False).study().user_attrs[CONFIG_ATTR]
+    assert stored["constraints"] == ["b>=a", "a<=1", "b>=2"] and stored["individual_count"] == 4
