@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .network_object import NetworkObject, normalize_behaviours
 
 
