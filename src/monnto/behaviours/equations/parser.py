@@ -223,11 +223,14 @@ class ExpressionConverter:
             expr = left.expr + right.expr if isinstance(op, ast.Add) else left.expr - right.expr
             zero = left.is_zero_literal and right.is_zero_literal
             return Typed(expr, dim, src, zero)
+        # a bare 0 fits any dimension; 0*mV is a voltage
         if isinstance(op, ast.Mult):
-            zero = left.is_zero_literal or right.is_zero_literal
-            return Typed(left.expr * right.expr, left.dim * right.dim, src, zero)
+            dim = left.dim * right.dim
+            zero = (left.is_zero_literal or right.is_zero_literal) and dim.is_dimensionless
+            return Typed(left.expr * right.expr, dim, src, zero)
         if isinstance(op, ast.Div):
-            return Typed(left.expr / right.expr, left.dim / right.dim, src, left.is_zero_literal)
+            dim = left.dim / right.dim
+            return Typed(left.expr / right.expr, dim, src, left.is_zero_literal and dim.is_dimensionless)
         # power
         if not right.dim.is_dimensionless:
             raise self.error(f"exponent '{right.text}' in '{src}' must be dimensionless, not {right.dim}")

@@ -130,6 +130,9 @@ def dim_name(d: Dim) -> str:
     if d.is_dimensionless:
         return "1 (dimensionless)"
     named = _named_dims().get(d)
+    if named is None:
+        per_second = _named_dims().get(d * TIME)
+        named = f"{per_second}/second" if per_second and per_second != "second" else None
     base = "*".join(
         _BASE_SYMBOLS.get(k, k) + ("" if e == 1 else f"**{e}") for k, e in d.exps
     )
