@@ -1,5 +1,4 @@
 """Fixtures of the evolution tests: a Data folder, slave scripts, storage helpers."""
-import os
 import textwrap
 
 import pytest
@@ -27,10 +26,3 @@ def write_script(tmp_path):
 
     return write
 
-
-def read_lines(path):
-    """Lines of a text file, or [] when it does not exist."""
-    if not os.path.exists(path):
-        return []
-    with open(path) as handle:
-        return [line.strip() for line in handle if line.strip()]
