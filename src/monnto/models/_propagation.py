@@ -1,0 +1,119 @@
+"""Spike propagation with a fixed axonal delay, used by the network models.
+
+A small stand-in until ``monnto.behaviours.synapses`` provides delayed
+propagation: each step the source's spikes enter a ring buffer of
+``n_delay`` spike vectors and the vector that entered ``n_delay`` steps ago
+is delivered::
+
+    dst.<target> += scale * (W @ spikes(t - n_delay))
+
+``W @ spikes`` with a boolean vector is event-driven for the core's
+``EventMatrix`` and ``SparseSynapseMatrix`` (only the sources that spiked
+are touched). The behaviour must run *before* the neuron models in a step
+(smaller key): it reads ``src.spike`` of the previous step, so the minimum
+delay is one step and ``delay`` (s) is rounded to a whole number of steps
+(at least one).
+
+Exponentially decaying synaptic currents or conductances (CUBA/COBA) are
+provided by :class:`ExponentialSynapses`: ``x <- x exp(-dt/tau)`` each step,
+the neuron model reads ``x``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from monnto.core import Behaviour
+
+__all__ = ["DelayedSynapticInput", "ExponentialSynapses", "delay_steps"]
+
+
+def delay_steps(delay: float, dt: float) -> int:
+    """Number of whole steps (at least 1) of a delay in seconds."""
+    if delay < 0:
+        raise ValueError(f"delay must be >= 0 s, got {delay!r}")
+    return max(1, int(round(delay / dt)))
+
+
+class DelayedSynapticInput(Behaviour):
+    """Deliver delayed, weighted spikes of ``src`` into a variable of ``dst``.
+
+    Keyword arguments: ``delay`` (s, default one step), ``dt`` (s; default
+    the destination's clock ``dt``), ``target`` (attribute of dst, default
+    'I_input'), ``scale`` (factor, default 1), ``weight_attr`` ('W'),
+    ``release_attr`` (optional attribute of the SynapseGroup used instead of
+    the source's spikes, e.g. 'stp_release' of short-term plasticity).
+    """
+
+    def set_variables(self, s: Any) -> None:
+        owner = f"{type(self).__name__} on {s!r}"
+        dt = self.get_init_attr("dt", None)
+        if dt is None:
+            dt = getattr(s.dst, "dt", None)
+        if dt is None:
+            raise ValueError(f"{owner}: no time step; pass dt= or add a Clock")
+        self.n_delay = delay_steps(float(self.get_init_attr("delay", 0.0)), float(dt))
+        self.target = self.get_init_attr("target", "I_input")
+        self.scale = float(self.get_init_attr("scale", 1.0))
+        self.weight_attr = self.get_init_attr("weight_attr", "W")
+        self.release_attr = self.get_init_attr("release_attr", None)
+        if not hasattr(s, self.weight_attr):
+            raise ValueError(f"{owner}: the SynapseGroup has no weights {self.weight_attr!r}; "
+                             f"set them before (lower key) or at construction")
+        dtype = bool if self.release_attr is None else s.network.dtype
+        self.buffer = np.zeros((self.n_delay, s.src.size), dtype=dtype)
+        self.pointer = 0
+        if s.dst.__dict__.get(self.target) is None:
+            setattr(s.dst, self.target, s.dst.get_neuron_vec())
+
+    def new_iteration(self, s: Any) -> None:
+        if self.release_attr is None:
+            self.buffer[self.pointer] = s.src.spike
+        else:
+            self.buffer[self.pointer] = getattr(s, self.release_attr)
+        self.pointer += 1
+        if self.pointer == self.n_delay:
+            self.pointer = 0
+        arriving = self.buffer[self.pointer]
+        if self.release_attr is None and not arriving.any():
+            return
+        W = getattr(s, self.weight_attr)
+        out = W.dot(arriving)
+        target = getattr(s.dst, self.target)
+        if self.scale == 1.0:
+            target += out
+        else:
+            target += self.scale * out
+
+
+class ExponentialSynapses(Behaviour):
+    """Exponential decay of synaptic variables on a NeuronGroup.
+
+    Keyword arguments: ``variables`` (dict ``{attribute: tau in s}``, e.g.
+    ``{'ge': 5e-3, 'gi': 10e-3}``), ``dt`` (s; default the group's clock).
+    Each step, after the neuron model has used them: ``x <- x exp(-dt/tau)``.
+    The attributes are created as zeros when absent.
+    """
+
+    def set_variables(self, n: Any) -> None:
+        variables = self.get_init_attr("variables", {})
+        dt = self.get_init_attr("dt", None)
+        if dt is None:
+            dt = getattr(n, "dt", None)
+        if dt is None:
+            raise ValueError(f"{type(self).__name__} on {n!r}: no time step; pass dt= or add a Clock")
+        self.decays = {}
+        for name, tau in dict(variables).items():
+            if not float(tau) > 0:
+                raise ValueError(f"{type(self).__name__} on {n!r}: tau of {name!r} must be > 0 s, "
+                                 f"got {tau!r}")
+            self.decays[name] = math.exp(-float(dt) / float(tau))
+            if n.__dict__.get(name) is None:
+                setattr(n, name, n.get_neuron_vec())
+
+    def new_iteration(self, n: Any) -> None:
+        for name, decay in self.decays.items():
+            x = getattr(n, name)
+            x *= decay
