@@ -8,6 +8,7 @@ b2 = pytest.importorskip("brian2")
 
 from monnto import Behaviour, Network, NeuronGroup, Recorder  # noqa: E402
 from monnto.behaviours.embedding import Brian2Embedding  # noqa: E402
+from monnto.behaviours.equations import Clock  # noqa: E402
 
 b2.prefs.codegen.target = "numpy"
 b2.BrianLogger.suppress_name("unused_brian_object")   # the error tests build groups they never run
@@ -106,18 +107,26 @@ def test_monnto_plasticity_acts_on_embedded_brian2_neuron():
     assert np.all(group.I_input == 0)     # consumed by the embedding (input convention)
 
 
-def test_brian2_embedding_reads_clock_dt_from_group():
+def test_brian2_embedding_takes_dt_from_the_group_clock():
     net = Network(seed=0)
-    net.dt = 0.5e-3
     seen = {}
 
     def model(size, dt):
         seen["dt"] = float(dt)
         return lif(size, dt)
 
-    NeuronGroup(net=net, size=3, behaviour={1: Brian2Embedding(model)})
+    NeuronGroup(net=net, size=3, behaviour={0: Clock(step="0.5*ms"), 1: Brian2Embedding(model)})
     net.initialize()
     assert seen["dt"] == 0.5e-3
+    net.simulate_iterations(2)
+    assert net["Brian2Embedding", 0].brian_network.t_ == pytest.approx(1e-3, rel=1e-12)
+
+
+def test_brian2_embedding_rejects_dt_that_disagrees_with_the_clock():
+    net = Network(seed=0)
+    NeuronGroup(net=net, size=3, behaviour={0: Clock(step="0.5*ms"), 1: Brian2Embedding(lif, dt=1e-3)})
+    with pytest.raises(ValueError, match="disagrees with the group's clock"):
+        net.initialize()
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
