@@ -300,11 +300,8 @@ class Recorder(Behaviour):
 
     def _read(self, expression: str) -> np.ndarray:
         block = self._blocks.get(expression)
-        if block is None and any(e == expression for e, _, _ in self._pending):
+        if block is None:  # not initialized yet, or waiting for the first step
             return np.empty((0,), dtype=float)
-        if block is None:
-            raise RuntimeError(f"{type(self).__name__} {self.tag!r}: {expression!r} has no data "
-                               f"before the network is initialized")
         return block.read()
 
     def flush(self) -> None:

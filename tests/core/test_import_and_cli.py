@@ -1,0 +1,51 @@
+"""Importing has no side effects; the demo command writes Figure 5."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def _python(code: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_import_prints_nothing_creates_nothing_and_stays_light(tmp_path):
+    code = ("import sys, monnto; from monnto import *; "
+            "heavy = [m for m in ('matplotlib', 'PySide6', 'PyQt5', 'torch', 'zarr', 'optuna', 'brian2', "
+            "'nest', 'tqdm', 'sympy') if m in sys.modules]; "
+            "assert not heavy, heavy; assert sys.excepthook is sys.__excepthook__")
+    result = _python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_writes_figure_and_summary(tmp_path):
+    from monnto.cli import main
+
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 0
+    png = out / "figure5.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import matplotlib.image
+
+    image = matplotlib.image.imread(png)
+    assert image.shape[0] >= 400 and image.shape[1] >= 600
+    assert len({tuple(p) for p in image.reshape(-1, image.shape[2])[::50]}) > 20  # not blank
+    text = (out / "summary.txt").read_text()
+    assert "rate:" in text and "mean voltage:" in text
+
+
+@pytest.mark.slow
+def test_python_dash_m_monnto(tmp_path):
+    result = _python("import runpy, sys; sys.argv=['monnto', 'demo', '--out', 'o', '--steps', '50'];"
+                     "runpy.run_module('monnto', run_name='__main__')", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "o" / "figure5.png").exists()
+    assert "rate:" in result.stdout

@@ -1,0 +1,131 @@
+"""Recorder and EventRecorder (semantics.md, 'Recorders')."""
+import numpy as np
+import pytest
+
+from monnto import Behaviour, EventRecorder, Network, NeuronGroup, Recorder
+
+
+class Count(Behaviour):
+    def set_variables(self, n):
+        n.value = n.get_neuron_vec()
+        n.spike = n.get_neuron_vec(bool)
+        n.image = np.zeros((2, 3))
+
+    def new_iteration(self, n):
+        n.value = n.value + 1
+        n.spike = n.id == (n.iteration % n.size)
+        n.image = np.zeros((2, 3))
+        n.image[n.iteration % 2, n.iteration % 3] = 1
+
+
+def run(steps=6, **rec_kwargs):
+    net = Network(seed=0)
+    ng = NeuronGroup(net=net, size=3, behaviour={1: Count(), 9: Recorder(**rec_kwargs)})
+    net.initialize()
+    net.simulate_iterations(steps)
+    return net, ng
+
+
+def test_every_step_and_expressions():
+    net, ng = run(variables=["n.value", "np.sum(n.value)", "n.iteration", "value"])
+    np.testing.assert_array_equal(net["n.value", 0][:, 0], np.arange(1, 7))
+    np.testing.assert_array_equal(net["np.sum(n.value)", 0], 3 * np.arange(1, 7))
+    np.testing.assert_array_equal(net["n.iteration", 0], np.arange(1, 7))
+    np.testing.assert_array_equal(net["value", 0], net["n.value", 0])
+    rec = ng["Recorder", 0]
+    assert set(rec.variables) == {"n.value", "np.sum(n.value)", "n.iteration", "value"}
+
+
+def test_gapwidth_samples_every_kth_step():
+    net, _ = run(steps=9, variables="n.iteration", gapwidth=3)
+    np.testing.assert_array_equal(net["n.iteration", 0], [3, 6, 9])
+    net, _ = run(steps=3, variables="n.iteration", gapwidth=1)
+    np.testing.assert_array_equal(net["n.iteration", 0], [1, 2, 3])
+
+
+def test_max_length_keeps_the_newest_samples():
+    net, _ = run(steps=10, variables="n.iteration", max_length=4)
+    np.testing.assert_array_equal(net["n.iteration", 0], [7, 8, 9, 10])
+
+
+def test_recording_off_and_disable_recording():
+    net, _ = run(steps=2, variables="n.iteration")
+    net.recording_off()
+    net.simulate_iterations(2)
+    net.recording_on()
+    net.simulate_iterations(1, disable_recording=True)
+    net.simulate_iteration()
+    np.testing.assert_array_equal(net["n.iteration", 0], [1, 2, 6])
+
+
+def test_storage_is_preallocated_blocks_not_lists():
+    net, ng = run(steps=1, variables="n.value")
+    rec = ng["Recorder", 0]
+    block = rec._blocks["n.value"]
+    net.simulate_iterations(5000)
+    assert isinstance(block.data, np.ndarray) and len(block.data) >= 5001
+    assert net["n.value", 0].shape == (5001, 3)
+
+
+def test_recorder_initializes_after_other_behaviours():
+    class Late(Behaviour):
+        def set_variables(self, n):
+            n.late_value = 5.0
+
+    net = Network()
+    # the recorder has a smaller key but still sees a variable made by a later key's init
+    NeuronGroup(net=net, size=1, behaviour={0: Recorder("n.late_value"), 1: Late()})
+    net.initialize()
+    net.simulate_iteration()
+    np.testing.assert_array_equal(net["n.late_value", 0], [5.0])
+
+
+def test_missing_variable_raises_at_initialize_with_the_expression():
+    net = Network()
+    NeuronGroup(net=net, size=1, tag="g", behaviour={1: Count(), 9: Recorder("n.voltag", tag="r")})
+    with pytest.raises(ValueError, match=r"'n.voltag'.*initialize.*voltag"):
+        net.initialize()
+    assert not net.initialized
+
+
+def test_invalid_python_in_expression():
+    net = Network()
+    NeuronGroup(net=net, size=1, behaviour={9: Recorder("n.value +")})
+    with pytest.raises(ValueError, match=r"'n.value \+' is not valid Python"):
+        net.initialize()
+
+
+def test_event_recorder_times_indices_and_nd():
+    net = Network()
+    NeuronGroup(net=net, size=3, behaviour={1: Count(), 10: EventRecorder(["n.spike", "n.image"])})
+    net.initialize()
+    net.simulate_iterations(6)
+    np.testing.assert_array_equal(net["n.spike.t", 0], [1, 2, 3, 4, 5, 6])
+    np.testing.assert_array_equal(net["n.spike.i", 0], [1, 2, 0, 1, 2, 0])
+    assert net["n.spike", 0].shape == (6, 2)
+    image = net["n.image", 0]
+    assert image.shape == (6, 3)
+    np.testing.assert_array_equal(image[:2], [[1, 1, 1], [2, 0, 2]])
+    assert net["n.image.i", 0].shape == (6, 2)
+
+
+def test_variable_made_in_the_first_step_is_recorded_from_step_one():
+    class Later(Behaviour):
+        def new_iteration(self, n):
+            n.fresh = n.get_neuron_vec("ones") * n.iteration
+
+    net = Network()
+    NeuronGroup(net=net, size=2, behaviour={1: Later(), 9: Recorder("n.fresh"), 10: EventRecorder("n.fresh")})
+    net.initialize()
+    net.simulate_iterations(3)
+    np.testing.assert_array_equal(net["n.fresh", 0][:, 0], [1, 2, 3])
+    np.testing.assert_array_equal(net["n.fresh.t", 0], [1, 1, 2, 2, 3, 3])
+
+
+def test_bad_recorder_arguments():
+    with pytest.raises(ValueError, match="gapwidth"):
+        Recorder("n.v", gapwidth=-1)
+    with pytest.raises(ValueError, match="max_length"):
+        Recorder("n.v", max_length=0)
+    with pytest.raises(TypeError, match="expression strings"):
+        Recorder([1, 2])
