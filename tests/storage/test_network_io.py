@@ -271,6 +271,11 @@ def test_missing_or_foreign_folders_are_refused(project):
     (sm.path / "junk" / MANIFEST).write_text("{broken")
     with pytest.raises(ValueError, match="not valid JSON"):
         load_network(sm.path / "junk")
+    folder = save_network(paper_network(with_sparse=False), sm.path / "n")
+    text = (folder / MANIFEST).read_text().replace('"arrays/1.npy"', '"../../../../params.json"')
+    (folder / MANIFEST).write_text(text)
+    with pytest.raises(ValueError, match="outside its folder"):
+        load_network(folder)
 
 
 def test_streaming_recorder_continues_into_a_new_run(project):
@@ -297,6 +302,7 @@ def test_streaming_recorder_continues_into_a_new_run(project):
     np.testing.assert_array_equal(np.asarray(loaded["n.voltage", 0]), expected)
     loaded["rec", 0].flush()
     np.testing.assert_array_equal(np.asarray(second.load_stream("rec.n.voltage")), expected)
+    assert loaded["rec", 0].storage_manager is second
     # without a new run the original stream is continued, if it did not grow
     again = load_network(folder)
     again.simulate_iterations(100)

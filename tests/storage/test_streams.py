@@ -141,3 +141,15 @@ def test_sigkill_keeps_saved_params_and_flushed_chunks_readable(project):
     assert len(group) == 2 and [sm.folder_name for sm in group.incomplete] == ["killed_0"]
     assert group.broken_runs() == []
     assert json.loads((run.path / ".incomplete").read_text())["pid"] == proc.pid
+
+
+def test_streams_are_compressed_with_zstd_unless_asked_not_to(project):
+    sm = StorageManager("streams")
+    packed = sm.open_stream("ones", (1000,), np.float32)
+    raw = sm.open_stream("raw", (1000,), np.float32, compressors=None)
+    for s in (packed, raw):
+        s.append(np.ones((100, 1000), np.float32))
+    sizes = {name: sum(f.stat().st_size for f in (sm.path / "streams.zarr" / name).rglob("*")
+                       if f.is_file()) for name in ("ones", "raw")}
+    assert sizes["ones"] < 10_000 < 400_000 <= sizes["raw"]
+    np.testing.assert_array_equal(np.asarray(sm.load_stream("raw")), 1)

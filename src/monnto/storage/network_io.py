@@ -437,7 +437,10 @@ class _Decoder:
         raise ValueError(f"load_network: unknown value form {tag!r} in {str(self.folder)!r}")
 
     def _load_file(self, tag: str, rel: str, value: dict[str, Any]) -> Any:
-        path = self.folder / rel
+        path = (self.folder / rel).resolve()
+        if not path.is_relative_to(self.folder):
+            raise ValueError(f"load_network: {str(self.folder)!r} names a file outside its "
+                             f"folder ({rel!r}); refusing to read it")
         if not path.is_file():
             raise FileNotFoundError(f"load_network: {str(self.folder)!r} is incomplete: "
                                     f"{rel} is missing")
@@ -638,6 +641,8 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None) -> Any:
         from ..behaviours.recorder import compile_expression
 
         for b, parent, info in recorders:
+            if storage_manager is not None and getattr(b, "storage_manager", None) is not None:
+                b.storage_manager = storage_manager
             owner = f"{type(b).__name__} {b.tag!r} on {parent!r}"
             b._functions = [(x, compile_expression(x, parent, owner)) for x in info["functions"]]
             b._pending = [(x, compile_expression(x, parent, owner), owner) for x in info["pending"]]

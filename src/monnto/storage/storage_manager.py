@@ -492,7 +492,8 @@ class StorageManager:
 
     # ---------------------------------------------------------------- streams
     def open_stream(self, name: str, sample_shape: tuple[int, ...], dtype: Any,
-                    chunk_steps: int | None = None) -> _streams.ZarrStream:
+                    chunk_steps: int | None = None,
+                    compressors: Any = "default") -> _streams.ZarrStream:
         """Open a new append-only stream in ``<run>/streams.zarr`` (see :mod:`.streams`).
 
         Parameters
@@ -507,8 +508,10 @@ class StorageManager:
         chunk_steps : int, optional
             Time steps per zarr chunk (default: a divisor of 1000 keeping a
             chunk <= 4 MiB).
+        compressors : zarr codecs, optional
+            Default zstd level 1; ``None`` stores chunks raw (fastest).
         """
-        return _streams.open_stream(self.path, name, sample_shape, dtype, chunk_steps)
+        return _streams.open_stream(self.path, name, sample_shape, dtype, chunk_steps, compressors)
 
     def load_stream(self, name: str) -> _streams.StreamArray:
         """Lazy, ``np.asarray``-able view of the samples of stream ``name``."""

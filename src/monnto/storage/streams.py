@@ -196,7 +196,7 @@ def _array_key(name: str) -> str:
 
 
 def open_stream(run_folder: str | os.PathLike, name: str, sample_shape: tuple[int, ...],
-                dtype: Any, chunk_steps: int | None = None) -> ZarrStream:
+                dtype: Any, chunk_steps: int | None = None, compressors: Any = "default") -> ZarrStream:
     """Create a new stream ``name`` in ``<run_folder>/streams.zarr``.
 
     Parameters
@@ -214,8 +214,15 @@ def open_stream(run_folder: str | os.PathLike, name: str, sample_shape: tuple[in
         Element type of the samples.
     chunk_steps : int, optional
         Time steps per zarr chunk (default :func:`default_chunk_steps`).
+    compressors : zarr codecs, optional
+        Default zstd level 1 (about twice as fast as zarr's default level,
+        the same ratio on recorded traces); ``None`` stores chunks raw.
     """
     zarr = _zarr()
+    if isinstance(compressors, str) and compressors == "default":
+        from zarr.codecs import ZstdCodec
+
+        compressors = [ZstdCodec(level=1)]
     try:
         sample_shape = tuple(int(d) for d in sample_shape)
     except TypeError:
@@ -241,7 +248,8 @@ def open_stream(run_folder: str | os.PathLike, name: str, sample_shape: tuple[in
     key = _array_key(stream_name)
     array = root.create_array(
         key, shape=(0, *sample_shape), chunks=(steps, *[max(1, d) for d in sample_shape]),
-        dtype=dtype, fill_value=0, attributes={_LENGTH_ATTR: 0, _NAME_ATTR: stream_name})
+        dtype=dtype, fill_value=0, compressors=compressors,
+        attributes={_LENGTH_ATTR: 0, _NAME_ATTR: stream_name})
     return ZarrStream(array, stream_name, store / key)
 
 
