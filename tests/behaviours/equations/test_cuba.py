@@ -1,0 +1,103 @@
+"""Vogels-Abbott CUBA network (Brian2's example), monnto and Brian2 side by side.
+
+4000 neurons (3200 excitatory, 800 inhibitory), connection probability 0.02,
+taum 20 ms, taue 5 ms, taui 10 ms, Vt -50 mV, Vr -60 mV, El -49 mV,
+we = 60*0.27/10 mV, wi = -20*4.5/10 mV, refractory 5 ms, dt 0.1 ms, exact
+integration. Written with Equation/Threshold/Reset/Refractory/OnPre only.
+"""
+import numpy as np
+import pytest
+
+from monnto import EventRecorder, Network, NeuronGroup, SynapseGroup
+from monnto.behaviours.equations import Clock, Equation, OnPre, Refractory, Reset, Threshold, Variable
+
+CUBA = """
+dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
+dge/dt = -ge/taue : volt
+dgi/dt = -gi/taui : volt
+"""
+DURATION = 0.5  # s
+DT = 1e-4  # s
+
+
+def cuba_monnto(seed, sparse=False, duration=DURATION):
+    net = Network(seed=seed, behaviour={1: Clock(step='0.1*ms')})
+    groups = [
+        NeuronGroup(net=net, size=size, tag=tag, behaviour={
+            1: Variable(eq='taum=20*ms; taue=5*ms; taui=10*ms; El=-49*mV; Vt=-50*mV; Vr=-60*mV'),
+            2: Variable(eq='v = Vr + rand()*(Vt - Vr); ge = 0*mV; gi = 0*mV'),
+            3: Refractory('5*ms'),
+            4: Equation(eq=CUBA, method='exact'),
+            5: Threshold('v > Vt'),
+            7: Reset('v = Vr'),
+            10: EventRecorder(['n.spike']),
+        })
+        for tag, size in (('exc', 3200), ('inh', 800))
+    ]
+    exc, inh = groups
+    for src, statement, w in ((exc, 'ge += w', f'{60 * 0.27 / 10}*mV'), (inh, 'gi += w', f'{-20 * 4.5 / 10}*mV')):
+        for dst in groups:
+            SynapseGroup(net=net, src=src, dst=dst,
+                         behaviour={6: OnPre(statement, w=w, p=0.02, sparse=sparse)})
+    net.initialize()
+    net.simulate_iterations(f'{duration * 1000}*ms')
+    times, indices = [], []
+    for g, offset in ((exc, 0), (inh, 3200)):
+        times.append(np.asarray(g['n.spike.t', 0]) * DT)  # iterations -> s
+        indices.append(np.asarray(g['n.spike.i', 0]) + offset)
+    return np.concatenate(times), np.concatenate(indices)
+
+
+def cuba_brian2(seed):
+    b2 = pytest.importorskip("brian2")
+    from brian2 import ms, mV, second
+
+    b2.start_scope()
+    b2.prefs.codegen.target = "numpy"
+    b2.seed(seed)
+    ns = {"taum": 20 * ms, "taue": 5 * ms, "taui": 10 * ms, "Vt": -50 * mV, "Vr": -60 * mV,
+          "El": -49 * mV, "we": (60 * 0.27 / 10) * mV, "wi": (-20 * 4.5 / 10) * mV}
+    P = b2.NeuronGroup(4000, CUBA, threshold="v>Vt", reset="v = Vr", refractory=5 * ms,
+                       method="exact", dt=0.1 * ms, namespace=ns)
+    P.v = "Vr + rand() * (Vt - Vr)"
+    Ce = b2.Synapses(P, P, on_pre="ge += we", namespace=ns, dt=0.1 * ms)
+    Ci = b2.Synapses(P, P, on_pre="gi += wi", namespace=ns, dt=0.1 * ms)
+    Ce.connect("i<3200", p=0.02)
+    Ci.connect("i>=3200", p=0.02)
+    M = b2.SpikeMonitor(P)
+    b2.Network(P, Ce, Ci, M).run(DURATION * second)
+    return np.asarray(M.t / second), np.asarray(M.i)
+
+
+def rate_and_cv(times, indices, skip=0.1):
+    """Mean rate (Hz) over the run, mean CV of ISIs after ``skip`` s (>= 3 spikes)."""
+    rate = len(times) / 4000 / DURATION
+    keep = times >= skip
+    times, indices = times[keep], indices[keep]
+    order = np.lexsort((times, indices))
+    times, indices = times[order], indices[order]
+    cvs = []
+    for k in np.unique(indices):
+        isi = np.diff(times[indices == k])
+        if len(isi) >= 2:
+            cvs.append(isi.std() / isi.mean())
+    return rate, float(np.mean(cvs))
+
+
+@pytest.mark.slow
+def test_cuba_rates_and_irregularity_match_brian2():
+    pytest.importorskip("brian2")
+    rate_b2, cv_b2 = rate_and_cv(*cuba_brian2(seed=1))
+    rate, cv = rate_and_cv(*cuba_monnto(seed=1))
+    assert rate == pytest.approx(rate_b2, rel=0.10)
+    assert cv == pytest.approx(cv_b2, rel=0.10)
+    assert 2.0 < rate < 20.0 and 0.2 < cv < 1.2  # asynchronous irregular, low rate
+
+
+@pytest.mark.slow
+def test_cuba_sparse_weights_give_the_same_spikes_as_dense():
+    t_dense, i_dense = cuba_monnto(seed=3, duration=0.15)
+    t_sparse, i_sparse = cuba_monnto(seed=3, sparse=True, duration=0.15)
+    assert len(t_dense) > 1000
+    np.testing.assert_array_equal(t_dense, t_sparse)
+    np.testing.assert_array_equal(i_dense, i_sparse)
