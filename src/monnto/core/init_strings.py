@@ -120,8 +120,7 @@ def _compile_node(node: ast.AST, mode: str) -> Node:
         if node.id in CONSTANTS:
             value = CONSTANTS[node.id]
             return lambda shape, rng: value
-        draw = _distribution(node.id, mode)
-        return lambda shape, rng: draw(shape, rng)
+        return _distribution(node.id, mode)
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
             raise _fail(mode, f"{ast.unparse(node.func)!r} is not a distribution name")
@@ -175,7 +174,7 @@ def compile_init_string(mode: str) -> tuple[Node | str, bool]:
 
 def make_array(mode: Any, shape: tuple, rng: np.random.Generator, dtype: np.dtype,
                scale: Any = None, density: Any = None, plot: bool = False,
-               owner: str = "") -> np.ndarray:
+               owner: Any = None) -> np.ndarray:
     """Build an array of ``shape`` from an init ``mode``.
 
     Parameters
@@ -195,44 +194,41 @@ def make_array(mode: Any, shape: tuple, rng: np.random.Generator, dtype: np.dtyp
         array gives one probability per row.
     plot : bool
         Show a histogram of the values (also set by a trailing ``';plot'``).
-    owner : str
-        Description of the calling object, for error messages.
+    owner : object, optional
+        The calling object, named in error messages.
     """
-    special = None
-    if mode is None:
-        result = np.zeros(shape, dtype=dtype)
-    elif mode is bool or mode is int:
-        special = "bool" if mode is bool else "int"
-    elif isinstance(mode, str):
+    if type(mode) is str:
         try:
             node, plot_flag = compile_init_string(mode)
         except InitStringError as err:
-            raise InitStringError(f"{owner}: {err}" if owner else str(err)) from None
+            raise InitStringError(f"{owner!r}: {err}" if owner is not None else str(err)) from None
+        if type(node) is str:
+            return np.zeros(shape, dtype=bool if node == "bool" else np.int64)
         plot = plot or plot_flag
-        if isinstance(node, str):
-            special = node
-        else:
-            result = np.asarray(node(shape, rng), dtype=dtype)
-            if result.shape != shape:  # a scalar expression such as '3*2'
-                result = np.broadcast_to(result, shape).copy()
+        result = np.asarray(node(shape, rng), dtype=dtype)
+        if result.shape != shape:  # a scalar expression such as '3*2'
+            result = np.broadcast_to(result, shape).copy()
+    elif mode is None:
+        result = np.zeros(shape, dtype=dtype)
+    elif mode is bool:
+        return np.zeros(shape, dtype=bool)
+    elif mode is int:
+        return np.zeros(shape, dtype=np.int64)
     elif isinstance(mode, (int, float, np.integer, np.floating)) and not isinstance(mode, bool):
         result = np.full(shape, mode, dtype=dtype)
     elif callable(mode):
         result = np.array(mode(shape, rng), dtype=dtype)
         if result.shape != shape:
-            raise ValueError(f"{owner}: the init callable {mode!r} returned shape {result.shape}, "
+            raise ValueError(f"{owner!r}: the init callable {mode!r} returned shape {result.shape}, "
                              f"expected {shape}")
     else:
-        raise InitStringError(f"{owner}: init mode {mode!r} is not valid. Accepted forms: {ACCEPTED_FORMS}")
-
-    if special == "bool":
-        return np.zeros(shape, dtype=bool)
-    if special == "int":
-        return np.zeros(shape, dtype=np.int64)
+        raise InitStringError(f"{owner!r}: init mode {mode!r} is not valid. Accepted forms: {ACCEPTED_FORMS}")
 
     if density is not None:
-        keep = _density_mask(density, shape, rng, owner)
-        result *= keep
+        if type(density) is float and 0.0 <= density <= 1.0:  # the common case, checked cheaply
+            result *= rng.random(shape) < density
+        else:
+            result *= _density_mask(density, shape, rng, owner)
     if scale is not None:
         result *= scale
     if plot:
@@ -240,18 +236,18 @@ def make_array(mode: Any, shape: tuple, rng: np.random.Generator, dtype: np.dtyp
     return result
 
 
-def _density_mask(density: Any, shape: tuple, rng: np.random.Generator, owner: str) -> np.ndarray:
+def _density_mask(density: Any, shape: tuple, rng: np.random.Generator, owner: Any) -> np.ndarray:
     if isinstance(density, (int, float, np.integer, np.floating)) and not isinstance(density, bool):
         p = float(density)
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"{owner}: density must be a probability in [0, 1], got {density!r}")
+            raise ValueError(f"{owner!r}: density must be a probability in [0, 1], got {density!r}")
         return rng.random(shape) < p
     p = np.asarray(density, dtype=float)
     if p.ndim != 1 or p.shape[0] != shape[0]:
-        raise ValueError(f"{owner}: density must be a number in [0, 1] or an array with one value "
+        raise ValueError(f"{owner!r}: density must be a number in [0, 1] or an array with one value "
                          f"per row ({shape[0]}), got shape {p.shape}")
     if np.any((p < 0) | (p > 1)):
-        raise ValueError(f"{owner}: density values must lie in [0, 1], got min {p.min()}, max {p.max()}")
+        raise ValueError(f"{owner!r}: density values must lie in [0, 1], got min {p.min()}, max {p.max()}")
     p = p.reshape((-1,) + (1,) * (len(shape) - 1))
     return rng.random(shape) < p
 

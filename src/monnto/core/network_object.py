@@ -170,8 +170,8 @@ class NetworkObject(TaggableObject):
     # -- arrays ---------------------------------------------------------------
     def _get_mat(self, mode: Any, shape: tuple, scale: Any = None, density: Any = None,
                  plot: bool = False) -> np.ndarray:
-        return make_array(mode, shape, self.network.rng, self.network.dtype,
-                          scale=scale, density=density, plot=plot, owner=repr(self))
+        net = self.network
+        return make_array(mode, shape, net.rng, net.dtype, scale, density, plot, self)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.tag!r}>"

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .dimension import NeuronDimension
+from .init_strings import make_array
 from .network_object import NetworkObject, normalize_behaviours
 
 #: ``neurons.synapses(afferent, tag)`` direction constants.
@@ -119,7 +120,8 @@ class NeuronGroup(NetworkObject):
         See :mod:`monnto.core.init_strings` for the accepted modes; the float
         dtype is the network's.
         """
-        return self._get_mat(mode, (self.size,), scale, density, plot)
+        net = self.network
+        return make_array(mode, (self.size,), net.rng, net.dtype, scale, density, plot, self)
 
     vector = get_neuron_vec
 
