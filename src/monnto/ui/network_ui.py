@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import Network_UI as _NetworkUIFront
 from . import require_qt
 from .recording import UIRecordings
 from .state import load_state, save_state
@@ -38,7 +39,7 @@ PALETTE = [(0, 110, 255), (255, 60, 60), (250, 200, 0), (170, 60, 255), (0, 200,
 SELECTION_COLOR = (0, 255, 0)
 
 #: Set by :func:`monnto.ui.launch.run_ui_command` to capture instead of block.
-_LAUNCH_CONTEXT: dict[str, Any] = {"block": True, "instances": []}
+_LAUNCH_CONTEXT: dict[str, Any] = {"block": True, "capture": None}
 
 
 class UIPlotItem(pg.PlotItem):
@@ -79,7 +80,7 @@ class _Window(QtWidgets.QMainWindow):
         super().closeEvent(event)
 
 
-class Network_UI:  # noqa: N801 (the paper's name)
+class Network_UI(_NetworkUIFront):  # noqa: N801 (the paper's name)
     """The live GUI of a network.
 
     Parameters
@@ -486,7 +487,8 @@ class Network_UI:  # noqa: N801 (the paper's name)
             Run the event loop (default). ``False`` only shows the window
             (tests, notebooks, :func:`~monnto.ui.launch.run_ui_command`).
         """
-        _LAUNCH_CONTEXT["instances"].append(self)
+        if _LAUNCH_CONTEXT["capture"] is not None:
+            _LAUNCH_CONTEXT["capture"].append(self)
         if block is None:
             block = _LAUNCH_CONTEXT["block"]
         self.main_window.show()

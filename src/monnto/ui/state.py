@@ -99,7 +99,7 @@ def save_state(net, path: str | Path) -> Path:
     path = Path(path)
     io = _network_io()
     if io is not None:
-        io.save_network(net, path)
+        io.save_network(net, path, overwrite=True)
         return path
     if path.suffix != ".npz":
         path = path.with_suffix(path.suffix + ".npz")

@@ -59,9 +59,11 @@ class PartitionTab(TabBase):
             return
         group = ui.selected_neuron_group()
         block, field, count = self.blocks(ui)
-        hues = (block * 0.618034) % 1.0
-        rgb = np.stack([127 + 127 * np.cos(2 * np.pi * (hues + s)) for s in (0, 1 / 3, 2 / 3)], axis=1)
-        rgb[block == 0] = 40
+        from ..network_ui import PALETTE
+
+        colors = np.array([(40, 40, 40)] + [PALETTE[k % len(PALETTE)] for k in range(int(block.max()))],
+                          dtype=np.float64)
+        rgb = colors[block.astype(int)]
         rgb[ui.selected_neuron_id()] = (0, 255, 0)
         image = np.stack([grid_image(ui, group, rgb[:, c]) for c in range(3)], axis=2)
         self.blocks_image.setImage(np.nan_to_num(image).astype(np.uint8), autoLevels=False, levels=(0, 255))
