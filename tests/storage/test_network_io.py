@@ -311,3 +311,49 @@ def test_streaming_recorder_continues_into_a_new_run(project):
     net["rec", 0].flush()
     with pytest.raises(ValueError, match="pass storage_manager="):
         load_network(folder)
+
+
+class SparseInput(Behaviour):
+    """Code block 3 with the weights stored as a scipy CSR matrix."""
+
+    def set_variables(self, neurons):
+        for synapse in neurons.afferent_synapses["GLUTAMATE"]:
+            synapse.W = sp.csr_matrix(synapse.get_synapse_mat("uniform(0,10)", density=0.1))
+
+    def new_iteration(self, neurons):
+        for synapse in neurons.afferent_synapses["GLUTAMATE"]:
+            neurons.voltage += synapse.W.dot(synapse.src.spike) / synapse.src.size
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_library_stdp_network_continues_bit_identically(project, sparse):
+    plasticity = pytest.importorskip("monnto.behaviours.plasticity")
+
+    def build():
+        net = Network(seed=9)
+        neurons = NeuronGroup(net=net, tag="my_neurons", size=get_squared_dim(100), behaviour={
+            1: Basic_Behaviour(),
+            2: SparseInput() if sparse else Input_Behaviour(),
+            3: plasticity.DiscreteSTDP(syn_type="GLUTAMATE", stdp_factor=0.05),
+            10: EventRecorder(tag="ev", variables=["n.spike"]),
+        })
+        SynapseGroup(net=net, src=neurons, dst=neurons, tag="GLUTAMATE")
+        net.initialize()
+        return net
+
+    def weights(net):
+        w = net["GLUTAMATE", 0].W
+        return w.toarray() if sp.issparse(w) else w
+
+    ref = build()
+    initial = weights(ref).copy()
+    ref.simulate_iterations(1000)
+    net = build()
+    net.simulate_iterations(500)
+    loaded = load_network(save_network(net, StorageManager("stdp").path / "net"))
+    loaded.simulate_iterations(500)
+    assert sp.issparse(loaded["GLUTAMATE", 0].W) == sparse
+    assert not np.array_equal(weights(ref), initial)          # the weights did learn
+    np.testing.assert_array_equal(weights(loaded), weights(ref))
+    np.testing.assert_array_equal(loaded["n.spike", 0], ref["n.spike", 0])
+    np.testing.assert_array_equal(loaded["my_neurons", 0].voltage, ref["my_neurons", 0].voltage)
