@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.backend import to_numpy
 from ..core.behaviour import Behaviour
 from ..core.tagging import LiveData
 
@@ -60,22 +61,33 @@ def compile_expression(expression: str, parent: Any, owner: str):
 
 
 class _Block:
-    """A growable ``(capacity, *shape)`` array, optionally a ring of ``max_length``."""
+    """A growable ``(capacity, *shape)`` array, optionally a ring of ``max_length``.
 
-    def __init__(self, sample: np.ndarray, max_length: int | None):
-        self.shape = sample.shape
-        self.dtype = sample.dtype
+    The buffer has the sample's array type: a torch sample gets a tensor
+    buffer on the sample's device (copied to the host only when read as numpy).
+    """
+
+    def __init__(self, sample: Any, max_length: int | None):
+        self.shape = tuple(sample.shape)
         self.max_length = max_length
         self.count = 0          # samples held
         self.total = 0          # samples ever written
-        self.data = np.empty((max_length or 16,) + self.shape, dtype=self.dtype)
+        if isinstance(sample, np.ndarray):
+            self._empty = lambda n: np.empty((n,) + self.shape, dtype=sample.dtype)
+            self._concatenate = np.concatenate
+        else:  # a torch tensor
+            import torch
+
+            self._empty = lambda n: torch.empty((n,) + self.shape, dtype=sample.dtype, device=sample.device)
+            self._concatenate = torch.cat
+        self.data = self._empty(max_length or 16)
 
     def reserve(self, extra: int) -> None:
         if self.max_length is None and self.count + extra > len(self.data):
             self._grow(self.count + extra)
 
     def _grow(self, needed: int) -> None:
-        new = np.empty((max(needed, 2 * len(self.data)),) + self.shape, dtype=self.dtype)
+        new = self._empty(max(needed, 2 * len(self.data)))
         new[: self.count] = self.data[: self.count]
         self.data = new
 
@@ -95,7 +107,7 @@ class _Block:
         if self.max_length is None or self.total <= self.max_length:
             return self.data[: self.count]
         start = self.total % self.max_length
-        return np.concatenate((self.data[start:], self.data[:start]))
+        return self._concatenate((self.data[start:], self.data[:start]))
 
     def clear(self) -> None:
         self.count = 0
@@ -115,7 +127,7 @@ class _StreamedBlock:
         pass
 
     def append(self, value: Any) -> None:
-        self.buffer.append(value)
+        self.buffer.append(to_numpy(value))
         if self.buffer.count >= self.chunk:
             self.flush()
 
@@ -245,11 +257,14 @@ class Recorder(Behaviour):
             self._blocks[expression] = self._new_block(expression, sample)
 
     @staticmethod
-    def _sample_of(value: Any) -> np.ndarray:
+    def _sample_of(value: Any) -> Any:
+        if hasattr(value, "detach") and hasattr(value, "device"):  # a torch tensor stays on its device
+            return value.detach()
         return np.asarray(value)
 
-    def _new_block(self, expression: str, sample: np.ndarray):
+    def _new_block(self, expression: str, sample: Any):
         if self.storage_manager is not None:
+            sample = to_numpy(sample)
             stream = self.storage_manager.open_stream(f"{self.tag}.{expression}", sample.shape, sample.dtype)
             return _StreamedBlock(sample, stream, self.chunk)
         return _Block(sample, self.max_length)
@@ -370,7 +385,7 @@ class _EventBlock:
         self.count = 0
 
     def add(self, iteration: int, value: Any) -> None:
-        value = np.asarray(value)
+        value = to_numpy(value)
         if value.ndim <= 1:
             idx = np.flatnonzero(value)
             k = len(idx)

@@ -1,19 +1,104 @@
-"""Array backends: which array library the framework's arrays live in.
+"""Array backends: which array library (and device) the framework's arrays live in.
 
-Only numpy is built in; ``get_namespace`` is the single place where another
-backend (torch, cupy) plugs in.
+``Network(backend='numpy')`` (default) makes numpy arrays.
+``Network(backend='torch', device='cpu' | 'cuda')`` makes torch tensors on
+that device: every vector, matrix and recorder buffer the framework creates.
+Random numbers always come from the network's seeded
+``numpy.random.Generator`` and are moved to the device, so one seed gives
+the same draws on every backend (numpy and torch runs of a stochastic model
+agree to float tolerance). Library code gets the array namespace from
+``group.xp`` (array-api-compat's wrapper for torch). Recorders keep their
+buffers on the device and copy to the host when read with ``'np'``.
 """
 from __future__ import annotations
 
-from types import ModuleType
+from typing import Any
 
 import numpy as np
 
-BACKENDS = ("numpy",)
+BACKENDS = ("numpy", "torch")
 
 
-def get_namespace(backend: str) -> ModuleType:
-    """Return the array namespace of ``backend``."""
+class NumpyBackend:
+    """Arrays are numpy arrays; every conversion is the identity."""
+
+    name = "numpy"
+    device = "cpu"
+
+    def __init__(self, device: str = "cpu"):
+        if device != "cpu":
+            raise ValueError(f"Network: backend='numpy' runs on the CPU only, got device={device!r}; "
+                             f"use backend='torch' for device={device!r}")
+        self.xp = np
+
+    def from_numpy(self, array: np.ndarray) -> np.ndarray:
+        return array
+
+    def is_native(self, value: Any) -> bool:
+        return isinstance(value, np.ndarray)
+
+    def empty(self, shape: tuple, like: Any) -> np.ndarray:
+        like = np.asarray(like)
+        return np.empty(shape, dtype=like.dtype)
+
+
+class TorchBackend:
+    """Arrays are torch tensors on ``device``."""
+
+    name = "torch"
+
+    def __init__(self, device: str = "cpu"):
+        try:
+            import torch
+        except ImportError:
+            raise ImportError("Network: backend='torch' needs PyTorch; install it with "
+                              "`pip install monnto[torch]`") from None
+        if str(device).startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(f"Network: device={device!r} but no CUDA GPU is available to torch "
+                             f"(torch.cuda.is_available() is False); use device='cpu', or install a "
+                             f"CUDA build of torch on a machine with an NVIDIA GPU")
+        try:
+            self.device = torch.device(device)
+        except RuntimeError as err:
+            raise ValueError(f"Network: device must be 'cpu', 'cuda' or 'cuda:N', got {device!r} ({err})") from None
+        import array_api_compat.torch as xp
+
+        self.torch = torch
+        self.xp = xp
+
+    def from_numpy(self, array: np.ndarray):
+        tensor = self.torch.from_numpy(np.ascontiguousarray(array))
+        return tensor.to(self.device) if self.device.type != "cpu" else tensor
+
+    def is_native(self, value: Any) -> bool:
+        return isinstance(value, self.torch.Tensor)
+
+    def empty(self, shape: tuple, like: Any):
+        return self.torch.empty(shape, dtype=like.dtype, device=like.device)
+
+
+def make_backend(backend: str, device: str = "cpu"):
+    """Return the backend object for ``backend`` on ``device``."""
     if backend == "numpy":
-        return np
+        return NumpyBackend(device)
+    if backend == "torch":
+        return TorchBackend(device)
+    if backend == "cupy":
+        raise ValueError("Network: backend='cupy' is not supported; use backend='torch' with "
+                         "device='cuda' for GPUs (`pip install monnto[torch]`)")
     raise ValueError(f"Network: backend must be one of {BACKENDS}, got {backend!r}")
+
+
+def get_namespace(backend: str):
+    """The array namespace of ``backend`` on the CPU."""
+    return make_backend(backend).xp
+
+
+def to_numpy(value: Any) -> Any:
+    """A numpy view or copy of ``value`` (torch tensors are copied to the host)."""
+    if isinstance(value, np.ndarray):
+        return value
+    detach = getattr(value, "detach", None)
+    if detach is not None:
+        return detach().cpu().numpy()
+    return np.asarray(value)

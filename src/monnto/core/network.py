@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .backend import get_namespace
+from .backend import make_backend
 from .behaviour import Behaviour
 from .genome import get_genome
 from .network_object import NetworkObject, normalize_behaviours
@@ -34,13 +34,15 @@ class Network(NetworkObject):
         Float dtype of every array the framework makes (default float64).
     settings : dict, optional
         PymoNNto-style settings; ``'dtype'`` and ``'seed'`` are understood.
-    backend : str
-        Array library; only ``'numpy'`` here.
+    backend : {'numpy', 'torch'}
+        Array library of every array the framework makes.
+    device : str
+        ``'cpu'``, or ``'cuda'`` / ``'cuda:N'`` with the torch backend.
     """
 
     def __init__(self, tag: str | None = None, behaviour: dict | list | None = None,
                  seed: int | None = None, dtype: Any = "float64", settings: dict | None = None,
-                 backend: str = "numpy", behavior=None):
+                 backend: str = "numpy", device: str = "cpu", behavior=None):
         super().__init__(tag, self)
         if behavior is not None:
             behaviour = behavior
@@ -63,8 +65,12 @@ class Network(NetworkObject):
             raise ValueError(f"Network {tag!r}: seed must be a non-negative int, got {seed!r}")
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
+        self.array_backend = make_backend(backend, device)
         self.backend = backend
-        self.xp = get_namespace(backend)
+        self.device = device
+        self.xp = self.array_backend.xp
+        #: converts a numpy array the framework made to the backend (None for numpy)
+        self._convert = None if backend == "numpy" else self.array_backend.from_numpy
         self.iteration = 0
         self.initialized = False
         self.NeuronGroups: list = []

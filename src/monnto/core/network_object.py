@@ -171,7 +171,8 @@ class NetworkObject(TaggableObject):
     def _get_mat(self, mode: Any, shape: tuple, scale: Any = None, density: Any = None,
                  plot: bool = False) -> np.ndarray:
         net = self.network
-        return make_array(mode, shape, net.rng, net.dtype, scale, density, plot, self)
+        result = make_array(mode, shape, net.rng, net.dtype, scale, density, plot, self)
+        return result if net._convert is None else net._convert(result)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.tag!r}>"

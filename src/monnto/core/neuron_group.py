@@ -121,7 +121,8 @@ class NeuronGroup(NetworkObject):
         dtype is the network's.
         """
         net = self.network
-        return make_array(mode, (self.size,), net.rng, net.dtype, scale, density, plot, self)
+        result = make_array(mode, (self.size,), net.rng, net.dtype, scale, density, plot, self)
+        return result if net._convert is None else net._convert(result)
 
     vector = get_neuron_vec
 

@@ -101,6 +101,11 @@ class SynapseGroup(NetworkObject):
         :class:`~monnto.core.sparse_matrix.SparseSynapseMatrix` holding only
         the kept synapses (see :func:`~monnto.core.sparse_matrix.sparse_from_init`).
         """
+        if self.network.backend != "numpy":
+            if sparse:
+                raise ValueError(f"{self!r}: sparse=True needs the numpy backend, the network uses "
+                                 f"backend={self.network.backend!r}")
+            return self._get_mat(mode, self.matrix_dim(), scale, density, plot)
         if self.sparse if sparse is None else sparse:
             from .sparse_matrix import sparse_from_init
 

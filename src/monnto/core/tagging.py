@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .backend import to_numpy
+
 
 class LiveData:
     """A cached reference to data that changes during a run (recordings)."""
@@ -106,5 +108,5 @@ class TaggableObject:
         if type(hit) is LiveData:
             hit = hit.get()
         if as_numpy:
-            return np.asarray(hit)
+            return to_numpy(hit)
         return hit
