@@ -126,3 +126,19 @@ def test_jit_with_options_compiles():
         return s
 
     assert total(np.arange(4.0)) == 6.0 and total.compiled
+
+
+@pytest.mark.skipif(not numba_available(), reason="numba is not installed")
+def test_benchmark_shows_at_least_20x_speedup_with_identical_states():
+    spec = importlib.util.spec_from_file_location(
+        "bench_compiled", Path(__file__).resolve().parents[2] / "benchmarks" / "compiled.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    row = bench.bench_size(bench.load_example(), 200)   # asserts identical states itself
+    assert row["flips"] > 0
+    assert row["python"] / row["numba"] >= 20      # measured ~800-3500x (docs/compiled_behaviours.md)
+
+
+def test_compiled_example_writes_figure(example, tmp_path):
+    path = example.main(["--out", str(tmp_path), "--size", "64", "--steps", "5"])
+    assert path == tmp_path / "compiled_behaviour.png" and path.stat().st_size > 10_000
