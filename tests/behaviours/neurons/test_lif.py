@@ -99,10 +99,13 @@ def test_lif_refractory_period_holds_reset():
     assert np.all(held == p.v_reset)
 
 
-def test_lif_invalid_method_raises():
-    p = dataclasses.replace(LIFParams(), method="rk2")
+def test_lif_invalid_parameters_raise():
     with pytest.raises(ValueError, match="rk2"):
-        lif_step(np.zeros(1), 0.0, np.zeros(1), p, 1e-4, np)
+        dataclasses.replace(LIFParams(), method="rk2")
+    with pytest.raises(ValueError, match="tau_m"):
+        LIFParams(tau_m=np.array([20e-3, -1e-3]))
+    with pytest.raises(ValueError, match="t_ref"):
+        ConductanceLIFParams(t_ref=-1e-3)
 
 
 def test_lif_step_runs_on_torch():

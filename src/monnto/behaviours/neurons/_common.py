@@ -136,3 +136,27 @@ def resolve_dt(behaviour, n, default: float) -> float:
 def as_float_array(x, xp, like):
     """``x`` (scalar or array) as an array shaped and typed like ``like``."""
     return xp.zeros_like(like) + x
+
+
+def check_positive(params, names: tuple[str, ...], allow_zero: tuple[str, ...] = ()) -> None:
+    """Raise ValueError when a parameter in ``names`` is not > 0 (or >= 0 for ``allow_zero``).
+
+    Works for scalars and for numpy or torch arrays (every element is checked).
+    """
+    for name in names + allow_zero:
+        value = getattr(params, name)
+        if isinstance(value, str) or value is None:
+            continue
+        bad = (value < 0) if name in allow_zero else (value <= 0)
+        if bool(bad.any()) if hasattr(bad, "any") else bool(bad):
+            need = ">= 0" if name in allow_zero else "> 0"
+            raise ValueError(f"{type(params).__name__}: {name}={value!r}; expected {need}")
+
+
+def warn_if_coarse(behaviour, dt: float, max_dt: float, unit_note: str = "") -> None:
+    """Warn (once, at initialize) when ``dt`` exceeds the step the model is accurate at."""
+    if dt > max_dt * (1 + 1e-9):
+        import warnings
+        warnings.warn(f"{behaviour!r}: time step dt={dt!r} s is larger than {max_dt!r} s{unit_note}; "
+                      f"the {type(behaviour).__name__} integration will be inaccurate "
+                      f"(set a finer Clock or dt=)", stacklevel=3)

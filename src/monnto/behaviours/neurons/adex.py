@@ -27,7 +27,7 @@ from typing import Any
 
 from monnto.core.behaviour import Behaviour
 
-from ._common import clear_, input_vector, read_params, resolve_dt
+from ._common import check_positive, clear_, input_vector, read_params, resolve_dt, warn_if_coarse
 
 __all__ = ["AdExParams", "ADEX_PATTERNS", "adex_step", "AdEx"]
 
@@ -48,6 +48,9 @@ class AdExParams:
     v_peak: Any = 20e-3       # V, spike cut-off
     t_ref: Any = 0.0          # s, absolute refractory period
     I_bias: Any = 0.0         # A, constant input current
+
+    def __post_init__(self):
+        check_positive(self, ("c_m", "g_l", "delta_t", "tau_w"), allow_zero=("t_ref",))
 
 
 def _ms(x):
@@ -134,6 +137,7 @@ class AdEx(Behaviour):
             overrides["I_bias"] = overrides.pop("I")
         self.p = read_params(self, AdExParams, n, overrides=overrides)
         self.dt = resolve_dt(self, n, self.default_dt)
+        warn_if_coarse(self, self.dt, 0.1e-3)
         v_init = self.get_init_attr("v_init", None, n)
         n.v = n.get_neuron_vec() + (self.p.e_l if v_init is None else v_init)
         n.w = n.get_neuron_vec() + self.get_init_attr("w_init", 0.0, n)

@@ -30,7 +30,7 @@ from typing import Any
 
 from monnto.core.behaviour import Behaviour
 
-from ._common import clear_, input_vector, read_params, resolve_dt
+from ._common import clear_, input_vector, read_params, resolve_dt, warn_if_coarse
 
 __all__ = ["HindmarshRoseParams", "hindmarsh_rose_step", "HindmarshRose"]
 
@@ -112,6 +112,7 @@ class HindmarshRose(Behaviour):
             raise ValueError(f"{self!r}: time_unit={time_unit!r}; expected seconds > 0")
         self.dt = resolve_dt(self, n, self.default_dt)
         self.dt_model = self.dt / time_unit
+        warn_if_coarse(self, self.dt, 0.1 * time_unit, " (0.1 model time units)")
         x_init = self.get_init_attr("x_init", None, n)
         n.x = n.get_neuron_vec() + (self.p.x_rest if x_init is None else x_init)
         y_init = self.get_init_attr("y_init", None, n)

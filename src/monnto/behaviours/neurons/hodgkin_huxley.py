@@ -46,7 +46,7 @@ from typing import Any
 
 from monnto.core.behaviour import Behaviour
 
-from ._common import clear_, input_vector, read_params, resolve_dt
+from ._common import check_positive, clear_, input_vector, read_params, resolve_dt, warn_if_coarse
 
 __all__ = ["HHParams", "HHCableParams", "hh_rates", "hh_steady_state", "hh_step",
            "hh_cable_step", "HodgkinHuxley", "HHCable"]
@@ -68,6 +68,9 @@ class HHParams:
     v_spike: Any = 0.0       # V, upward crossing counted as a spike
     I_bias: Any = 0.0        # A, constant input current
 
+    def __post_init__(self):
+        check_positive(self, ("c_m", "area"), allow_zero=("g_na", "g_k", "g_l"))
+
 
 @dataclass(frozen=True)
 class HHCableParams(HHParams):
@@ -76,6 +79,10 @@ class HHCableParams(HHParams):
     radius: Any = 238e-6     # m, axon radius (Hodgkin & Huxley 1952)
     r_axial: Any = 0.354     # ohm m (35.4 ohm cm), axial resistivity
     length: Any = 0.5e-3     # m, compartment length
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_positive(self, ("radius", "r_axial", "length"))
 
 
 def _x_over_expm1(x, xp):
@@ -212,11 +219,16 @@ class HodgkinHuxley(Behaviour):
     """
 
     default_dt = 0.01e-3
+    max_accurate_dt = 0.05e-3
     params_cls = HHParams
 
+    def _param_overrides(self) -> dict:
+        return {}
+
     def set_variables(self, n) -> None:
-        self.p = read_params(self, self.params_cls, n)
+        self.p = read_params(self, self.params_cls, n, overrides=self._param_overrides())
         self.dt = resolve_dt(self, n, self.default_dt)
+        warn_if_coarse(self, self.dt, self.max_accurate_dt)
         self._setup_extra(n)
         v_init = self.get_init_attr("v_init", -65e-3, n)
         n.v = n.get_neuron_vec() + v_init
@@ -252,12 +264,10 @@ class HHCable(HodgkinHuxley):
 
     params_cls = HHCableParams
 
-    def set_variables(self, n) -> None:
-        if "area" not in self.init_kwargs:
-            radius = float(self.init_kwargs.get("radius", HHCableParams.radius))
-            length = float(self.init_kwargs.get("length", HHCableParams.length))
-            self.init_kwargs["area"] = 2.0 * 3.141592653589793 * radius * length
-        super().set_variables(n)
+    def _param_overrides(self) -> dict:
+        radius = float(self.init_kwargs.get("radius", HHCableParams.radius))
+        length = float(self.init_kwargs.get("length", HHCableParams.length))
+        return {"area": 2.0 * 3.141592653589793 * radius * length}
 
     def _setup_extra(self, n) -> None:
         k = self.get_init_attr("n_compartments", int(n.size), None)

@@ -31,7 +31,7 @@ from typing import Any
 
 from monnto.core.behaviour import Behaviour
 
-from ._common import clear_, input_vector, read_params, resolve_dt
+from ._common import clear_, input_vector, read_params, resolve_dt, warn_if_coarse
 
 __all__ = ["IzhikevichParams", "IZHIKEVICH_CELL_TYPES", "izhikevich_step", "Izhikevich"]
 
@@ -108,6 +108,7 @@ class Izhikevich(Behaviour):
         self.p = read_params(self, IzhikevichParams, n, overrides=IZHIKEVICH_CELL_TYPES[cell_type])
         self.dt = resolve_dt(self, n, self.default_dt)
         self.dt_ms = self.dt * 1e3
+        warn_if_coarse(self, self.dt, 0.5e-3)
         v_init = self.get_init_attr("v_init", -65.0, n)
         n.v = n.get_neuron_vec() + v_init
         u_init = self.get_init_attr("u_init", None, n)

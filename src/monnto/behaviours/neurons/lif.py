@@ -31,7 +31,7 @@ from typing import Any
 
 from monnto.core.behaviour import Behaviour
 
-from ._common import clear_, input_vector, read_params, resolve_dt
+from ._common import check_positive, clear_, input_vector, read_params, resolve_dt
 
 __all__ = ["LIFParams", "ConductanceLIFParams", "lif_step", "conductance_lif_step",
            "lif_rate", "LIF", "ConductanceLIF"]
@@ -49,6 +49,10 @@ class LIFParams:
     t_ref: Any = 2e-3       # s, absolute refractory period
     I_bias: Any = 0.0       # A, constant input current
     method: str = "exact"   # 'exact' or 'euler'
+
+    def __post_init__(self):
+        check_positive(self, ("tau_m", "r_m"), allow_zero=("t_ref",))
+        _check_method(self.method)
 
 
 def _check_method(method: str) -> None:
@@ -146,6 +150,9 @@ class ConductanceLIFParams:
     tau_e: Any = 5e-3       # s, excitatory conductance decay
     tau_i: Any = 10e-3      # s, inhibitory conductance decay
     I_bias: Any = 0.0       # A, constant input current
+
+    def __post_init__(self):
+        check_positive(self, ("c_m", "g_l", "tau_e", "tau_i"), allow_zero=("t_ref",))
 
 
 def conductance_lif_step(v, g_e, g_i, i_in, refractory_left, p: ConductanceLIFParams, dt: float, xp):

@@ -29,7 +29,7 @@ from typing import Any
 
 from monnto.core.behaviour import Behaviour
 
-from ._common import clear_, input_vector, read_params, resolve_dt
+from ._common import check_positive, clear_, input_vector, read_params, resolve_dt, warn_if_coarse
 from .hodgkin_huxley import _x_over_expm1
 
 __all__ = ["WangBuzsakiParams", "wang_buzsaki_rates", "wang_buzsaki_step", "WangBuzsaki"]
@@ -50,6 +50,9 @@ class WangBuzsakiParams:
     area: Any = 1e-8       # m^2, converts input current (A) to density
     v_spike: Any = 0.0     # V, upward crossing counted as a spike
     I_bias: Any = 0.0      # A, constant input current
+
+    def __post_init__(self):
+        check_positive(self, ("c_m", "area", "phi"), allow_zero=("g_na", "g_k", "g_l"))
 
 
 def wang_buzsaki_rates(v, xp):
@@ -117,6 +120,7 @@ class WangBuzsaki(Behaviour):
     def set_variables(self, n) -> None:
         self.p = read_params(self, WangBuzsakiParams, n)
         self.dt = resolve_dt(self, n, self.default_dt)
+        warn_if_coarse(self, self.dt, 0.05e-3)
         v_init = self.get_init_attr("v_init", -65e-3, n)
         n.v = n.get_neuron_vec() + v_init
         _, ah, bh, an, bn = wang_buzsaki_rates(n.v, n.xp)
