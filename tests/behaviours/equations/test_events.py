@@ -170,3 +170,30 @@ def test_on_pre_dimension_mismatch_is_reported():
     SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre('ge += 1*nA', w='1*mV')})
     with pytest.raises(EquationError, match="proportional to the weight"):
         net.initialize()
+
+
+def _small_network(backend):
+    net = Network(backend=backend, seed=1)
+    g = NeuronGroup(net=net, size=10, behaviour={
+        1: Clock(step='0.1*ms'),
+        2: Variable(eq='v=normal(1,0.1)*mV; ge=0*mV; tau=100*ms'),
+        3: Refractory('2*ms'),
+        4: Equation(eq='dv/dt=(2*mV-v + ge)/tau : volt (unless refractory)\ndge/dt=-ge/(5*ms) : volt'),
+        5: Threshold('v > 1.2*mV'),
+        7: Reset('v=0*mV'),
+        9: Recorder(['n.v']),
+        10: EventRecorder(['n.spike']),
+    })
+    SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre('ge += w', w='0.1*mV', p=0.5)})
+    net.initialize()
+    net.simulate_iterations('100*ms')
+    return np.asarray(net['n.v', 0, 'np']), np.asarray(g['n.spike.i', 0, 'np'])
+
+
+def test_torch_backend_gives_the_numpy_results():
+    pytest.importorskip("torch")
+    v_np, i_np = _small_network("numpy")
+    v_torch, i_torch = _small_network("torch")
+    assert len(i_np) >= 5
+    np.testing.assert_allclose(v_torch, v_np, rtol=1e-12)
+    np.testing.assert_array_equal(i_torch, i_np)

@@ -11,12 +11,13 @@ function's globals.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-__all__ = ["CodePrinter", "compile_function", "phi1_numpy", "print_expr", "cse_lines"]
+__all__ = ["CodePrinter", "compile_function", "make_phi1", "phi1_numpy", "print_expr", "cse_lines"]
 
 _counter = itertools.count()
 
@@ -54,12 +55,19 @@ def print_expr(expr) -> str:
     return CodePrinter().doprint(expr)
 
 
-def phi1_numpy(z):
-    """``(exp(z) - 1)/z`` elementwise, 1 where ``z == 0`` (numpy arrays or floats)."""
-    z = np.asarray(z, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(z == 0, 1.0, np.expm1(z) / np.where(z == 0, 1.0, z))
-    return out if out.ndim else float(out)
+def make_phi1(xp):
+    """``phi1(z) = (exp(z) - 1)/z`` elementwise with ``phi1(0) = 1``, in namespace ``xp``."""
+
+    def phi1(z):
+        if isinstance(z, (int, float)):
+            return math.expm1(z) / z if z != 0 else 1.0
+        safe = xp.where(z == 0, xp.ones_like(z), z)
+        return xp.where(z == 0, xp.ones_like(z), xp.expm1(safe) / safe)
+
+    return phi1
+
+
+phi1_numpy = make_phi1(np)
 
 
 def cse_lines(assignments, indent="    ", prefix="_x"):
@@ -81,7 +89,8 @@ def compile_function(source: str, name: str, xp=None, extra_globals=None, label=
 
     ``xp`` (default numpy) is bound as ``numpy`` in the function's globals.
     """
-    glb = {"numpy": xp if xp is not None else np, "_phi1": phi1_numpy, "clip": np.clip}
+    xp = xp if xp is not None else np
+    glb = {"numpy": xp, "_phi1": make_phi1(xp), "clip": xp.clip}
     if extra_globals:
         glb.update(extra_globals)
     filename = f"<monnto {label} {next(_counter)}>"

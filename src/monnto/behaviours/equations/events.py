@@ -35,6 +35,7 @@ from monnto.core import Behaviour
 from .codegen import compile_function, print_expr
 from .modules import (
     _string_arg,
+    bool_vector,
     converter_for,
     ensure_vector,
     is_state_array,
@@ -98,12 +99,12 @@ class Threshold(Behaviour):
             "        _ls = _grp.lastspike",
             "        _ls[_spk] = _t",
             "        _dt = _grp.dt",
-            "        numpy.greater(_t + _dt - _ls, _ref - 0.5 * _dt, out=_nr)",
+            "        _nr[...] = numpy.greater(_t + _dt - _ls, _ref - 0.5 * _dt)",
         ]
         self.code = "\n".join(lines) + "\n"
         self._step = compile_function(self.code, "_step", xp=getattr(parent, "xp", None), label=context)
         if not is_state_array(getattr(parent, "spike", None), parent.size):
-            parent.spike = np.zeros(parent.size, dtype=bool)
+            parent.spike = bool_vector(parent, False)
 
     def new_iteration(self, parent) -> None:
         self._step(parent)
@@ -133,13 +134,13 @@ class Refractory(Behaviour):
                 raise EquationError(f"{context}: '{text}' is {typed.dim}, expected a duration (second)")
             values = {s.name: parent.get_neuron_vec(init) for s, init in conv.random_placeholders}
             src = f"def _value({', '.join(sorted(values))}):\n    return {print_expr(typed.expr)}\n"
-            refractory = compile_function(src, "_value", label=context)(**values)
+            refractory = compile_function(src, "_value", xp=getattr(parent, "xp", None), label=context)(**values)
         else:
             refractory = parse_duration(text, context)
         parent.refractory = refractory
         ensure_vector(parent, "lastspike", context)
         parent.lastspike[...] = -np.inf
-        parent.not_refractory = np.ones(parent.size, dtype=bool)
+        parent.not_refractory = bool_vector(parent, True)
         registered_dims(parent)["lastspike"] = TIME
 
 
@@ -205,7 +206,7 @@ class Reset(Behaviour):
             "    _spk = _grp.spike",
             "    if not _spk.any():",
             "        return",
-            "    _i = _spk.nonzero()[0]",
+            "    _i = numpy.nonzero(_spk)[0]",
         ]
         lines += _statement_code(parent, text, context)
         self.code = "\n".join(lines) + "\n"
@@ -279,7 +280,7 @@ class OnPre(Behaviour):
             "    if _issparse(_W):",
             "        _x = _W @ _spk.astype(_W.dtype)",
             "    else:",
-            "        _x = _W[:, _spk.nonzero()[0]].sum(axis=1)",
+            "        _x = numpy.sum(_W[:, numpy.nonzero(_spk)[0]], axis=1)",
             "    _dst = _syn.dst",
         ]
         for stmt in stmts:

@@ -116,13 +116,29 @@ def converter_for(parent, context: str, extra: dict | None = None, **kw) -> Expr
     return ExpressionConverter(variables, context, constants=constants, fallback=group_fallback(parent), **kw)
 
 
+def is_float_array(value) -> bool:
+    """True for a floating-point numpy array or torch tensor."""
+    is_fp = getattr(value, "is_floating_point", None)
+    if callable(is_fp):
+        return bool(is_fp())
+    return np.issubdtype(value.dtype, np.floating)
+
+
+def bool_vector(parent, fill: bool):
+    """A bool vector of the group's size in the group's array type."""
+    vec = parent.get_neuron_vec()
+    return vec == 0 if fill else vec != 0
+
+
 def ensure_vector(parent, name: str, context: str):
     """Make ``parent.name`` a float vector of the group's size (zeros if absent)."""
     value = getattr(parent, name, None)
     size = parent.size
     if is_state_array(value, size):
-        if not np.issubdtype(getattr(value, "dtype", np.float64), np.floating):
-            setattr(parent, name, value.astype(parent.network.dtype))
+        if not is_float_array(value):
+            vec = parent.get_neuron_vec()
+            vec[...] = value
+            setattr(parent, name, vec)
         return
     if value is not None and not isinstance(value, (int, float, np.integer, np.floating)):
         raise EquationError(
@@ -268,7 +284,7 @@ class Variable(Behaviour):
         if values:
             args = sorted(values)
             src = f"def _value({', '.join(args)}):\n    return {print_expr(typed.expr)}\n"
-            value = compile_function(src, "_value", label=context)(**values)
+            value = compile_function(src, "_value", xp=getattr(parent, "xp", None), label=context)(**values)
         else:
             value = float(typed.expr)
         array = make()
@@ -457,7 +473,7 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str):
     if freeze:
         head.append("    _nr = _grp.not_refractory")
         if not hasattr(parent, "not_refractory"):
-            parent.not_refractory = np.ones(parent.size, dtype=bool)
+            parent.not_refractory = bool_vector(parent, True)
     unknown = [n for n in used - internal - {"t"} - {x.name for x in states} if not hasattr(parent, n)]
     if unknown:
         warnings.warn(f"{context}: {parent!r} has no attribute(s) {unknown} yet", stacklevel=3)
