@@ -201,6 +201,7 @@ class NestEmbedding(Behaviour):
         self._sorted_ids = ids[self._order]
         self._seen_events = 0
         self._nest = nest
+        self._nest_errors = nest.NESTError
 
         for m_name, (nest_name, scale) in self.inputs.items():
             if m_name not in n.__dict__:
@@ -221,8 +222,17 @@ class NestEmbedding(Behaviour):
 
     def new_iteration(self, n) -> None:
         if not getattr(self, "prepared", False):
-            raise RuntimeError(f"{self!r}: the NEST kernel was closed or reset by another "
-                               f"NestEmbedding; one NestEmbedding can run at a time")
+            raise RuntimeError(f"{self!r}: the NEST run context was closed (close(), or another "
+                               f"NestEmbedding was initialized); NEST has one kernel per process, so "
+                               f"one NestEmbedding can run at a time")
+        try:
+            self._step(n)
+        except self._nest_errors as err:
+            raise RuntimeError(f"{self!r}: NEST failed at monnto iteration {n.iteration} ({err!r}); was "
+                               f"the kernel reset (nest.ResetKernel) or changed outside the embedding "
+                               f"while it runs?") from err
+
+    def _step(self, n) -> None:
         for m_name, (nest_name, scale) in self.inputs.items():
             values = read_input(n, m_name, repr(self)) / scale
             self.nodes.set({nest_name: values.tolist()})
@@ -244,6 +254,7 @@ class NestEmbedding(Behaviour):
         """End NEST's run context (``nest.Cleanup()``); the embedding cannot step after this."""
         if getattr(self, "prepared", False):
             self.prepared = False
-            self._nest.Cleanup()
+            if self._nest.GetKernelStatus("prepared"):     # not if the kernel was reset meanwhile
+                self._nest.Cleanup()
         if self in _ACTIVE:
             _ACTIVE.remove(self)
