@@ -3,7 +3,9 @@
 Each expression (``'n.voltage'``, ``'voltage'``, ``'np.mean(n.voltage)'``,
 ``'n.iteration'``) is compiled once at initialize into a function of the
 parent; ``n``, ``neurons``, ``s`` and ``synapse`` name the parent, ``np`` is
-numpy, and a bare name that is an attribute of the parent is read from it.
+numpy, ``xp`` the parent's array namespace, any module the user imported
+(``torch``, ``math``) is available by its name, and a bare name that is an
+attribute of the parent is read from it.
 Samples go into preallocated blocks that grow by doubling (and are sized for
 the whole run when ``simulate_iterations`` announces its length); reading
 back gives numpy arrays of shape ``(T, ...)``.
@@ -16,6 +18,7 @@ nonzero entries: ``net['n.spike.t', 0]`` (iterations) and
 from __future__ import annotations
 
 import ast
+import sys
 from typing import Any
 
 import numpy as np
@@ -25,6 +28,8 @@ from ..core.behaviour import Behaviour
 from ..core.tagging import LiveData
 
 PARENT_NAMES = ("n", "neurons", "s", "synapse", "syn")
+#: Short names of modules usable in expressions once the user imported them.
+MODULE_ALIASES = {"tf": "tensorflow", "pd": "pandas"}
 
 
 class RecorderExpressionError(ValueError):
@@ -43,10 +48,17 @@ def compile_expression(expression: str, parent: Any, owner: str):
         raise RecorderExpressionError(f"{owner}: expression {expression!r} is not valid Python "
                                       f"({err.msg})") from None
 
+    namespace: dict[str, Any] = {"np": np, "xp": getattr(parent, "xp", np)}
+
     class _Prefix(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name):
-            if (isinstance(node.ctx, ast.Load) and node.id not in PARENT_NAMES and node.id != "np"
-                    and hasattr(parent, node.id)):
+            if not isinstance(node.ctx, ast.Load) or node.id in PARENT_NAMES or node.id in namespace:
+                return node
+            if node.id in MODULE_ALIASES and MODULE_ALIASES[node.id] in sys.modules:
+                namespace[node.id] = sys.modules[MODULE_ALIASES[node.id]]
+            elif node.id in sys.modules and not hasattr(parent, node.id):  # an imported module (torch, math)
+                namespace[node.id] = sys.modules[node.id]
+            elif hasattr(parent, node.id):
                 return ast.copy_location(
                     ast.Attribute(value=ast.Name(id="n", ctx=ast.Load()), attr=node.id, ctx=ast.Load()),
                     node)
@@ -55,7 +67,6 @@ def compile_expression(expression: str, parent: Any, owner: str):
     tree = ast.fix_missing_locations(_Prefix().visit(tree))
     body = ast.unparse(tree)
     source = f"def _record(n):\n    neurons = s = synapse = syn = n\n    return {body}\n"
-    namespace: dict[str, Any] = {"np": np}
     exec(compile(source, f"<recorder {expression!r}>", "exec"), namespace)
     return namespace["_record"]
 
@@ -425,16 +436,21 @@ class _EventBlock:
 def _assigned_by_some_behaviour(network, attribute: str) -> bool:
     """True when the source of some behaviour class assigns ``<obj>.<attribute>``."""
     for behaviour in network.all_behaviours():
-        if attribute in _assigned_attributes(type(behaviour)):
+        assigned = _assigned_attributes(type(behaviour))
+        if assigned is None or attribute in assigned:  # unreadable source: give it the benefit of the doubt
             return True
     return False
 
 
-_ASSIGNED_CACHE: dict[type, frozenset] = {}
+_ASSIGNED_CACHE: dict[type, frozenset | None] = {}
 
 
-def _assigned_attributes(cls: type) -> frozenset:
-    """Attribute names assigned (``x.name = ...``, ``x.name += ...``) in a class's source."""
+def _assigned_attributes(cls: type) -> frozenset | None:
+    """Attribute names assigned (``x.name = ...``, ``x.name += ...``) in a class's source.
+
+    None when some class of the MRO has no readable source (defined in an
+    interactive session or a script run with runpy).
+    """
     if cls not in _ASSIGNED_CACHE:
         import inspect
         import textwrap
@@ -446,7 +462,8 @@ def _assigned_attributes(cls: type) -> frozenset:
             try:
                 tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
             except (OSError, TypeError, SyntaxError):
-                continue
+                _ASSIGNED_CACHE[cls] = None
+                return None
             for node in ast.walk(tree):
                 targets = []
                 if isinstance(node, ast.Assign):
