@@ -197,3 +197,28 @@ def test_torch_backend_gives_the_numpy_results():
     assert len(i_np) >= 5
     np.testing.assert_allclose(v_torch, v_np, rtol=1e-12)
     np.testing.assert_array_equal(i_torch, i_np)
+
+
+def test_save_and_load_continue_bit_identically(tmp_path):
+    from monnto.storage.network_io import load_network, save_network
+
+    net = Network(seed=4, behaviour={1: Clock(step='0.1*ms')})
+    g = NeuronGroup(net=net, size=20, tag='g', behaviour={
+        2: Variable(eq='v=normal(1,0.1)*mV; ge=0*mV; tau=100*ms'),
+        3: Refractory('2*ms'),
+        4: Equation(eq='dv/dt=(2*mV-v + ge)/tau : volt (unless refractory)\ndge/dt=-ge/(5*ms) : volt'),
+        5: Threshold('v > 1.2*mV'),
+        7: Reset('v=0*mV'),
+    })
+    SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre('ge += w', w='0.1*mV', p=0.5)})
+    net.initialize()
+    net.simulate_iterations(300)
+    save_network(net, tmp_path / "net")
+    net.simulate_iterations(300)
+    loaded = load_network(tmp_path / "net")
+    loaded.simulate_iterations(300)
+    g2 = loaded.NeuronGroups[0]
+    assert g2.t == g.t
+    np.testing.assert_array_equal(g2.v, g.v)
+    np.testing.assert_array_equal(g2.ge, g.ge)
+    assert g2.behaviour[4].code == g.behaviour[4].code

@@ -34,6 +34,7 @@ from monnto.core import Behaviour
 
 from .codegen import compile_function, print_expr
 from .modules import (
+    CompiledStep,
     _string_arg,
     bool_vector,
     converter_for,
@@ -55,7 +56,7 @@ def _positional(kwargs, args, key):
     return args, kwargs
 
 
-class Threshold(Behaviour):
+class Threshold(CompiledStep, Behaviour):
     """``parent.spike = condition`` (bool vector), e.g. ``Threshold('v > -50*mV')``.
 
     Parameters
@@ -101,13 +102,10 @@ class Threshold(Behaviour):
             "        _dt = _grp.dt",
             "        _nr[...] = numpy.greater(_t + _dt - _ls, _ref - 0.5 * _dt)",
         ]
-        self.code = "\n".join(lines) + "\n"
-        self._step = compile_function(self.code, "_step", xp=getattr(parent, "xp", None), label=context)
+        self._install(parent, "\n".join(lines) + "\n", context)
         if not is_state_array(getattr(parent, "spike", None), parent.size):
             parent.spike = bool_vector(parent, False)
 
-    def new_iteration(self, parent) -> None:
-        self._step(parent)
 
 
 class Refractory(Behaviour):
@@ -183,7 +181,7 @@ def _statement_code(parent, text, context, index="_i", target_obj="_grp"):
     return lines
 
 
-class Reset(Behaviour):
+class Reset(CompiledStep, Behaviour):
     """Statements applied to the neurons that spiked this step.
 
     Example: ``Reset('v = -60*mV; w += 1*nA')``. Statements run in order
@@ -209,14 +207,10 @@ class Reset(Behaviour):
             "    _i = numpy.nonzero(_spk)[0]",
         ]
         lines += _statement_code(parent, text, context)
-        self.code = "\n".join(lines) + "\n"
-        self._step = compile_function(self.code, "_step", xp=getattr(parent, "xp", None), label=context)
-
-    def new_iteration(self, parent) -> None:
-        self._step(parent)
+        self._install(parent, "\n".join(lines) + "\n", context)
 
 
-class OnPre(Behaviour):
+class OnPre(CompiledStep, Behaviour):
     """On each presynaptic spike, add the synapses' weights to a target variable.
 
     Attach to a SynapseGroup: ``OnPre('ge += w')`` adds, for every source
@@ -244,6 +238,8 @@ class OnPre(Behaviour):
     sparse : bool
         Store a created ``W`` as scipy.sparse CSR (default False: dense).
     """
+
+    _step_globals = {"_issparse": sp.issparse}
 
     def __init__(self, *args, **kwargs):
         if "on_pre" in kwargs:
@@ -314,9 +310,7 @@ class OnPre(Behaviour):
             c = print_expr(coeff)
             inc = "_x" if coeff == 1 else f"({c}) * _x"
             lines.append(f"    _dst.{stmt.target} {stmt.op} {inc}")
-        self.code = "\n".join(lines) + "\n"
-        self._step = compile_function(self.code, "_step", xp=getattr(dst, "xp", None),
-                                      extra_globals={"_issparse": sp.issparse}, label=context)
+        self._install(dst, "\n".join(lines) + "\n", context)
 
     def _make_weights(self, syn, weight, p, sparse, context) -> None:
         if isinstance(weight, (int, float, np.integer, np.floating)):
@@ -337,5 +331,3 @@ class OnPre(Behaviour):
         if dim is not None:
             registered_dims(syn)["W"] = dim
 
-    def new_iteration(self, syn) -> None:
-        self._step(syn)

@@ -162,6 +162,30 @@ def _string_arg(self, key, default=None, positional=0):
     return value
 
 
+class CompiledStep:
+    """Mixin: a behaviour whose per-step work is a generated function ``_step``.
+
+    The source is kept in ``self.code``; the compiled function is not saved
+    by ``save_network`` and is recompiled by ``after_load``.
+    """
+
+    transient_attributes = ("_step",)
+    _step_globals: dict = {}
+
+    def _install(self, parent, source: str, label: str) -> None:
+        self.code = source
+        self._step = compile_function(source, "_step", xp=getattr(parent, "xp", None),
+                                      extra_globals=self._step_globals, label=label)
+
+    def after_load(self, parent) -> None:
+        """Recompile ``self.code`` after ``load_network``."""
+        if getattr(self, "code", None):
+            self._install(parent, self.code, f"{type(self).__name__} (loaded)")
+
+    def new_iteration(self, parent) -> None:
+        self._step(parent)
+
+
 # ----------------------------------------------------------------------
 
 
@@ -294,7 +318,7 @@ class Variable(Behaviour):
             registered_dims(parent)[name] = typed.dim
 
 
-class Equation(Behaviour):
+class Equation(CompiledStep, Behaviour):
     """Differential equations integrated on the group's arrays, in place.
 
     Parameters
@@ -345,11 +369,7 @@ class Equation(Behaviour):
                 "or the network (before the Equation)"
             )
         source, self.method = compile_equations(parent, text, method, dt, context)
-        self.code = source
-        self._step = compile_function(source, "_step", xp=getattr(parent, "xp", None), label=context)
-
-    def new_iteration(self, parent) -> None:
-        self._step(parent)
+        self._install(parent, source, context)
 
 
 def compile_equations(parent, text: str, method: str, dt: float, context: str):
