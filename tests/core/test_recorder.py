@@ -129,3 +129,24 @@ def test_bad_recorder_arguments():
         Recorder("n.v", max_length=0)
     with pytest.raises(TypeError, match="expression strings"):
         Recorder([1, 2])
+
+
+def test_parent_names_on_groups_and_synapse_groups():
+    from monnto import SynapseGroup
+
+    net = Network()
+    ng = NeuronGroup(net=net, size=2, behaviour={1: Count(), 9: Recorder(["neurons.value", "n.value[0]"])})
+    SynapseGroup(net=net, src=ng, dst=ng, tag="S", behaviour={
+        0: _SetW(), 9: Recorder(["s.W.sum()", "synapse.W[0, 1]", "np.sum(W)"])})
+    net.initialize()
+    net.simulate_iterations(2)
+    np.testing.assert_array_equal(net["neurons.value", 0], [[1, 1], [2, 2]])
+    np.testing.assert_array_equal(net["n.value[0]", 0], [1, 2])
+    np.testing.assert_array_equal(net["s.W.sum()", 0], [4.0, 4.0])
+    np.testing.assert_array_equal(net["synapse.W[0, 1]", 0], [1.0, 1.0])
+    np.testing.assert_array_equal(net["np.sum(W)", 0], [4.0, 4.0])
+
+
+class _SetW(Behaviour):
+    def set_variables(self, s):
+        s.W = s.get_synapse_mat("ones")

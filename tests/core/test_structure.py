@@ -275,3 +275,11 @@ def test_no_warning_for_clean_networks():
         from monnto.models.basic_network import basic_network
 
         basic_network(16, seed=0).simulate_iterations(5)
+
+
+def test_no_progress_bar_by_default_when_not_a_terminal(capsys):
+    net = Network()
+    NeuronGroup(net=net, size=1)
+    net.initialize()
+    net.simulate_iterations(6000)  # long enough for a bar on a terminal; stderr is captured here
+    assert capsys.readouterr().err == ""
