@@ -176,3 +176,26 @@ def test_input_added_before_neuron_runs_is_used_once():
     decay = np.exp(-1e-4 / p.tau_m)
     np.testing.assert_allclose(v1, p.v_rest + 10e-3 * (1 - decay), rtol=1e-12)
     np.testing.assert_allclose(g.v, p.v_rest + 10e-3 * (1 - decay) * decay, rtol=1e-12)
+
+
+def test_models_and_inputs_survive_save_and_load(tmp_path):
+    """A saved network with neuron models and inputs continues exactly like the original."""
+    from monnto.behaviours.inputs import PoissonInput, SymbolSequenceInput
+    from monnto.storage import load_network, save_network
+
+    net = Network(seed=1)
+    NeuronGroup(net, 60, tag="exc", behaviour={
+        0: SymbolSequenceInput(counting_n=3, amplitude=1e-9),
+        0.5: PoissonInput(rate=100.0, n_sources=10),
+        1: LIF(tau_m="normal(20e-3, 1e-3)"),
+    })
+    NeuronGroup(net, 20, tag="cable", behaviour={1: HHCable(n_compartments=10)})
+    NeuronGroup(net, 5, tag="adex", behaviour={1: AdEx(pattern="adapting")})
+    net.initialize()
+    net.simulate_iterations(100, progress=False)
+    copy = load_network(save_network(net, tmp_path / "net"))
+    net.simulate_iterations(50, progress=False)
+    copy.simulate_iterations(50, progress=False)
+    for tag in ("exc", "cable", "adex"):
+        np.testing.assert_array_equal(net[tag, 0].v, copy[tag, 0].v)
+    assert net.exc.input_index == copy.exc.input_index
