@@ -121,6 +121,13 @@ def test_variable_expressions_use_other_variables():
     assert g.Vr.shape == (1000,) and g.Vr[0] == pytest.approx(-0.06)
 
 
+def test_variable_per_neuron_values_from_index():
+    net = Network()
+    g = NeuronGroup(net=net, size=5, behaviour={1: Variable(eq='I = i*0.1*nA + N*1*pA')})
+    net.initialize()
+    np.testing.assert_allclose(g.I, np.arange(5) * 0.1e-9 + 5e-12, rtol=1e-15)
+
+
 def test_unitless_izhikevich_matches_hand_written_euler():
     net = Network(behaviour={1: Clock(step='0.5*ms')})
     g = NeuronGroup(net=net, size=3, behaviour={

@@ -261,7 +261,8 @@ class Variable(Behaviour):
     eq : str
         One or more assignments ``name = expression`` (separated by ``;`` or
         new lines). The expression may use units, other variables of the
-        group (``'v = El + 2*mV'``), ``rand()``/``randn()`` and any numpy
+        group (``'v = El + 2*mV'``), the neuron index ``i`` and the group
+        size ``N`` (``'I = i*0.1*nA'``), ``rand()``/``randn()`` and any numpy
         random distribution (``'v = normal(-65, 5)*mV'``: one draw per
         neuron from the network's RNG, through ``get_neuron_vec``; the
         numbers inside the call are in the unit it is multiplied by).
@@ -293,7 +294,14 @@ class Variable(Behaviour):
         name = stmt.target
         if name.startswith("_") or name in _RESERVED:
             raise EquationError(f"{context}: '{name}' is a reserved name")
-        conv = converter_for(parent, context, random_calls=True)
+        extra = {}
+        index_names = {}
+        if hasattr(parent, "get_neuron_vec"):  # Brian2's neuron index i and group size N
+            for short, local in (("i", "_index"), ("N", "_size")):
+                if short not in registered_dims(parent) and not hasattr(parent, short):
+                    extra[short] = (sym(local), DIMENSIONLESS)
+                    index_names[local] = short
+        conv = converter_for(parent, context, extra=extra, random_calls=True)
         typed = conv.convert(stmt.expr)
         if typed.is_bool:
             raise EquationError(f"{context}: '{stmt.expr}' is a condition, not a value")
@@ -303,6 +311,13 @@ class Variable(Behaviour):
         for s in typed.expr.free_symbols:
             if s in placeholders:
                 values[s.name] = make(placeholders[s])
+            elif s.name == "_index":
+                index = make()
+                index[...] = parent.xp.asarray(np.arange(parent.size)) if hasattr(parent, "xp") else np.arange(
+                    parent.size)
+                values[s.name] = index
+            elif s.name == "_size":
+                values[s.name] = float(parent.size)
             else:
                 values[s.name] = getattr(parent, s.name)
         if values:
