@@ -79,19 +79,30 @@ class _Block:
     """
 
     def __init__(self, sample: Any, max_length: int | None):
+        self.torch = hasattr(sample, "detach") and hasattr(sample, "device")
+        if not self.torch:
+            sample = np.asarray(sample)
         self.shape = tuple(sample.shape)
+        self.dtype = sample.dtype
+        self.device = sample.device if self.torch else None
         self.max_length = max_length
         self.count = 0          # samples held
         self.total = 0          # samples ever written
-        if isinstance(sample, np.ndarray):
-            self._empty = lambda n: np.empty((n,) + self.shape, dtype=sample.dtype)
-            self._concatenate = np.concatenate
-        else:  # a torch tensor
+        self.data = self._empty(max_length or 16)
+
+    def _empty(self, n: int) -> Any:
+        if self.torch:
             import torch
 
-            self._empty = lambda n: torch.empty((n,) + self.shape, dtype=sample.dtype, device=sample.device)
-            self._concatenate = torch.cat
-        self.data = self._empty(max_length or 16)
+            return torch.empty((n,) + self.shape, dtype=self.dtype, device=self.device)
+        return np.empty((n,) + self.shape, dtype=self.dtype)
+
+    def _concatenate(self, parts: tuple) -> Any:
+        if self.torch:
+            import torch
+
+            return torch.cat(parts)
+        return np.concatenate(parts)
 
     def reserve(self, extra: int) -> None:
         if self.max_length is None and self.count + extra > len(self.data):

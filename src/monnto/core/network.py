@@ -319,6 +319,17 @@ class Network(NetworkObject):
             if clear is not None:
                 clear()
 
+    # -- saving -------------------------------------------------------------
+    def save(self, path: Any, overwrite: bool = False) -> Any:
+        """Save structure, state, recordings, iteration and RNG state into the folder ``path``.
+
+        See :func:`monnto.storage.save_network` (the storage layer, imported
+        on use); reload with :func:`monnto.load_network`.
+        """
+        from ..storage.network_io import save_network
+
+        return save_network(self, path, overwrite=overwrite)
+
     # -- description --------------------------------------------------------
     def describe(self) -> str:
         """A multi-line description of groups and behaviours."""

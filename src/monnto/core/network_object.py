@@ -167,6 +167,17 @@ class NetworkObject(TaggableObject):
             hits.extend(b._search(key))
         return hits
 
+    def visualize_module(self, path: Any = None, **kwargs: Any) -> Any:
+        """Flow chart of this object's behaviours with the variables each reads and writes.
+
+        Saved to ``path`` (.png/.svg/.pdf, no Qt needed) or shown in a Qt
+        window; see :func:`monnto.analysis.visualize_module.visualize_module`
+        (the analysis layer, imported on use).
+        """
+        from ..analysis.visualize_module import visualize_module
+
+        return visualize_module(self, path=path, **kwargs)
+
     # -- arrays ---------------------------------------------------------------
     def _get_mat(self, mode: Any, shape: tuple, scale: Any = None, density: Any = None,
                  plot: bool = False) -> np.ndarray:
