@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from monnto.core.behaviour import Behaviour
 
 from ._common import check_positive, clear_, input_vector, read_params, resolve_dt
@@ -126,7 +128,6 @@ def lif_rate(i_in, p: LIFParams, xp=None):
     ``1 / (t_ref + tau_m ln((v_inf - v_reset) / (v_inf - v_th)))`` when
     ``v_inf = v_rest + r_m I > v_th``, else 0 (Gerstner et al. 2014, eq. 1.11).
     """
-    import numpy as np
     xp = xp or np
     v_inf = p.v_rest + p.r_m * (p.I_bias + i_in)
     above = v_inf > p.v_th
@@ -211,7 +212,6 @@ class LIF(Behaviour):
 
     def set_variables(self, n) -> None:
         self.p = read_params(self, LIFParams, n)
-        _check_method(self.p.method)
         self.dt = resolve_dt(self, n, self.default_dt)
         v_init = self.get_init_attr("v_init", None, n)
         n.v = n.get_neuron_vec() + (self.p.v_rest if v_init is None else v_init)
