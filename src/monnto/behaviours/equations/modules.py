@@ -169,13 +169,18 @@ class CompiledStep:
     by ``save_network`` and is recompiled by ``after_load``.
     """
 
-    transient_attributes = ("_step",)
+    transient_attributes = ("_step", "new_iteration")
     _step_globals: dict = {}
 
     def _install(self, parent, source: str, label: str) -> None:
         self.code = source
         self._step = compile_function(source, "_step", xp=getattr(parent, "xp", None),
                                       extra_globals=self._step_globals, label=label)
+        if type(self).new_iteration is CompiledStep.new_iteration:
+            # the network's step list calls the generated function directly
+            # (one Python call per step instead of two); subclasses that
+            # override new_iteration keep their method
+            self.__dict__["new_iteration"] = self._step
 
     def after_load(self, parent) -> None:
         """Recompile ``self.code`` after ``load_network``."""
