@@ -31,12 +31,18 @@ def lif(size, dt, adaptation=None):
     return group
 
 
-def native(group, steps, dt):
-    """Run ``group`` natively; v after every step of length ``dt`` (monnto's sample points)."""
+def native(model, steps, dt):
+    """Run ``model`` (a group, or a group and other objects) natively in Brian2.
+
+    Returns v after every step of length ``dt`` (monnto's sample points) and
+    a SpikeMonitor.
+    """
+    objects = list(model) if isinstance(model, tuple) else [model]
+    group = objects[0]
     every = int(round(float(dt / group.clock.dt)))
     monitor = b2.StateMonitor(group, "v", record=True, when="end")
     spikes = b2.SpikeMonitor(group)
-    b2.Network(group, monitor, spikes).run(steps * dt)
+    b2.Network(*objects, monitor, spikes).run(steps * dt)
     return monitor.v_.T[every - 1::every], spikes
 
 
@@ -102,8 +108,8 @@ def test_monnto_plasticity_acts_on_embedded_brian2_neuron():
     np.testing.assert_allclose(group.I_drive + jump * group.spike, I_BIAS * 1e-9 - jump * counts
                                + jump * group.spike, rtol=1e-12)
     # ...and the adaptation slowed it down compared with the fixed drive
-    fixed = embedded({2: Brian2Embedding(lif)})
-    assert np.all(counts < fixed["n.spike", 0].sum(0))
+    _, fixed = native(lif(3, 1 * b2.ms), STEPS, 1 * b2.ms)    # = embedded, first test
+    assert np.all(counts < fixed.count[:])
     assert np.all(group.I_input == 0)     # consumed by the embedding (input convention)
 
 
@@ -148,3 +154,23 @@ def test_brian2_embedding_rejects_size_mismatch():
     NeuronGroup(net=net, size=4, behaviour={1: Brian2Embedding(lambda size, dt: lif(3, dt))})
     with pytest.raises(ValueError, match="has 3 neurons; the monnto group"):
         net.initialize()
+
+
+def test_brian2_embedding_runs_a_network_with_poisson_input_and_synapses():
+    """The model may return (group, *other objects); Brian2's seeded randomness repeats exactly."""
+    def model(size, dt):
+        group = b2.NeuronGroup(size, "dv/dt = (-65*mV - v)/(10*ms) : volt", threshold="v > -55*mV",
+                               reset="v = -65*mV", method="exact", dt=dt)
+        group.v = -65 * b2.mV
+        poisson = b2.PoissonGroup(50, rates=200 * b2.Hz, dt=dt)
+        synapses = b2.Synapses(poisson, group, on_pre="v += 0.8*mV", dt=dt)
+        synapses.connect(p=0.5)
+        return group, poisson, synapses
+
+    b2.seed(42)
+    net = embedded({2: Brian2Embedding(model)}, steps=60, size=4)
+    b2.seed(42)
+    v_native, spikes = native(model(4, 1 * b2.ms), 60, 1 * b2.ms)
+    np.testing.assert_array_equal(net["n.v", 0], v_native)
+    np.testing.assert_array_equal(net["n.spike_count", 0].sum(0), spikes.count[:])
+    assert spikes.count[:].sum() > 0
