@@ -4,12 +4,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..tab_base import TabBase
-from ._common import has_vector, neuron_expression, spike_times
+from ._common import has_vector, neuron_expression
 
 
 def isi_values(spikes: np.ndarray) -> np.ndarray:
-    """All inter-spike intervals (steps) of a (T, N) spike array."""
-    return np.concatenate([np.diff(t) for t in spike_times(spikes)] or [np.empty(0, dtype=int)])
+    """All inter-spike intervals (steps) of a (T, N) spike array, neuron by neuron."""
+    t, i = np.nonzero(spikes)  # sorted by time
+    order = np.lexsort((t, i))  # by neuron, then time
+    t, i = t[order], i[order]
+    return np.diff(t)[np.diff(i) == 0]
 
 
 class ISITab(TabBase):
@@ -26,12 +29,14 @@ class ISITab(TabBase):
     """
 
     def __init__(self, param: str = "spike", title: str = "Activity/ISI", timesteps: int = 1000,
-                 window: int = 50, bins: int = 30):
+                 window: int = 50, bins: int = 30, every: int = 3):
         super().__init__(title)
         self.param = param
         self.timesteps = int(timesteps)
         self.window = int(window)
         self.bins = int(bins)
+        self.every = max(int(every), 1)
+        self._frame = 0
 
     def add_recorder_variables(self, group, ui) -> None:
         if has_vector(ui, group, self.param):
@@ -70,6 +75,9 @@ class ISITab(TabBase):
 
     def update(self, ui) -> None:
         if not self.tab.isVisible():
+            return
+        self._frame += 1
+        if self._frame % self.every and self._frame > 1:
             return
         out = self.compute(ui)
         if out is None:

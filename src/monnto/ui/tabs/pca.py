@@ -12,8 +12,10 @@ def pca_spectrum(activity: np.ndarray, max_neurons: int = 400) -> tuple[np.ndarr
     """Singular values and explained-variance ratios of centred (T, N) activity."""
     x = np.asarray(activity, dtype=np.float64).reshape(len(activity), -1)[:, :max_neurons]
     x = x - x.mean(axis=0)
-    s = np.linalg.svd(x, compute_uv=False)
-    var = s ** 2
+    # singular values from the smaller Gram matrix: s_k^2 are its eigenvalues
+    gram = x.T @ x if x.shape[1] <= x.shape[0] else x @ x.T
+    var = np.clip(np.linalg.eigvalsh(gram)[::-1], 0, None)
+    s = np.sqrt(var)
     return s, var / var.sum() if var.sum() > 0 else var
 
 
@@ -65,7 +67,8 @@ class PCATab(TabBase):
         if self._frame % self.every and self.history:
             return
         group = ui.selected_neuron_group()
-        t, x = ui.get_recorded(group, neuron_expression(self.parameter), last=self.timesteps)
+        t, x = ui.get_recorded(group, neuron_expression(self.parameter), last=self.timesteps,
+                               column=slice(0, self.max_neurons))
         if len(t) < 3:
             return
         s, ratio = pca_spectrum(x, self.max_neurons)

@@ -41,24 +41,35 @@ class SpiketrainTab(TabBase):
         self.image = ui.add_image_plot(title="raster", x_label="iteration", y_label="neuron")
 
     def raster(self, ui) -> tuple[np.ndarray, np.ndarray] | None:
-        """``(iterations, rgb image (neurons, T, 3))`` of the selected group, or None."""
+        """``(iterations, uint8 image (neurons, T))`` of the selected group, or None.
+
+        Values 0..253 are the (scaled) activity; 254 and 255 mark the selected
+        neurons' rows (without and with activity); :meth:`lookup_table` colours them.
+        """
         group = ui.selected_neuron_group()
         name = self.chosen.get(id(group))
         if name is None:
             return None
-        t, x = ui.get_recorded(group, neuron_expression(name), last=self.timesteps)
+        t, x = ui.get_recorded(group, neuron_expression(name), last=self.timesteps,
+                               column=slice(0, self.max_neurons))
         if not len(t):
             return None
-        x = np.asarray(x).reshape(len(t), -1)[:, : self.max_neurons].T.astype(np.float64)
-        if x.size and (x.min() < 0 or x.max() > 1):
-            lo, hi = x.min(), x.max()
-            x = (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
-        rgb = np.repeat((255 * (1 - x))[:, :, None], 3, axis=2)
-        base = np.array(ui.group_color(group), dtype=np.float64)
-        rgb = rgb * 0.85 + 0.15 * base
-        ids = [i for i in ui.selected_neuron_ids() if i < rgb.shape[0]]
-        rgb[ids] = np.where(x[ids, :, None] > 0.5, (0, 120, 0), (170, 255, 170))
-        return t, rgb.clip(0, 255).astype(np.uint8)
+        x = np.asarray(x).reshape(len(t), -1).T
+        if x.dtype == bool:
+            image = x.astype(np.uint8) * 253
+        else:
+            lo, hi = float(x.min()), float(x.max())
+            image = ((x - lo) * (253.0 / (hi - lo))).astype(np.uint8) if hi > lo else np.zeros(x.shape, np.uint8)
+        ids = [i for i in ui.selected_neuron_ids() if i < image.shape[0]]
+        image[ids] = np.where(image[ids] > 126, 255, 254)
+        return t, image
+
+    def lookup_table(self, ui) -> np.ndarray:
+        base = np.array(ui.group_color(ui.selected_neuron_group()), dtype=np.float64)
+        ramp = np.linspace(0, 1, 254)[:, None]
+        lut = 0.85 * 255 * (1 - ramp) + 0.15 * base
+        lut = np.vstack([lut, [(170, 255, 170), (0, 120, 0)]])
+        return lut.clip(0, 255).astype(np.uint8)
 
     def update(self, ui) -> None:
         if not self.tab.isVisible():
@@ -66,6 +77,6 @@ class SpiketrainTab(TabBase):
         out = self.raster(ui)
         if out is None:
             return
-        t, rgb = out
-        self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
-        self.image.setRect(float(t[0]), 0.0, float(max(t[-1] - t[0] + 1, 1)), float(rgb.shape[0]))
+        t, image = out
+        self.image.setImage(image, autoLevels=False, levels=(0, 255), lut=self.lookup_table(ui))
+        self.image.setRect(float(t[0]), 0.0, float(max(t[-1] - t[0] + 1, 1)), float(image.shape[0]))
