@@ -174,3 +174,11 @@ def test_brian2_embedding_runs_a_network_with_poisson_input_and_synapses():
     np.testing.assert_array_equal(net["n.v", 0], v_native)
     np.testing.assert_array_equal(net["n.spike_count", 0].sum(0), spikes.count[:])
     assert spikes.count[:].sum() > 0
+
+
+def test_fast_gc_leaves_no_frozen_objects_and_changes_nothing():
+    import gc
+
+    runs = [embedded({2: Brian2Embedding(lif, fast_gc=fast)}, steps=3) for fast in (True, False)]
+    assert gc.get_freeze_count() == 0
+    np.testing.assert_array_equal(runs[0]["n.v", 0], runs[1]["n.v", 0])
