@@ -357,3 +357,46 @@ def test_library_stdp_network_continues_bit_identically(project, sparse):
     np.testing.assert_array_equal(weights(loaded), weights(ref))
     np.testing.assert_array_equal(loaded["n.spike", 0], ref["n.spike", 0])
     np.testing.assert_array_equal(loaded["my_neurons", 0].voltage, ref["my_neurons", 0].voltage)
+
+
+class BoxedLambda(Behaviour):
+    def set_variables(self, n):
+        self.table = {"f": lambda x: 2 * x}
+        self.count = 0
+
+    def new_iteration(self, n):
+        self.count += 1
+
+
+def test_unsavable_state_warns_that_its_content_is_rebuilt(project):
+    net = Network(seed=6)
+    NeuronGroup(net=net, tag="box", size=2, behaviour={1: BoxedLambda()})
+    net.initialize()
+    net.simulate_iterations(4)
+    with pytest.warns(UserWarning, match=r"\['table'\] cannot be saved.*content is lost"):
+        folder = save_network(net, StorageManager("netstate").path / "box")
+    b = load_network(folder)["box", 0].BoxedLambda
+    assert b.table["f"](3) == 6 and b.count == 4
+
+
+def test_ring_buffer_recorder_round_trips(project):
+    def build():
+        net = Network(seed=8)
+        NeuronGroup(net=net, tag="g", size=5, behaviour={
+            1: Basic_Behaviour(),
+            9: Recorder(["n.voltage", "np.sum(n.voltage)"], tag="ring", max_length=30),
+            10: Recorder(["n.voltage"], tag="sparse_rec", gapwidth=7)})
+        net.initialize()
+        return net
+
+    ref = build()
+    ref.simulate_iterations(100)
+    net = build()
+    net.simulate_iterations(45)
+    loaded = load_network(save_network(net, StorageManager("netstate").path / "ring"))
+    loaded.simulate_iterations(55)
+    for tag in ("ring", "sparse_rec"):
+        for expression, data in ref[tag, 0].variables.items():
+            np.testing.assert_array_equal(loaded[tag, 0].variables[expression], data)
+    assert loaded["ring", 0].variables["n.voltage"].shape == (30, 5)
+    assert loaded["sparse_rec", 0].variables["n.voltage"].shape == (14, 5)

@@ -65,6 +65,12 @@ def _global_name(value: Any) -> str | None:
     return f"{module}:{qualname}" if obj is value else None
 
 
+def _is_recorder_block(value: Any) -> bool:
+    """A Recorder's sample buffer (its array factory is a closure, so it is stored by content)."""
+    cls = type(value)
+    return cls.__name__ == "_Block" and cls.__module__ == "monnto.behaviours.recorder"
+
+
 def scipy_sparse():
     try:
         import scipy.sparse as sp
@@ -84,6 +90,7 @@ class Encoder:
         self.objects: dict[str, Any] = {}
         self.pickled: list[dict[str, str]] = []
         self.files = 0
+        self.object_count = 0
         self.sparse = scipy_sparse()
 
     def _file(self, sub: str, suffix: str) -> tuple[Path, str]:
@@ -167,16 +174,25 @@ class Encoder:
             value.flush()
             return {"$stream": {"folder": str(Path(value.path).parent.parent), "name": value.name,
                                 "length": len(value)}}
+        if _is_recorder_block(value):
+            return {"$rblock": {"data": self.enc(value.data, f"{where}.data"), "count": value.count,
+                                "total": value.total, "max_length": value.max_length}}
         if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType, np.ufunc)):
             name = _global_name(value)
             if name is not None:
                 return {"$global": name}
         elif _is_plain_class(type(value)) and hasattr(value, "__dict__"):
-            obj_id = str(len(self.objects))
+            self.object_count += 1
+            obj_id = str(self.object_count)
             ref = {"$obj": obj_id}
             self.memo[id(value)] = ref
             self.objects[obj_id] = {"class": class_path(type(value))}
-            self.objects[obj_id]["state"] = self.state(value, set(), where)
+            try:
+                self.objects[obj_id]["state"] = self.state(value, set(), where)
+            except BaseException:
+                del self.objects[obj_id]
+                del self.memo[id(value)]
+                raise
             return ref
         return self._pickle(value, where)
 
@@ -266,6 +282,15 @@ class Decoder:
             if rel not in self.files:
                 self.files[rel] = self._load_file(tag, rel, value)
             return self.files[rel]
+        if tag == "$rblock":
+            from ..behaviours.recorder import _Block
+
+            info = value["$rblock"]
+            data = self.dec(info["data"])
+            sample = np.asarray(data[0]) if isinstance(data, np.ndarray) else data[0]
+            block = _Block(sample, info["max_length"])
+            block.data, block.count, block.total = data, info["count"], info["total"]
+            return block
         if tag == "$stream":
             return self._stream(value["$stream"])
         raise ValueError(f"load_network: unknown value form {tag!r} in {str(self.folder)!r}")

@@ -79,10 +79,18 @@ def _behaviour_entries(enc: Encoder, owner: Any, where: str) -> list[dict[str, A
             entry["recorder"] = {"functions": [e for e, _ in getattr(b, "_functions", [])],
                                  "pending": [e for e, *_ in getattr(b, "_pending", [])]}
         unsaved: list[str] = []
-        can_rebuild = type(b)._init_method_name() is not None
+        # a Recorder's data must never be silently replaced by an empty re-initialization
+        can_rebuild = type(b)._init_method_name() is not None and not isinstance(b, Recorder)
         entry["state"] = enc.state(b, skip, name, unsaved if can_rebuild else None)
         if unsaved:
             entry["reinitialize"] = unsaved
+            stateful = [k for k in unsaved if not callable(getattr(b, k, None))]
+            if stateful:
+                warnings.warn(
+                    f"save_network: {name}: attribute(s) {stateful} cannot be saved; loading will "
+                    f"rebuild them with {type(b).__name__}.{type(b)._init_method_name()}, so their "
+                    "current content is lost (define 'transient_attributes' and 'after_load' to "
+                    "control this)", stacklevel=3)
         entries.append(entry)
     return entries
 
