@@ -118,3 +118,14 @@ def test_importing_monnto_and_monnto_ui_never_imports_qt_without_qt():
                          cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "clean"
+
+
+def test_visualize_module_shows_in_qt(qtbot):
+    from monnto.analysis.visualize_module import visualize_module
+    from monnto.models.basic_network import basic_network
+
+    flow = visualize_module(basic_network(16, record=False).NeuronGroups[0], block=False)
+    qtbot.addWidget(flow.window)
+    assert flow.window.isVisible() and flow.path is None
+    pixmap = flow.window.widget().pixmap()
+    assert pixmap.width() == 1000 and pixmap.height() > 200

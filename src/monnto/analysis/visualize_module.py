@@ -46,6 +46,7 @@ class ModuleFlow:
     group: str
     behaviours: list[BehaviourFlow]
     path: Path | None = None
+    window: Any = None
 
     def variables(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -268,7 +269,8 @@ def visualize_module(group: Any, path: str | Path | None = None, show: bool | No
     Returns
     -------
     ModuleFlow
-        The traced reads and writes (``.path`` is the file written, if any).
+        The traced reads and writes (``.path`` is the file written, if any;
+        ``.window`` the Qt window when shown).
     """
     flow = trace_behaviours(group)
     fig = draw_flow(flow, title)
@@ -280,7 +282,7 @@ def visualize_module(group: Any, path: str | Path | None = None, show: bool | No
         fig.savefig(path)
         flow.path = path
     if show if show is not None else path is None:
-        _show_in_qt(fig, title or f"{flow.group}: behaviours", block)
+        flow.window = _show_in_qt(fig, title or f"{flow.group}: behaviours", block)
     return flow
 
 
