@@ -65,6 +65,12 @@ def _global_name(value: Any) -> str | None:
     return f"{module}:{qualname}" if obj is value else None
 
 
+def _is_torch_tensor(value: Any) -> bool:
+    cls = type(value)
+    return cls.__module__.startswith("torch") and any(
+        k.__name__ == "Tensor" and k.__module__ == "torch" for k in cls.__mro__)
+
+
 def _is_recorder_block(value: Any) -> bool:
     """A Recorder's sample buffer (its array factory is a closure, so it is stored by content)."""
     cls = type(value)
@@ -130,7 +136,8 @@ class Encoder:
             return self.memo[key]
         self.keep.append(value)
         out = self._enc_new(value, where)
-        if isinstance(out, dict) and next(iter(out)) in ("$array", "$sparse", "$obj", "$pickle"):
+        if isinstance(out, dict) and next(iter(out)) in ("$array", "$sparse", "$obj", "$pickle",
+                                                          "$torch"):
             self.memo[key] = out
         return out
 
@@ -174,6 +181,10 @@ class Encoder:
             value.flush()
             return {"$stream": {"folder": str(Path(value.path).parent.parent), "name": value.name,
                                 "length": len(value)}}
+        if _is_torch_tensor(value):
+            host = value.detach().cpu().numpy()
+            return {"$torch": {"data": self.enc(host, where), "device": str(value.device),
+                               "requires_grad": bool(value.requires_grad)}}
         if _is_recorder_block(value):
             return {"$rblock": {"data": self.enc(value.data, f"{where}.data"), "count": value.count,
                                 "total": value.total, "max_length": value.max_length}}
@@ -282,6 +293,15 @@ class Decoder:
             if rel not in self.files:
                 self.files[rel] = self._load_file(tag, rel, value)
             return self.files[rel]
+        if tag == "$torch":
+            info = value["$torch"]
+            key = f"torch:{info['data'].get('$array')}:{info['device']}"
+            if key not in self.files:
+                import torch
+
+                tensor = torch.from_numpy(np.array(self.dec(info["data"]))).to(info["device"])
+                self.files[key] = tensor.requires_grad_(info["requires_grad"])
+            return self.files[key]
         if tag == "$rblock":
             from ..behaviours.recorder import _Block
 

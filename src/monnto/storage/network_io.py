@@ -56,7 +56,8 @@ MANIFEST = "manifest.json"
 
 _COMMON_SKIP = {"_tag_cache", "_attribute_shortcuts", "tags", "behaviour", "network"}
 _NETWORK_SKIP = _COMMON_SKIP | {"NeuronGroups", "SynapseGroups", "_steps", "_creation_order",
-                                "_insertion_order", "_insertion", "rng", "xp"}
+                                "_insertion_order", "_insertion", "rng", "xp", "array_backend",
+                                "_convert"}
 _NEURON_SKIP = _COMMON_SKIP | {"afferent_synapses", "efferent_synapses", "BaseNeuronGroup"}
 _SYNAPSE_SKIP = _COMMON_SKIP | {"src", "dst"}
 _BEHAVIOUR_SKIP = {"_tag_cache", "parent"}
@@ -311,9 +312,11 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None) -> Any:
         net_cls = import_path(net_entry["class"], "the network")
         net = net_cls.__new__(net_cls)
         shells = {e["key"]: _shell(e) for e in net_entry["behaviours"]}
+        options = {"backend": raw.get("backend", "numpy")}
+        if "device" in raw:
+            options["device"] = raw["device"]
         Network.__init__(net, tag=net_entry["tags"][0] if net_entry["tags"] else None,
-                         behaviour=shells, seed=raw["seed"], dtype=d.dec(raw["dtype"]),
-                         backend=raw.get("backend", "numpy"))
+                         behaviour=shells, seed=raw["seed"], dtype=d.dec(raw["dtype"]), **options)
         d.refs[("net",)] = net
         d.refs[("rng",)] = net.rng
         owners = [("net", 0, net, net_entry)]
