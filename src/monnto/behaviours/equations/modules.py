@@ -300,12 +300,10 @@ class Variable(Behaviour):
         if name.startswith("_") or name in _RESERVED:
             raise EquationError(f"{context}: '{name}' is a reserved name")
         extra = {}
-        index_names = {}
         if hasattr(parent, "get_neuron_vec"):  # Brian2's neuron index i and group size N
             for short, local in (("i", "_index"), ("N", "_size")):
                 if short not in registered_dims(parent) and not hasattr(parent, short):
                     extra[short] = (sym(local), DIMENSIONLESS)
-                    index_names[local] = short
         conv = converter_for(parent, context, extra=extra, random_calls=True)
         typed = conv.convert(stmt.expr)
         if typed.is_bool:
@@ -318,8 +316,8 @@ class Variable(Behaviour):
                 values[s.name] = make(placeholders[s])
             elif s.name == "_index":
                 index = make()
-                index[...] = parent.xp.asarray(np.arange(parent.size)) if hasattr(parent, "xp") else np.arange(
-                    parent.size)
+                xp = getattr(parent, "xp", np)
+                index[...] = xp.asarray(np.arange(parent.size, dtype=float))
                 values[s.name] = index
             elif s.name == "_size":
                 values[s.name] = float(parent.size)
