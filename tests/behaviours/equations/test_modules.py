@@ -269,3 +269,34 @@ def test_exports_from_monnto_package():
     except ImportError:
         pytest.skip("monnto does not export the equation behaviours yet")
     assert C is Clock and E is Equation and V is Variable
+
+
+BLOCK_8 = """
+net = Network()
+NeuronGroup(net=net, size=100, behaviour={
+    1: Clock(step='0.1*ms'),
+    2: Variable(eq='v=1*mV'),
+    3: Variable(eq='tau=100*ms'),
+    4: Equation(eq='dv/dt=(0*mV-v)/tau'),
+    9: Recorder(['n.v', 'n.t'], tag='my_rec'),
+})
+net.initialize()
+net.simulate_iterations('1000*ms')      # a duration string: 10000 steps of 0.1 ms
+plot(net['n.t', 0], net['n.v', 0])
+"""
+
+
+def test_code_block_8_text_runs_unchanged_with_star_import():
+    import monnto
+
+    if not all(hasattr(monnto, name) for name in ("Clock", "Variable", "Equation")):
+        pytest.skip("monnto does not export the equation behaviours yet")
+    plotted = []
+    namespace = {}
+    exec("from monnto import *", namespace)  # noqa: S102 - the paper's import line
+    namespace.setdefault("plot", lambda *args: plotted.append(args))
+    exec(BLOCK_8, namespace)  # noqa: S102 - the paper's code block, verbatim
+    net = namespace["net"]
+    t, v = np.asarray(net['n.t', 0]), np.asarray(net['n.v', 0])
+    np.testing.assert_allclose(v[-1], 1e-3 * np.exp(-10.0), rtol=1e-9)
+    assert t[-1] == pytest.approx(1.0)
