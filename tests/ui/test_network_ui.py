@@ -310,3 +310,36 @@ def test_bad_arguments_are_rejected(basic_net, qtbot):
         Network_UI("net")
     with pytest.raises(ValueError, match="group_display_count"):
         Network_UI(basic_net(), modules=[], group_display_count=0)
+
+
+def test_grid_brightness_follows_the_chosen_variable(make_ui):
+    ui = make_ui()
+    group = ui.network.NeuronGroups[0]
+    grid = ui.modules[0]
+    assert [grid.choice.itemText(i) for i in range(grid.choice.count())] == ["voltage", "spike"]
+    ui.step(5)
+    assert grid.variable_of(group) == "voltage"
+    image = grid.image_of(ui, group).reshape(-1, 3)[: group.size].astype(float)
+    brightness = image.sum(axis=1)
+    unselected = np.arange(group.size) != 0
+    order = np.argsort(group.voltage[unselected])
+    assert np.all(np.diff(brightness[unselected][order]) >= 0)  # brighter = higher voltage
+    grid.choice.setCurrentText("spike")
+    assert grid.variable_of(group) == "spike"
+    while not group.spike[1:].any():
+        ui.step()
+    image = grid.image_of(ui, group).reshape(-1, 3)[1: group.size].astype(int).sum(axis=1)
+    spiking = group.spike[1:]
+    assert len(set(image[~spiking])) == 1 and image[spiking].min() > image[~spiking].max()
+
+
+def test_opengl_tab_degrades_gracefully(make_ui):
+    from monnto.ui.tabs import OpenGLTab, opengl_available
+
+    tab = OpenGLTab()
+    ui = make_ui(modules=[tab])
+    ui.step(2)
+    if not opengl_available():
+        assert tab.view is None
+        label = tab.tab.findChild(__import__("PySide6.QtWidgets", fromlist=["QLabel"]).QLabel)
+        assert "3-D view unavailable" in label.text()

@@ -484,13 +484,15 @@ class Network_UI(_NetworkUIFront):  # noqa: N801 (the paper's name)
         Parameters
         ----------
         block : bool, optional
-            Run the event loop (default). ``False`` only shows the window
-            (tests, notebooks, :func:`~monnto.ui.launch.run_ui_command`).
+            Run the event loop (default, except on the ``offscreen`` and
+            ``minimal`` Qt platforms, where nobody could close the window).
+            ``False`` only shows the window (tests, notebooks,
+            :func:`~monnto.ui.launch.run_ui_command`).
         """
         if _LAUNCH_CONTEXT["capture"] is not None:
             _LAUNCH_CONTEXT["capture"].append(self)
         if block is None:
-            block = _LAUNCH_CONTEXT["block"]
+            block = _LAUNCH_CONTEXT["block"] and self.app.platformName() not in ("offscreen", "minimal")
         self.main_window.show()
         self.timer.start()
         self.update_modules()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from ..tab_base import TabBase
 
@@ -67,9 +67,18 @@ class UI_sidebar_neuron_grid(TabBase):  # noqa: N801
             self.views[id(group)] = view
         self.tab = self.widget
         ui.add_sidebar_widget(self.widget)
+        self.choice = QtWidgets.QComboBox()
+        self.choice.setToolTip("variable shown as brightness")
+        names = [v for v in self.variables
+                 if any(ui.group_has(g, v) for g in ui.neuron_groups)] or self.variables[:1]
+        self.choice.addItems(names)
+        self.choice.currentTextChanged.connect(lambda _: self.update(ui))
+        ui.add_sidebar_widget(self.choice)
 
     def variable_of(self, group) -> str | None:
-        for v in self.variables:
+        """The variable drawn for ``group``: the chosen one if it has it, else the first it has."""
+        chosen = self.choice.currentText() if hasattr(self, "choice") else None
+        for v in ([chosen] if chosen else []) + self.variables:
             if isinstance(getattr(group, v, None), np.ndarray) and getattr(group, v).shape[:1] == (group.size,):
                 return v
         return None

@@ -161,4 +161,7 @@ class InfoTab(TabBase):
                 switch.blockSignals(False)
 
     def update(self, ui) -> None:
-        pass
+        if self.tab.isVisible():
+            self._frames = getattr(self, "_frames", 0) + 1
+            if self._frames % 10 == 1:
+                self.refresh()
