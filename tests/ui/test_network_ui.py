@@ -343,3 +343,69 @@ def test_opengl_tab_degrades_gracefully(make_ui):
         assert tab.view is None
         label = tab.tab.findChild(__import__("PySide6.QtWidgets", fromlist=["QLabel"]).QLabel)
         assert "3-D view unavailable" in label.text()
+
+
+def test_two_groups_subgroups_and_sparse_weights_in_every_tab(make_ui):
+    import scipy.sparse as sp
+
+    from monnto import Behaviour, Network, NeuronGroup, SynapseGroup
+
+    class Noise(Behaviour):
+        def set_variables(self, n):
+            n.v = n.get_neuron_vec()
+            n.spike = n.get_neuron_vec() > 0
+
+        def new_iteration(self, n):
+            n.v = 0.9 * n.v + n.get_neuron_vec("uniform")
+            n.spike = n.v > 4.0
+            n.v[n.spike] = 0.0
+
+    net = Network(seed=9)
+    exc = NeuronGroup(net=net, tag="exc", size=48, behaviour={1: Noise()}, color=(0, 0, 255, 255))
+    inh = NeuronGroup(net=net, tag="inh", size=12, behaviour={1: Noise()})
+    left = exc.subGroup(np.arange(48) < 24)
+    a = SynapseGroup(net=net, src=exc, dst=inh, tag="GLU")
+    b = SynapseGroup(net=net, src=left, dst=left, tag="GLU_local")
+    c = SynapseGroup(net=net, src=inh, dst=exc, tag="GABA")
+    net.initialize()
+    a.W = net.rng.random(a.matrix_dim())
+    b.W = net.rng.random(b.matrix_dim())
+    c.W = sp.random(48, 12, density=0.3, format="csr", random_state=1)
+    ui = make_ui(net=net, modules=None)
+    ui.modules[0].choice.setCurrentText("v")
+    for target_group, neuron in ((exc, 5), (inh, 3), (exc, 30)):
+        ui.select_neuron(target_group, neuron)
+        for i in range(ui.tabs.count()):
+            ui.tabs.setCurrentIndex(i)
+            ui.step(2)
+    weights = next(m for m in ui.modules if type(m).__name__ == "WeightTab")
+    ui.select_neuron(exc, 5)
+    images = {s.tag: weights.weights_of_selected(ui, s) for s, _ in weights.images}
+    np.testing.assert_array_equal(images["GLU_local"].ravel()[:24], b.W[5])   # exc 5 is in the subgroup
+    assert images["GLU"] is None                                              # exc is not GLU's target
+    np.testing.assert_allclose(images["GABA"].ravel()[:12], c.W.toarray()[5])
+    partition = next(m for m in ui.modules if type(m).__name__ == "PartitionTab")
+    block, field, count = partition.blocks(ui)
+    assert count == 1 and field[:24].all() and not field[24:].any()
+    hist = next(m for m in ui.modules if type(m).__name__ == "WeightHistTab")
+    (_, sel_counts), (_, all_counts) = hist.histograms(ui, "GABA")
+    assert all_counts.sum() == c.W.nnz and sel_counts.sum() == np.count_nonzero(c.W.toarray()[5])
+
+
+def test_group_display_count_and_space_key(qtbot, make_ui):
+    from PySide6 import QtCore
+
+    from monnto import Network, NeuronGroup
+
+    net = Network(seed=0)
+    NeuronGroup(net=net, tag="a", size=4)
+    NeuronGroup(net=net, tag="b", size=4)
+    net.initialize()
+    ui = make_ui(net=net, group_display_count=1)
+    assert [g.tag for g in ui.neuron_groups] == ["a"]
+    with pytest.raises(ValueError, match="not shown"):
+        ui.select_neuron(net.NeuronGroups[1], 0)
+    qtbot.keyClick(ui.main_window, QtCore.Qt.Key.Key_Space)
+    assert not ui.paused
+    qtbot.keyClick(ui.main_window, QtCore.Qt.Key.Key_Space)
+    assert ui.paused
