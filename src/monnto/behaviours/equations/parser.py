@@ -21,6 +21,10 @@ strings, ``#`` starts a comment):
     a sub-expression, substituted into the differential equations.
 ``x : unit``
     a parameter declaration (created as a zero vector if the group lacks it).
+
+Flags: ``(unless refractory)`` on a differential equation; Brian2's
+``(constant)`` on a parameter is accepted and has no effect (every variable
+is read from the group at every step).
 """
 
 from __future__ import annotations
