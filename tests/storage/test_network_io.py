@@ -301,7 +301,7 @@ def test_streaming_recorder_continues_into_a_new_run(project):
     loaded.simulate_iterations(100)
     np.testing.assert_array_equal(np.asarray(loaded["n.voltage", 0]), expected)
     loaded["rec", 0].flush()
-    np.testing.assert_array_equal(np.asarray(second.load_stream("rec.n.voltage")), expected)
+    np.testing.assert_array_equal(np.asarray(second.load_stream("g.rec.n.voltage")), expected)
     assert loaded["rec", 0].storage_manager is second
     # without a new run the original stream is continued, if it did not grow
     again = load_network(folder)

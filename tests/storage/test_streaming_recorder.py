@@ -42,12 +42,12 @@ def test_streamed_recording_equals_the_in_memory_one(project):
                                   plain["np.mean(n.voltage)", 0])
     # only whole chunks are on disk before a flush; all of it after
     names = sm.list_streams()
-    assert len(names) == 2 and all(name.startswith("rec.") for name in names)
-    on_disk = np.asarray(sm.load_stream("rec.n.voltage"))
+    assert len(names) == 2 and all(name.startswith("g.rec.") for name in names)
+    on_disk = np.asarray(sm.load_stream("g.rec.n.voltage"))
     assert on_disk.shape == (256, 30)
     np.testing.assert_array_equal(on_disk, expected[:256])
     streamed["rec", 0].flush()
-    np.testing.assert_array_equal(np.asarray(StorageManager.open(sm.path).load_stream("rec.n.voltage")),
+    np.testing.assert_array_equal(np.asarray(StorageManager.open(sm.path).load_stream("g.rec.n.voltage")),
                                   expected)
     index = sm.save_recorder("rec", streamed["rec", 0])
     assert index == {"n.voltage": "rec_n.voltage", "np.mean(n.voltage)": index["np.mean(n.voltage)"]}

@@ -287,7 +287,8 @@ class Recorder(Behaviour):
     def _new_block(self, expression: str, sample: Any):
         if self.storage_manager is not None:
             sample = to_numpy(sample)
-            stream = self.storage_manager.open_stream(f"{self.tag}.{expression}", sample.shape, sample.dtype)
+            name = f"{self.parent.tag}.{self.tag}.{expression}"
+            stream = self.storage_manager.open_stream(name, sample.shape, sample.dtype)
             return _StreamedBlock(sample, stream, self.chunk)
         return _Block(sample, self.max_length)
 

@@ -111,8 +111,8 @@ class Network(NetworkObject):
             if current is None and not hasattr(type(self), tag):
                 self.__dict__[tag] = group
                 self._attribute_shortcuts[tag] = group
-            elif current is not None and tag in getattr(current, "tags", ()) and tag not in (
-                    "ng", "syn") and not tag.startswith(("NeuronGroup_", "SynapseGroup_")):
+            elif (current is not None and tag in getattr(current, "tags", ())
+                  and tag not in group.automatic_tags):
                 warnings.warn(f"{self!r}: tag {tag!r} is used by {current!r} and {group!r}; "
                               f"net.{tag} refers to the first, net[{tag!r}] returns both",
                               stacklevel=3)
@@ -214,7 +214,10 @@ class Network(NetworkObject):
             logging.getLogger("monnto").info("%s", self.describe())
         if storage_manager is not None:
             storage_manager.save_param("network_description", self.describe())
-            storage_manager.save_param("genome", get_genome())
+            genome = get_genome()
+            storage_manager.save_param("genome", genome)
+            if genome:  # one parameter per gene, so runs can be queried by gene
+                storage_manager.save_param_dict(genome)
 
     # -- running ------------------------------------------------------------
     def simulate_iteration(self) -> None:
@@ -272,6 +275,10 @@ class Network(NetworkObject):
         finally:
             if disable_recording:
                 self.recording_on()
+            for b in self.all_behaviours():  # streamed recordings reach the disk at the end of a run
+                flush = getattr(b, "flush", None)
+                if flush is not None:
+                    flush()
         seconds = time.perf_counter() - start
         return {"steps": n, "seconds": seconds, "steps_per_second": n / seconds if seconds > 0 else float("inf")}
 

@@ -73,6 +73,8 @@ class NeuronGroup(NetworkObject):
         if not self.tags:
             self.tags.append(f"NeuronGroup_{len(net.NeuronGroups) + 1}")
         self.tags.append("ng")
+        #: tags the framework added (they may repeat across groups without a warning)
+        self.automatic_tags = {"ng", f"NeuronGroup_{len(net.NeuronGroups) + 1}"}
         behaviours = normalize_behaviours(self, behaviour)
 
         dimension = None

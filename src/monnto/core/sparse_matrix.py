@@ -132,15 +132,14 @@ def distinct_columns(counts: np.ndarray, n_cols: int, rng: np.random.Generator) 
         raise ValueError(f"cannot draw {counts.max()} distinct sources out of {n_cols}")
     rows = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
     cols = rng.integers(0, n_cols, size=rows.size)
+    offset = rows * n_cols
     while True:
-        order = np.lexsort((cols, rows))
-        rows, cols = rows[order], cols[order]
-        dup = np.zeros(cols.size, dtype=bool)
-        dup[1:] = (rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])
-        n_dup = int(dup.sum())
-        if n_dup == 0:
+        keys = np.sort(offset + cols, kind="stable")  # radix sort: rows stay in order
+        cols = keys - offset
+        dup = np.flatnonzero(keys[1:] == keys[:-1]) + 1
+        if dup.size == 0:
             return cols
-        cols[dup] = rng.integers(0, n_cols, size=n_dup)
+        cols[dup] = rng.integers(0, n_cols, size=dup.size)
 
 
 def from_rows(counts: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple) -> SparseSynapseMatrix:

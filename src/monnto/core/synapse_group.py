@@ -45,6 +45,9 @@ class SynapseGroup(NetworkObject):
         self.src = self._resolve_group(net, src, "src")
         self.dst = self._resolve_group(net, dst, "dst")
         self.tags += ["syn", f"{self.src.tag}_to_{self.dst.tag}"]
+        #: tags the framework added (they may repeat across groups without a warning)
+        self.automatic_tags = {"syn", f"{self.src.tag}_to_{self.dst.tag}",
+                               f"SynapseGroup_{len(net.SynapseGroups) + 1}"}
         self.enabled = True
         self.group_weighting = 1
         self.sparse = bool(sparse)
