@@ -54,3 +54,28 @@ def test_unknown_method():
 
 def test_printed_floats_keep_full_precision():
     assert print_expr(sympy.Float(1 / 3) * x) == f"{1 / 3!r}*x"
+
+
+def test_triangular_exp_matches_scipy_expm():
+    from scipy.linalg import expm
+
+    from monnto.behaviours.equations.integrators import triangular_exp
+
+    rng = np.random.default_rng(7)
+    T = np.triu(rng.normal(size=(5, 5)))
+    F = np.array(triangular_exp(sympy.Matrix(T)).evalf(), dtype=float)
+    np.testing.assert_allclose(F, expm(T), rtol=1e-12, atol=1e-14)
+    assert triangular_exp(sympy.Matrix([[1, 2], [0, 1]])) is None  # repeated diagonal
+
+
+def test_exact_coupled_triangular_system_matches_expm():
+    from scipy.linalg import expm
+
+    v, ge, gi = sympy.symbols("v ge gi", real=True)
+    rhs = {v: (ge + gi - (v + 0.049)) / 0.02, ge: -ge / 0.005, gi: -gi / 0.01}
+    scheme = integrate(rhs, "exact", sympy.Float(1e-4))
+    state = {v: -0.055, ge: 0.002, gi: -0.001}
+    new = [float(scheme.updates[s].subs(state)) for s in (v, ge, gi)]
+    A = np.array([[-50, 50, 50, -0.049 * 50], [0, -200, 0, 0], [0, 0, -100, 0], [0, 0, 0, 0]])
+    expected = expm(A * 1e-4) @ np.array([-0.055, 0.002, -0.001, 1.0])
+    np.testing.assert_allclose(new, expected[:3], rtol=1e-12)

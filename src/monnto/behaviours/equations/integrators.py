@@ -20,13 +20,15 @@ Methods (``h = dt``):
     (exact when A and B are constant); order 1 in general.
 ``'exact'``
     linear systems with constant coefficients, ``dX/dt = M X + b``: the
-    augmented matrix exponential ``exp([[M, b], [0, 0]] h)`` computed by sympy
-    gives ``X1 = e^{Mh} X0 + (int_0^h e^{Ms} ds) b``. Other variables appearing
+    augmented matrix exponential ``exp([[M, b], [0, 0]] h)`` (Parlett's
+    recurrence when the variables depend on each other without cycles and
+    the diagonal entries differ, otherwise sympy's Jordan-form ``exp``) gives ``X1 = e^{Mh} X0 + (int_0^h e^{Ms} ds) b``. Other variables appearing
     in ``M`` or ``b`` are held constant over the step.
 """
 
 from __future__ import annotations
 
+import graphlib
 from dataclasses import dataclass, field
 
 import sympy
@@ -39,6 +41,7 @@ __all__ = [
     "is_conditionally_linear",
     "linear_system",
     "phi1",
+    "triangular_exp",
 ]
 
 METHODS = ("euler", "rk2", "rk4", "exponential_euler", "exact")
@@ -157,6 +160,60 @@ def linear_system(rhs: dict, t=None):
     return M, b
 
 
+def triangular_exp(T: sympy.Matrix, f=sympy.exp):
+    """``f(T)`` for an upper triangular ``T`` with distinct diagonal entries.
+
+    Parlett's recurrence (Golub & Van Loan, Matrix Computations, alg. 9.1.1):
+    ``F_ii = f(t_ii)``, ``F_ij = (t_ij (F_jj - F_ii) + sum_{i<k<j} (t_ik F_kj -
+    F_ik t_kj)) / (t_jj - t_ii)``. Returns None if two diagonal entries are
+    equal (the recurrence divides by their difference).
+    """
+    n = T.shape[0]
+    diag = [T[i, i] for i in range(n)]
+    for i in range(n):
+        for j in range(i + 1, n):
+            if sympy.simplify(diag[j] - diag[i]) == 0:
+                return None
+    F = sympy.zeros(n, n)
+    for i in range(n):
+        F[i, i] = f(diag[i])
+    for p in range(1, n):
+        for i in range(n - p):
+            j = i + p
+            acc = T[i, j] * (F[j, j] - F[i, i])
+            for k in range(i + 1, j):
+                acc += T[i, k] * F[k, j] - F[i, k] * T[k, j]
+            F[i, j] = acc / (diag[j] - diag[i]) if acc != 0 else sympy.Integer(0)
+    return F
+
+
+def _dependency_order(M: sympy.Matrix):
+    """Order of the states making ``M`` upper triangular, or None (coupled cycle)."""
+    n = M.shape[0]
+    graph = {j: {i for i in range(n) if i != j and M[i, j] != 0} for j in range(n)}
+    try:
+        return list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError:
+        return None
+
+
+def _matrix_exp(aug: sympy.Matrix, h) -> sympy.Matrix:
+    """``exp(aug*h)``: Parlett's recurrence when the system is triangular, else sympy."""
+    n = aug.shape[0] - 1
+    order = _dependency_order(aug[:n, :n])
+    if order is not None:
+        perm = order + [n]
+        T = aug.extract(perm, perm) * h
+        F = triangular_exp(T)
+        if F is not None:
+            E = sympy.zeros(n + 1, n + 1)
+            for a, pa in enumerate(perm):
+                for c, pc in enumerate(perm):
+                    E[pa, pc] = F[a, c]
+            return E
+    return (aug * h).exp()
+
+
 def _exact(rhs, t, dt) -> UpdateScheme:
     M, b = linear_system(rhs, t)
     n = M.shape[0]
@@ -165,7 +222,7 @@ def _exact(rhs, t, dt) -> UpdateScheme:
     aug[:n, :n] = M
     aug[:n, n] = b
     try:
-        E = (aug * h).exp()
+        E = _matrix_exp(aug, h)
     except Exception as exc:  # sympy cannot diagonalise / Jordan-decompose it
         raise NotApplicable(f"sympy could not compute the matrix exponential ({exc})") from None
     E = E.subs(h, dt)
@@ -213,6 +270,19 @@ def integrate(rhs: dict, method: str, dt, t=None, t0=None, freeze=None) -> Updat
         mask to the new values.
     """
     freeze = freeze or {}
+    key = (tuple(rhs.items()), method, dt, t, t0, tuple(freeze.items()))
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _integrate(rhs, method, dt, t, t0, freeze)
+        if len(_CACHE) < 256:
+            _CACHE[key] = cached
+    return cached
+
+
+_CACHE: dict = {}  # identical systems (e.g. the same model in several groups) integrate once
+
+
+def _integrate(rhs, method, dt, t, t0, freeze) -> UpdateScheme:
     if method == "auto":
         try:
             return _exact(rhs, t, dt)

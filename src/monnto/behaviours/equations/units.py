@@ -56,7 +56,7 @@ class Dim:
         return self * other ** -1
 
     def __pow__(self, p) -> Dim:
-        p = sympy.nsimplify(p)
+        p = sympy.Rational(p)
         return Dim(tuple(sorted((k, e * p) for k, e in self.exps if e * p != 0)))
 
     @property
@@ -71,7 +71,7 @@ def _deps_to_dim(deps: dict) -> Dim:
     out = {}
     for base, e in deps.items():
         name = str(base.name) if hasattr(base, "name") else str(base)
-        out[name] = out.get(name, 0) + sympy.nsimplify(e)
+        out[name] = out.get(name, 0) + sympy.Rational(e)
     return Dim(tuple(sorted((k, e) for k, e in out.items() if e != 0)))
 
 
