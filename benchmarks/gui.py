@@ -9,6 +9,12 @@ modules are used; each tab is measured while it is the visible one (only the
 visible tab redraws). The goal is >= 20 frames per second on the default tab.
 
     python benchmarks/gui.py [--neurons 10000] [--seconds 3] [--tabs first|all]
+
+Measured 2026-11-27 on the shared 2-core dev machine (load average ~7,
+QT_QPA_PLATFORM=offscreen, PySide6 6.11.3, pyqtgraph 0.14.0): default tab
+(Multi Group) 46 frames/s (23-46 across runs under varying load); Spiketrain
+36, Weights 69, Fourier 30, Stability 110, Activity/ISI 18, PCA 19 (these two
+recompute every 3rd/5th frame).
 """
 from __future__ import annotations
 
