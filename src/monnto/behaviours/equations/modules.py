@@ -484,11 +484,21 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str):
     for i, group in enumerate(scheme.stages):
         body += cse_lines([(s.name, e) for s, e in group], prefix=f"_s{i}_")
     upd_names = {x: f"_u_{x.name}" for x in states}
-    body += cse_lines([(upd_names[x], scheme.updates[x]) for x in states], prefix="_x")
+    updates = dict(scheme.updates)
+    scaled = set()  # exact updates of the form x_new = c*x become x *= c
+    if not scheme.increment:
+        for x in states:
+            factor = updates[x] / x
+            if x not in mask_where and not (factor.free_symbols & set(states)):
+                updates[x] = factor
+                scaled.add(x)
+    body += cse_lines([(upd_names[x], updates[x]) for x in states], prefix="_x")
     for x in states:
         u = upd_names[x]
         if scheme.increment:
             body.append(f"    {x.name} += {u}")
+        elif x in scaled:
+            body.append(f"    {x.name} *= {u}")
         elif x in mask_where:
             body.append(f"    {x.name}[...] = numpy.where(_nr, {u}, {x.name})")
         else:
