@@ -31,11 +31,38 @@ def _run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_ui_parser(subparsers) -> None:
+    ui = subparsers.add_parser(
+        "ui", help="open the live GUI on a script's network (needs monnto[gui])",
+        description="Run SCRIPT and open Network_UI on the network it builds (or on the window it opens).")
+    ui.add_argument("script", help="a Python script that builds a Network")
+    ui.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments passed to the script")
+    ui.set_defaults(func=_run_ui)
+
+
+def _run_ui(args: argparse.Namespace) -> int:
+    from .ui.launch import run_ui_command
+
+    script = Path(args.script)
+    if not script.is_file():
+        raise SystemExit(f"monnto ui: no such script {str(script)!r}")
+    run_ui_command(script, argv=list(args.script_args))
+    return 0
+
+
+def _add_evolve_parser(subparsers) -> None:
+    from .evolution.cli import add_evolve_parser, run_evolve
+
+    add_evolve_parser(subparsers).set_defaults(func=run_evolve)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="monnto", description="monnto command line")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_demo_parser(subparsers)
+    _add_ui_parser(subparsers)
+    _add_evolve_parser(subparsers)
     return parser
 
 

@@ -49,3 +49,13 @@ def test_python_dash_m_monnto(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "o" / "figure5.png").exists()
     assert "rate:" in result.stdout
+
+
+def test_cli_lists_subcommands_and_checks_the_ui_script(tmp_path):
+    from monnto.cli import build_parser, main
+
+    help_text = build_parser().format_help()
+    assert all(command in help_text for command in ("demo", "ui", "evolve"))
+    with pytest.raises(SystemExit, match="no such script"):
+        main(["ui", str(tmp_path / "missing.py")])
+    assert main([]) == 2  # no command: help, exit status 2
