@@ -94,6 +94,18 @@ def test_without_refractory_neurons_spike_again_at_once():
     np.testing.assert_array_equal(np.asarray(g['n.spike.t', 0]), spikes_hand)
 
 
+def test_refractory_period_per_neuron_from_a_distribution():
+    net = Network(seed=2, behaviour={1: Clock(step='0.1*ms')})
+    g = NeuronGroup(net=net, size=500, behaviour={3: Refractory('uniform(2, 5)*ms')})
+    net.initialize()
+    assert g.refractory.shape == (500,)
+    assert 2e-3 <= g.refractory.min() < 2.1e-3 and 4.9e-3 < g.refractory.max() <= 5e-3
+    with pytest.raises(EquationError, match="expected a duration"):
+        net2 = Network(behaviour={1: Clock(step='0.1*ms')})
+        NeuronGroup(net=net2, size=2, behaviour={3: Refractory('5*mV')})
+        net2.initialize()
+
+
 def test_reset_statements_run_in_order_on_spiking_neurons_only():
     net = Network(behaviour={1: Clock(step='1*ms')})
     g = NeuronGroup(net=net, size=4, behaviour={

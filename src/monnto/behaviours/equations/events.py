@@ -107,7 +107,6 @@ class Threshold(CompiledStep, Behaviour):
             parent.spike = bool_vector(parent, False)
 
 
-
 class Refractory(Behaviour):
     """Refractory period, e.g. ``Refractory('5*ms')`` (see the module docstring).
 
