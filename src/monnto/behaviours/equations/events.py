@@ -236,6 +236,12 @@ class OnPre(CompiledStep, Behaviour):
         drawn with the network's RNG.
     sparse : bool
         Store a created ``W`` as scipy.sparse CSR (default False: dense).
+
+    Notes
+    -----
+    ``syn.enabled`` is not consulted: a synapse that must not act needs a
+    zero weight. The increment acts from the next integration step on (the
+    destination's Equation has already run in this step), as in Brian2.
     """
 
     _step_globals = {"_issparse": sp.issparse}
