@@ -33,14 +33,14 @@ import sympy
 from monnto.core import Behaviour
 
 from .codegen import compile_function, print_expr
-from .modules import (
+from .compiler import (
     CompiledStep,
-    _string_arg,
     bool_vector,
     converter_for,
     ensure_vector,
     is_state_array,
     registered_dims,
+    string_arg,
     sym,
 )
 from .parser import EquationError, parse_duration, parse_statements
@@ -79,7 +79,7 @@ class Threshold(CompiledStep, Behaviour):
         self._step = None
 
     def set_variables(self, parent) -> None:
-        text = _string_arg(self, "condition")
+        text = string_arg(self, "condition")
         context = f"Threshold({text!r})"
         if not isinstance(text, str):
             raise EquationError(f"{context}: expected a condition string such as 'v > -50*mV'")
@@ -122,7 +122,7 @@ class Refractory(Behaviour):
         super().__init__(*args, **kwargs)
 
     def set_variables(self, parent) -> None:
-        text = _string_arg(self, "duration")
+        text = string_arg(self, "duration")
         context = f"Refractory({text!r})"
         if isinstance(text, str) and "(" in text:
             conv = converter_for(parent, context, random_calls=True)
@@ -196,7 +196,7 @@ class Reset(CompiledStep, Behaviour):
         self._step = None
 
     def set_variables(self, parent) -> None:
-        text = _string_arg(self, "statements")
+        text = string_arg(self, "statements")
         context = f"Reset({text!r})"
         lines = [
             "def _step(_grp):",
@@ -255,7 +255,7 @@ class OnPre(CompiledStep, Behaviour):
         self._step = None
 
     def set_variables(self, syn) -> None:
-        text = _string_arg(self, "statement")
+        text = string_arg(self, "statement")
         weight = self.get_init_attr("w", None, do_not_diversify=True)
         p = self.get_init_attr("p", 1.0)
         sparse = bool(self.get_init_attr("sparse", False))

@@ -35,160 +35,26 @@ behaviours may change them (in place or by reassignment).
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
-import sympy
 
 from monnto.core import Behaviour
 
-from .codegen import compile_function, cse_lines, print_expr
-from .integrators import METHODS, NotApplicable, integrate
-from .parser import (
-    EquationError,
-    ExpressionConverter,
-    parse_duration,
-    parse_equation_lines,
-    parse_statements,
-    parse_unit,
+from .codegen import compile_function, print_expr
+from .compiler import (
+    RESERVED,
+    CompiledStep,
+    compile_equations,
+    converter_for,
+    registered_dims,
+    string_arg,
+    sym,
 )
-from .units import DIMENSIONLESS, TIME
+from .integrators import METHODS
+from .parser import EquationError, parse_duration, parse_statements
+from .units import DIMENSIONLESS
 
 __all__ = ["Clock", "Equation", "Variable", "EquationError"]
-
-_DIMS_ATTR = "_equation_dims"
-_RESERVED = {"numpy", "_grp", "t", "dt"}
-
-
-# ----------------------------------------------------------------------
-# helpers shared with events.py
-
-
-def registered_dims(obj) -> dict:
-    """``{variable name: Dim}`` declared on ``obj`` by Variables and Equations."""
-    d = obj.__dict__.get(_DIMS_ATTR)
-    if d is None:
-        d = {}
-        obj.__dict__[_DIMS_ATTR] = d
-    return d
-
-
-def sym(name: str) -> sympy.Symbol:
-    """The sympy symbol used for variable ``name``."""
-    return sympy.Symbol(name, real=True)
-
-
-def is_state_array(value, size) -> bool:
-    """True for a per-element array (first axis ``size``)."""
-    shape = getattr(value, "shape", None)
-    return shape is not None and len(shape) >= 1 and shape[0] == size
-
-
-def group_fallback(parent):
-    """Name resolver for plain (unit-less) attributes of ``parent``: dimensionless."""
-
-    def resolve(name):
-        if name.startswith("_") or name in _RESERVED:
-            return None
-        try:
-            value = getattr(parent, name)
-        except AttributeError:
-            return None
-        if isinstance(value, (bool, np.bool_)):
-            return None
-        if isinstance(value, (int, float, np.integer, np.floating)) or hasattr(value, "shape"):
-            return sym(name), DIMENSIONLESS
-        return None
-
-    return resolve
-
-
-def converter_for(parent, context: str, extra: dict | None = None, **kw) -> ExpressionConverter:
-    """An ExpressionConverter seeing ``parent``'s registered variables and ``t``."""
-    variables = {name: (sym(name), dim) for name, dim in registered_dims(parent).items()}
-    variables["t"] = (sym("t"), TIME)
-    if extra:
-        variables.update(extra)
-    constants = {}
-    dt = getattr(parent, "dt", None)
-    if isinstance(dt, float):
-        constants["dt"] = (dt, TIME)
-    return ExpressionConverter(variables, context, constants=constants, fallback=group_fallback(parent), **kw)
-
-
-def is_float_array(value) -> bool:
-    """True for a floating-point numpy array or torch tensor."""
-    is_fp = getattr(value, "is_floating_point", None)
-    if callable(is_fp):
-        return bool(is_fp())
-    return np.issubdtype(value.dtype, np.floating)
-
-
-def bool_vector(parent, fill: bool):
-    """A bool vector of the group's size in the group's array type."""
-    vec = parent.get_neuron_vec()
-    return vec == 0 if fill else vec != 0
-
-
-def ensure_vector(parent, name: str, context: str):
-    """Make ``parent.name`` a float vector of the group's size (zeros if absent)."""
-    value = getattr(parent, name, None)
-    size = parent.size
-    if is_state_array(value, size):
-        if not is_float_array(value):
-            vec = parent.get_neuron_vec()
-            vec[...] = value
-            setattr(parent, name, vec)
-        return
-    if value is not None and not isinstance(value, (int, float, np.integer, np.floating)):
-        raise EquationError(
-            f"{context}: {parent!r}.{name} must be a number or an array of shape ({size},), got {value!r}"
-        )
-    vec = parent.get_neuron_vec()
-    if value is not None:
-        vec[...] = value
-    setattr(parent, name, vec)
-
-
-def read_lines(names, target="_grp", indent="    ") -> list:
-    """Code lines reading each variable from the group."""
-    return [f"{indent}{n} = {target}.{n}" for n in sorted(names)]
-
-
-def _string_arg(self, key, default=None, positional=0):
-    value = self.get_init_attr(key, None, do_not_diversify=True)
-    if value is None:
-        value = self.init_kwargs.get(f"arg_{positional}", default)
-    return value
-
-
-class CompiledStep:
-    """Mixin: a behaviour whose per-step work is a generated function ``_step``.
-
-    The source is kept in ``self.code``; the compiled function is not saved
-    by ``save_network`` and is recompiled by ``after_load``.
-    """
-
-    transient_attributes = ("_step", "new_iteration")
-    _step_globals: dict = {}
-
-    def _install(self, parent, source: str, label: str) -> None:
-        self.code = source
-        self._step = compile_function(source, "_step", xp=getattr(parent, "xp", None),
-                                      extra_globals=self._step_globals, label=label)
-        if type(self).new_iteration is CompiledStep.new_iteration:
-            # the network's step list calls the generated function directly
-            # (one Python call per step instead of two); subclasses that
-            # override new_iteration keep their method
-            self.__dict__["new_iteration"] = self._step
-
-    def after_load(self, parent) -> None:
-        """Recompile ``self.code`` after ``load_network``."""
-        if getattr(self, "code", None):
-            self._install(parent, self.code, f"{type(self).__name__} (loaded)")
-
-    def new_iteration(self, parent) -> None:
-        self._step(parent)
 
 
 # ----------------------------------------------------------------------
@@ -288,7 +154,7 @@ class Variable(Behaviour):
         super().__init__(*args, **kwargs)
 
     def set_variables(self, parent) -> None:
-        text = _string_arg(self, "eq")
+        text = string_arg(self, "eq")
         context = f"Variable(eq={text!r})"
         for stmt in parse_statements(text, context):
             if stmt.op != "=":
@@ -297,7 +163,7 @@ class Variable(Behaviour):
 
     def _assign(self, parent, stmt, context) -> None:
         name = stmt.target
-        if name.startswith("_") or name in _RESERVED:
+        if name.startswith("_") or name in RESERVED:
             raise EquationError(f"{context}: '{name}' is a reserved name")
         extra = {}
         if hasattr(parent, "get_neuron_vec"):  # Brian2's neuron index i and group size N
@@ -375,7 +241,7 @@ class Equation(CompiledStep, Behaviour):
         self._step = None
 
     def set_variables(self, parent) -> None:
-        text = _string_arg(self, "eq")
+        text = string_arg(self, "eq")
         method = self.get_init_attr("method", "auto", do_not_diversify=True)
         context = f"Equation(eq={text!r})"
         if method != "auto" and method not in METHODS:
@@ -389,140 +255,3 @@ class Equation(CompiledStep, Behaviour):
         source, self.method = compile_equations(parent, text, method, dt, context)
         self._install(parent, source, context)
 
-
-def compile_equations(parent, text: str, method: str, dt: float, context: str):
-    """Parse, check and integrate ``text``; return ``(source, method_used)``."""
-    lines = parse_equation_lines(text, context)
-    dims = registered_dims(parent)
-    declared = {}
-    for ln in lines:
-        if ln.name.startswith("_") or ln.name in _RESERVED:
-            raise EquationError(f"{context}: '{ln.name}' is a reserved name (line '{ln.source}')")
-        if ln.unit is not None:
-            _, dim = parse_unit(ln.unit, f"{context}, line '{ln.source}'")
-            old = dims.get(ln.name)
-            if old is not None and old != dim:
-                raise EquationError(
-                    f"{context}: line '{ln.source}' declares {ln.name} as {dim}, "
-                    f"but a Variable set it as {old}"
-                )
-            declared[ln.name] = dim
-    for ln in lines:
-        if ln.kind == "diff" and ln.name not in declared:
-            declared[ln.name] = dims.get(ln.name, DIMENSIONLESS)
-        if ln.kind == "param":
-            ensure_vector(parent, ln.name, context)
-    for ln in lines:
-        if ln.kind != "sub":
-            dims[ln.name] = declared[ln.name]
-
-    subs_lines = {ln.name: ln for ln in lines if ln.kind == "sub"}
-    subs_done: dict = {}
-    pending: list = []
-    variables = {ln.name: (sym(ln.name), declared[ln.name]) for ln in lines if ln.kind != "sub"}
-
-    conv = converter_for(parent, context, extra=variables)
-    base_fallback = conv.fallback
-
-    def fallback(name):
-        if name in subs_lines:
-            if name in pending:
-                raise EquationError(f"{context}: sub-expressions {pending} depend on each other in a cycle")
-            if name not in subs_done:
-                pending.append(name)
-                ln = subs_lines[name]
-                typed = conv.convert(ln.expr)
-                pending.remove(name)
-                if ln.unit is not None and typed.dim != declared[name] and not typed.is_zero_literal:
-                    raise EquationError(
-                        f"{context}: line '{ln.source}': the expression is {typed.dim} "
-                        f"but the declared unit is {declared[name]}"
-                    )
-                subs_done[name] = typed
-            return subs_done[name].expr, subs_done[name].dim
-        return base_fallback(name)
-
-    conv.fallback = fallback
-    for name in subs_lines:
-        fallback(name)
-
-    t_sym, t0_sym, nr_sym = sym("t"), sym("_t0"), sym("_nr")
-    rhs, freeze = {}, {}
-    for ln in lines:
-        if ln.kind != "diff":
-            continue
-        x = sym(ln.name)
-        typed = conv.convert(ln.expr)
-        if typed.is_bool:
-            raise EquationError(f"{context}: the right-hand side of '{ln.source}' is a condition")
-        want = declared[ln.name] / TIME
-        if typed.dim != want and not typed.is_zero_literal:
-            raise EquationError(
-                f"{context}: inconsistent dimensions in '{ln.source}': the right-hand side "
-                f"'{ln.expr}' is {typed.dim}, but d{ln.name}/dt must be {want} "
-                f"({ln.name} is {declared[ln.name]})"
-            )
-        rhs[x] = typed.expr
-        if "unless refractory" in ln.flags:
-            freeze[x] = nr_sym
-        ensure_vector(parent, ln.name, context)
-
-    if not rhs:
-        raise EquationError(f"{context}: no differential equation ('dx/dt = ...') found")
-
-    try:
-        scheme = integrate(rhs, method, sympy.Float(dt), t=t_sym, t0=t0_sym,
-                           freeze=freeze if method != "exact" else {})
-    except NotApplicable as exc:
-        raise EquationError(f"{context}: method {method!r} cannot integrate these equations: {exc}") from None
-    # explicit methods multiply frozen right-hand sides by _nr; 'exact' masks
-    # the new values with numpy.where instead
-    mask_where = freeze if scheme.method == "exact" else {}
-
-    states = list(rhs)
-    body = []
-    for i, group in enumerate(scheme.stages):
-        body += cse_lines([(s.name, e) for s, e in group], prefix=f"_s{i}_")
-    upd_names = {x: f"_u_{x.name}" for x in states}
-    updates = dict(scheme.updates)
-    scaled = set()  # exact updates of the form x_new = c*x become x *= c
-    if not scheme.increment:
-        for x in states:
-            factor = updates[x] / x
-            if x not in mask_where and not (factor.free_symbols & set(states)):
-                updates[x] = factor
-                scaled.add(x)
-    body += cse_lines([(upd_names[x], updates[x]) for x in states], prefix="_x")
-    for x in states:
-        u = upd_names[x]
-        if scheme.increment:
-            body.append(f"    {x.name} += {u}")
-        elif x in scaled:
-            body.append(f"    {x.name} *= {u}")
-        elif x in mask_where:
-            body.append(f"    {x.name}[...] = numpy.where(_nr, {u}, {x.name})")
-        else:
-            body.append(f"    {x.name}[...] = {u}")
-
-    used = set()
-    for group in scheme.stages:
-        for _, e in group:
-            used |= e.free_symbols
-    for e in scheme.updates.values():
-        used |= e.free_symbols
-    used = {s.name for s in used} | {x.name for x in states}
-    internal = {n for n in used if n.startswith("_")}
-    head = ["def _step(_grp):"]
-    head += read_lines(used - internal - {"t"})
-    if "t" in used:
-        head.append("    t = _grp.t")
-    if "_t0" in used:
-        head.append(f"    _t0 = _grp.t - {dt!r}")
-    if freeze:
-        head.append("    _nr = _grp.not_refractory")
-        if not hasattr(parent, "not_refractory"):
-            parent.not_refractory = bool_vector(parent, True)
-    unknown = [n for n in used - internal - {"t"} - {x.name for x in states} if not hasattr(parent, n)]
-    if unknown:
-        warnings.warn(f"{context}: {parent!r} has no attribute(s) {unknown} yet", stacklevel=3)
-    return "\n".join(head + body) + "\n", scheme.method
