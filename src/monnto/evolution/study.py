@@ -8,6 +8,8 @@ finished flags, and one trial per evaluation.
 """
 from __future__ import annotations
 
+import importlib.util
+import logging
 import os
 import time
 from typing import Any
@@ -16,6 +18,8 @@ import optuna
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import TrialState
+
+_logger = logging.getLogger("monnto.evolution")
 
 CONFIG_ATTR = "monnto_config"
 STOP_ATTR = "monnto_stop_requested"
@@ -36,6 +40,34 @@ def storage_url(storage: str | os.PathLike) -> str:
     return os.path.abspath(text)
 
 
+def _with_driver(url: str) -> str:
+    """Name an installed PostgreSQL driver in a bare ``postgresql://`` URL (psycopg 3, else psycopg2)."""
+    scheme, sep, rest = url.partition("://")
+    if scheme not in ("postgresql", "postgres"):
+        return url
+    for module, driver in (("psycopg", "psycopg"), ("psycopg2", "psycopg2")):
+        if importlib.util.find_spec(module) is not None:
+            return f"postgresql+{driver}{sep}{rest}"
+    raise ImportError(f"Evolution storage {url.split('@')[-1]!r}: PostgreSQL needs a driver; "
+                      "install psycopg2-binary (or psycopg[binary])")
+
+
+def _open_database(url: str, attempts: int = 20) -> RDBStorage:
+    """Open an RDB storage; retry while another process is creating the same tables."""
+    import sqlalchemy.exc
+
+    for attempt in range(attempts):
+        try:
+            return RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError,
+                sqlalchemy.exc.InternalError) as err:
+            if attempt == attempts - 1:
+                raise
+            _logger.info("storage busy (%s); retrying", type(err).__name__)
+            time.sleep(0.2 + 0.1 * attempt)
+    raise AssertionError("unreachable")
+
+
 def open_storage(storage: str | os.PathLike | BaseStorage) -> BaseStorage:
     """Open an Optuna storage from a database URL or a journal file path.
 
@@ -50,7 +82,7 @@ def open_storage(storage: str | os.PathLike | BaseStorage) -> BaseStorage:
         return storage
     url = storage_url(storage)
     if "://" in url:
-        return RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+        return _open_database(_with_driver(url))
     os.makedirs(os.path.dirname(url), exist_ok=True)
     return JournalStorage(JournalFileBackend(url, lock_obj=JournalFileOpenLock(url)))
 

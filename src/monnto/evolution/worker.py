@@ -125,7 +125,7 @@ class Worker:
         self.poll = poll
         self.max_evaluations = max_evaluations
         self.parent_pid = parent_pid
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{worker_index}"
         self.evaluated = 0
         types = config_types(self.config)
         self.distributions = gene_distributions(types, self.config.get("gene_ranges"))
