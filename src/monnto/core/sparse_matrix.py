@@ -47,29 +47,59 @@ class SparseSynapseMatrix(sp.csr_array):
     Construct it like a ``csr_array`` (from ``(data, indices, indptr)``, a
     dense array or another sparse matrix). Products with anything other than
     a 1-D boolean vector are scipy's.
+
+    The event product reads the weights of a spiking source's synapses from
+    a column-ordered copy of ``W.data`` (contiguous, several times faster
+    than gathering them from the row-ordered ``W.data`` for large
+    matrices). The copy can never be stale: every access to ``W.data`` (how
+    plasticity, normalization and scipy's own operations reach the weights)
+    marks it out of date, and products then read ``W.data`` directly until
+    the matrix has gone unchanged long enough to pay for a new copy (its
+    products have gathered ``nnz / 8`` entries). Keeping a reference to
+    ``W.data`` and writing through it later bypasses that mark: call
+    :meth:`weights_changed` after such writes (or re-read ``W.data``).
     """
 
     _col_cache: tuple | None = None
+    _csc_data: np.ndarray | None = None
+    _clean_events = 0
+    _touched = True
+
+    @property
+    def data(self) -> np.ndarray:
+        """The stored weights in CSR order (``nnz`` values, writable)."""
+        self._touched = True
+        return self._data
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        self._touched = True
+        self._data = value
+
+    def weights_changed(self) -> None:
+        """Mark the column-ordered copy of the weights out of date."""
+        self._touched = True
 
     def _column_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         cache = self._col_cache
         if cache is not None and cache[0] is self.indices and cache[1] is self.indptr \
                 and cache[2] == self.nnz:
             return cache[3], cache[4], cache[5]
-        d, s = self.shape
-        rows = np.repeat(np.arange(d, dtype=np.int32 if d < 2**31 else np.int64), np.diff(self.indptr))
-        col_order = np.argsort(self.indices, kind="stable")
-        if self.nnz < 2**31:
-            col_order = col_order.astype(np.int32)
-        col_ptr = np.zeros(s + 1, dtype=np.int64)
-        np.cumsum(np.bincount(self.indices, minlength=s), out=col_ptr[1:])
-        rows_by_col = rows[col_order]
+        # scipy's C conversion to CSC, applied to the entry numbers, gives the
+        # column order of the entries, their rows and the column pointers
+        positions = np.arange(self.nnz, dtype=np.int32 if self.nnz < 2**31 else np.int64)
+        csc = sp.csr_array((positions, self.indices, self.indptr), shape=self.shape).tocsc()
+        col_order, rows_by_col = csc.data, csc.indices
+        col_ptr = csc.indptr.astype(np.int64)
         self._col_cache = (self.indices, self.indptr, self.nnz, col_order, col_ptr, rows_by_col)
+        self._csc_data = None
+        self._clean_events = 0
         return col_order, col_ptr, rows_by_col
 
     def structure_changed(self) -> None:
         """Forget the column index (call after editing ``indices``/``indptr`` in place)."""
         self._col_cache = None
+        self._csc_data = None
 
     def entries_of_sources(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions in ``W.data`` and destination rows of the synapses from ``sources``.
@@ -88,6 +118,20 @@ class SparseSynapseMatrix(sp.csr_array):
         ranges = gather_ranges(col_ptr, np.asarray(sources, dtype=np.int64))
         return col_order[ranges], rows_by_col[ranges]
 
+    def _source_weights(self, ranges: np.ndarray, col_order: np.ndarray) -> np.ndarray:
+        """Weights at column-ordered positions ``ranges`` (see the class docstring)."""
+        if self._touched:
+            self._touched = False
+            self._csc_data = None
+            self._clean_events = 0
+        if self._csc_data is not None:
+            return self._csc_data[ranges]
+        self._clean_events += ranges.size
+        if self._clean_events * 8 >= self.nnz:
+            self._csc_data = self._data[col_order]
+            return self._csc_data[ranges]
+        return self._data[col_order[ranges]]
+
     def event_product(self, spikes: Any) -> np.ndarray | None:
         """``W @ spikes`` for a 1-D boolean vector; None for any other operand."""
         if not (isinstance(spikes, np.ndarray) and spikes.dtype == np.bool_ and spikes.ndim == 1):
@@ -96,12 +140,15 @@ class SparseSynapseMatrix(sp.csr_array):
         if spikes.shape[0] != s:
             raise ValueError(f"SparseSynapseMatrix of shape {self.shape}: the spike vector has "
                              f"length {spikes.shape[0]}, expected {s} (one entry per source)")
+        dtype = self._data.dtype
         idx = np.flatnonzero(spikes)
         if idx.size == 0:
-            return np.zeros(d, dtype=self.dtype)
-        pos, rows = self.entries_of_sources(idx)
-        out = np.bincount(rows, weights=self.data[pos], minlength=d)
-        return out if out.dtype == self.dtype else out.astype(self.dtype)
+            return np.zeros(d, dtype=dtype)
+        col_order, col_ptr, rows_by_col = self._column_index()
+        ranges = gather_ranges(col_ptr, idx)
+        out = np.bincount(rows_by_col[ranges], weights=self._source_weights(ranges, col_order),
+                          minlength=d)
+        return out if out.dtype == dtype else out.astype(dtype)
 
     def dot(self, other: Any) -> Any:
         """``self @ other``; event-driven for a 1-D boolean ``other``."""
