@@ -76,7 +76,12 @@ def normalize_synapses(weights: Sequence[Any], target: Any, xp: Any = np,
             if clip_max is not None:
                 np.clip(W.data, 0.0, clip_max, out=W.data)
         else:
-            scaled = W * (factor[:, None] if direction == "afferent" else factor[None, :])
+            f = factor[:, None] if direction == "afferent" else factor[None, :]
+            if isinstance(W, np.ndarray) and W.flags.writeable and clip_max is None:
+                np.multiply(W, f, out=W)
+                out.append(W)
+                continue
+            scaled = W * f
             if clip_max is not None:
                 scaled = xp.clip(scaled, 0.0, clip_max)
             try:

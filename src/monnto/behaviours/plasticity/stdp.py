@@ -408,13 +408,17 @@ class TripletSTDP(_TraceSTDPBase):
 
 def discrete_stdp_step(W: Any, pre: Any, post: Any, pre_old: Any, post_old: Any,
                        factor: float, w_min: float, w_max: float, xp: Any = np,
-                       mask: Any = None, index: CSRIndex | None = None) -> Any:
-    """One-step STDP of the paper's tutorial ("STDP_Hom_Norm", Vieth et al. 2021).
+                       mask: Any = None, index: CSRIndex | None = None,
+                       simultaneous: bool = True) -> Any:
+    """One-step STDP of the paper's tutorial ("STDP_Hom_Norm", Vieth et al. 2021) and SORN.
 
     ``dW_ij = factor * (post_i(t) pre_j(t-1) - post_i(t-1) pre_j(t) + post_i(t) pre_j(t))``,
     then clipped to [w_min, w_max]; only enabled (dense ``mask``) or stored
-    (CSR) synapses change. Returns ``W`` (changed in place where possible).
+    (CSR) synapses change. ``simultaneous=False`` drops the last term, which
+    gives the STDP rule of SORN (Lazar, Pipa & Triesch 2009, eq. 4).
+    Returns ``W`` (changed in place where possible).
     """
+    same = 1.0 if simultaneous else 0.0
     post = xp.asarray(post, dtype=xp.float64)
     pre = xp.asarray(pre, dtype=xp.float64)
     post_old = xp.asarray(post_old, dtype=xp.float64)
@@ -423,16 +427,28 @@ def discrete_stdp_step(W: Any, pre: Any, post: Any, pre_old: Any, post_old: Any,
         if index is None:
             index = CSRIndex(W)
         r, c = index.rows, index.indices
-        W.data += factor * (post[r] * pre_old[c] - post_old[r] * pre[c] + post[r] * pre[c])
+        W.data += factor * (post[r] * pre_old[c] - post_old[r] * pre[c] + same * post[r] * pre[c])
         np.clip(W.data, w_min, w_max, out=W.data)
         return W
-    dW = factor * (post[:, None] * (pre_old + pre)[None, :] - post_old[:, None] * pre[None, :])
-    if mask is not None:
-        dW = dW * mask
-        new = xp.clip(W + dW, w_min, w_max)
-        W[...] = xp.where(mask, new, W)
-        return W
-    W[...] = xp.clip(W + dW, w_min, w_max)
+    # event-driven: only rows of neurons that spiked now (post) and the columns of
+    # sources that spiked now, in rows that spiked in the previous step, change
+    rows = xp.nonzero(post > 0)[0]
+    if rows.shape[0]:
+        block = W[rows, :]
+        dW = factor * ((pre_old + same * pre)[None, :] - post_old[rows][:, None] * pre[None, :])
+        new = xp.clip(block + dW, w_min, w_max)
+        if mask is not None:
+            new = xp.where(mask[rows, :], new, block)
+        W[rows, :] = new
+    q_rows = xp.nonzero((post_old > 0) & ~(post > 0))[0]
+    cols = xp.nonzero(pre > 0)[0]
+    if q_rows.shape[0] and cols.shape[0]:
+        ix = (q_rows[:, None], cols[None, :])
+        block = W[ix]
+        new = xp.clip(block - factor, w_min, w_max)
+        if mask is not None:
+            new = xp.where(mask[ix], new, block)
+        W[ix] = new
     return W
 
 
@@ -440,7 +456,8 @@ class DiscreteSTDP(Behaviour):
     """The tutorial's one-step STDP on a NeuronGroup's afferent synapses of a tag.
 
     Parameters: ``stdp_factor`` (default 0.0015), ``syn_type`` (default
-    'GLUTAMATE'), ``w_min`` (0), ``w_max`` (10), ``weight_attr`` ('W').
+    'GLUTAMATE'), ``w_min`` (0), ``w_max`` (10), ``weight_attr`` ('W'),
+    ``simultaneous`` (default True; False for SORN's rule).
     Keeps the previous step's spikes as ``s.stdp_pre_old`` / ``s.stdp_post_old``.
     Rule: see :func:`discrete_stdp_step`.
     """
@@ -451,6 +468,7 @@ class DiscreteSTDP(Behaviour):
         self.w_min = float(self.get_init_attr("w_min", 0.0, parent))
         self.w_max = float(self.get_init_attr("w_max", 10.0, parent))
         self.weight_attr = self.get_init_attr("weight_attr", "W", parent)
+        self.simultaneous = bool(self.get_init_attr("simultaneous", True))
         self.synapses = target_synapses(parent, self.syn_type)
         self._index: dict[int, CSRIndex] = {}
         for s in self.synapses:
@@ -469,7 +487,8 @@ class DiscreteSTDP(Behaviour):
             pre, post = s.src.spike, s.dst.spike
             W = discrete_stdp_step(W, pre, post, s.stdp_pre_old, s.stdp_post_old, self.factor,
                                    self.w_min, self.w_max, xp,
-                                   weight_mask(s) if index is None else None, index)
+                                   weight_mask(s) if index is None else None, index,
+                                   self.simultaneous)
             setattr(s, self.weight_attr, W)
             s.stdp_pre_old = xp.asarray(pre, dtype=bool).copy() if hasattr(pre, "copy") else pre
             s.stdp_post_old = xp.asarray(post, dtype=bool).copy() if hasattr(post, "copy") else post
