@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["cv_isi", "fano_factor", "firing_rates", "population_counts", "spectrum_peak",
-           "spike_trains"]
+           "spike_trains", "welch_spectrum"]
 
 
 def spike_trains(t: np.ndarray, i: np.ndarray, n: int) -> list[np.ndarray]:
@@ -78,3 +78,19 @@ def spectrum_peak(counts: np.ndarray, bin_s: float, f_min: float = 1.0,
         raise ValueError(f"spectrum_peak: no frequency in [{f_min}, {f_max}] Hz for {x.size} bins of {bin_s} s")
     k = np.flatnonzero(band)[np.argmax(power[band])]
     return float(freqs[k]), freqs, power
+
+
+def welch_spectrum(counts: np.ndarray, bin_s: float, segment: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """Power spectrum of population counts averaged over Hann-windowed segments.
+
+    Returns ``(frequencies in Hz, power)``; each segment of ``segment`` bins
+    has its mean removed (Welch's method without overlap).
+    """
+    x = np.asarray(counts, dtype=float)
+    n_seg = x.size // segment
+    if n_seg < 1:
+        raise ValueError(f"welch_spectrum: {x.size} bins are fewer than one segment of {segment}")
+    segs = x[: n_seg * segment].reshape(n_seg, segment)
+    segs = segs - segs.mean(axis=1, keepdims=True)
+    power = (np.abs(np.fft.rfft(segs * np.hanning(segment), axis=1)) ** 2).mean(axis=0)
+    return np.fft.rfftfreq(segment, bin_s), power
