@@ -14,7 +14,7 @@ step. Timed in one process, best of ``--repeats`` runs:
 * ``NEST iaf_psc_delta`` if installed: 100 neurons decaying from 1 mV with
   tau_m = 100 ms, no threshold reached, V_m recorded every 0.1 ms.
 
-    python benchmarks/equations.py [--repeats 7]
+    python benchmarks/equations.py [--repeats 7] [--neurons 100]
 """
 from __future__ import annotations
 
@@ -122,14 +122,19 @@ def nest_iaf_psc_delta() -> float | None:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--neurons", type=int, default=100, help="group size (the paper's block: 100)")
     args = parser.parse_args(argv)
+    global N
+    N = args.neurons
     med = min  # best of --repeats: the least disturbed run on a shared machine
     results = {}
-    auto = [monnto_block8("auto") for _ in range(args.repeats)]
-    euler = [monnto_block8("euler") for _ in range(args.repeats)]
-    hand = [numpy_loop() for _ in range(args.repeats)]
-    euler_norec = [monnto_block8("euler", record=False)[1] for _ in range(args.repeats)]
-    hand_norec = [numpy_loop(record=False) for _ in range(args.repeats)]
+    auto, euler, hand, euler_norec, hand_norec = [], [], [], [], []
+    for _ in range(args.repeats):  # interleaved, so that load changes hit every variant alike
+        auto.append(monnto_block8("auto"))
+        euler.append(monnto_block8("euler"))
+        hand.append(numpy_loop())
+        euler_norec.append(monnto_block8("euler", record=False)[1])
+        hand_norec.append(numpy_loop(record=False))
     results["monnto block 8 (auto=exact), run"] = med(r for _, r in auto)
     results["monnto block 8 (euler), run"] = med(r for _, r in euler)
     results["monnto block 8, build+initialize"] = med(s for s, _ in auto)
