@@ -300,3 +300,20 @@ def test_code_block_8_text_runs_unchanged_with_star_import():
     t, v = np.asarray(net['n.t', 0]), np.asarray(net['n.v', 0])
     np.testing.assert_allclose(v[-1], 1e-3 * np.exp(-10.0), rtol=1e-9)
     assert t[-1] == pytest.approx(1.0)
+
+
+def test_exact_on_a_nonlinear_equation_names_the_reason():
+    net = Network(behaviour={1: Clock(step='1*ms')})
+    NeuronGroup(net=net, size=2, behaviour={
+        2: Variable(eq='v=1*mV; tau=10*ms'),
+        4: Equation(eq='dv/dt = -v**2/(tau*mV)', method='exact'),
+    })
+    with pytest.raises(EquationError, match="method 'exact' cannot integrate.*not linear in v"):
+        net.initialize()
+
+
+def test_unknown_method_is_rejected():
+    net = Network(behaviour={1: Clock(step='1*ms')})
+    NeuronGroup(net=net, size=2, behaviour={2: Variable(eq='v=1*mV'), 4: Equation(eq='dv/dt = -v/ms', method='heun')})
+    with pytest.raises(EquationError, match="unknown method 'heun'"):
+        net.initialize()
