@@ -101,7 +101,10 @@ class EventMatrix(np.ndarray):
             result = event_product(self, other)
             if result is not None:
                 return result
-        return np.ndarray.dot(self.view(np.ndarray), _plain(other), out)
+        other = _plain(other)
+        if isinstance(other, np.ndarray) and other.dtype == np.bool_ and self.dtype.kind == "f":
+            other = other.astype(self.dtype)  # BLAS instead of numpy's mixed-dtype loop
+        return np.ndarray.dot(self.view(np.ndarray), other, out)
 
     def __array_function__(self, func, types, args, kwargs):
         if func is np.dot and len(args) >= 2 and args[0] is self and not kwargs and len(args) == 2:
@@ -114,6 +117,8 @@ class EventMatrix(np.ndarray):
             result = event_product(self, inputs[1])
             if result is not None:
                 return result
+            if isinstance(inputs[1], np.ndarray) and inputs[1].ndim == 1:
+                return self.dot(inputs[1])
         plain_inputs = tuple(_plain(x) for x in inputs)
         if out is not None:
             kwargs["out"] = tuple(_plain(o) for o in out)

@@ -199,10 +199,11 @@ class NeuronSubGroup:
         base = self.__dict__["BaseNeuronGroup"]
         value = getattr(base, name)
         if isinstance(value, np.ndarray) and value.ndim >= 1:
+            # integer indices (same elements and order as the mask): O(subgroup size)
             if value.shape[0] == base.size:
-                return value[self.mask]
+                return value[self.id_mask]
             if value.ndim >= 2 and value.shape[1] == base.size:
-                return value[:, self.mask]
+                return value[:, self.id_mask]
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -210,10 +211,10 @@ class NeuronSubGroup:
         current = base.__dict__.get(name)
         if isinstance(current, np.ndarray) and current.ndim >= 1 and name not in self.__dict__:
             if current.shape[0] == base.size:
-                current[self.mask] = value
+                current[self.id_mask] = value
                 return
             if current.ndim >= 2 and current.shape[1] == base.size:
-                current[:, self.mask] = value
+                current[:, self.id_mask] = value
                 return
         self.__dict__[name] = value
 

@@ -178,3 +178,60 @@ def test_sparse_and_dense_groups_give_identical_trajectories():
     assert s_dense.sum() > 50  # the network is active
     np.testing.assert_array_equal(s_sparse, s_dense)
     np.testing.assert_allclose(v_sparse, v_dense, rtol=0, atol=1e-12)
+
+
+def test_column_ordered_copy_is_never_stale(rng):
+    W = SparseSynapseMatrix(sp.random_array((40, 50), density=0.3, rng=rng))
+    spikes = rng.random(50) < 0.5
+    for _ in range(20):  # enough products for the copy to be made
+        W.dot(spikes)
+    assert W._csc_data is not None
+    W.data[::3] *= -2.0  # through the property: marks the copy out of date
+    np.testing.assert_allclose(W.dot(spikes), W.toarray() @ spikes, rtol=1e-13)
+    for _ in range(20):
+        W.dot(spikes)
+    held = W.data
+    for _ in range(20):
+        W.dot(spikes)
+    held += 1.0  # a reference kept from before: needs weights_changed()
+    W.weights_changed()
+    np.testing.assert_allclose(W.dot(spikes), W.toarray() @ spikes, rtol=1e-13)
+    r, c = W.nonzero()
+    W[r[5], c[5]] = 9.0  # scipy item assignment reaches the weights through W.data too
+    np.testing.assert_allclose(W.dot(spikes), W.toarray() @ spikes, rtol=1e-13)
+
+
+def test_sparse_pickle_and_copy(rng):
+    import pickle
+
+    W = SparseSynapseMatrix(sp.random_array((10, 12), density=0.3, rng=rng))
+    spikes = rng.random(12) < 0.5
+    W.dot(spikes)
+    for c in (pickle.loads(pickle.dumps(W)), W.copy()):
+        assert isinstance(c, SparseSynapseMatrix)
+        np.testing.assert_allclose(c.dot(spikes), W.toarray() @ spikes, rtol=1e-13)
+
+
+def test_plasticity_and_normalization_work_on_sparse_and_dense_alike():
+    """The library's STDP and normalization change a sparse W exactly as the dense one."""
+    from monnto.behaviours.plasticity.normalization import normalize_synapses
+    from monnto.behaviours.plasticity.stdp import STDPParams, pair_stdp_step
+
+    net_d, dense = _group_pair(seed=21, sparse=False)
+    net_s, sparse = _group_pair(seed=21, sparse=True)
+    Wd = dense.get_synapse_mat("uniform(0,1)", density=0.3)
+    Ws = sparse.get_synapse_mat("uniform(0,1)", density=0.3)
+    mask = Wd > 0
+    p = STDPParams(a_plus=0.05, a_minus=0.04)
+    rng = np.random.default_rng(2)
+    xd, yd = np.zeros(40), np.zeros(30)
+    xs, ys = np.zeros(40), np.zeros(30)
+    for _ in range(30):
+        pre, post = rng.random(40) < 0.2, rng.random(30) < 0.2
+        Wd, xd, yd = pair_stdp_step(Wd, pre, post, xd, yd, p, 1e-3, mask=mask)
+        Ws, xs, ys = pair_stdp_step(Ws, pre, post, xs, ys, p, 1e-3)
+        normalize_synapses([Wd], 2.0)
+        normalize_synapses([Ws], 2.0)
+        np.testing.assert_allclose(Ws.dot(pre), np.asarray(Wd).dot(pre), rtol=1e-10, atol=1e-12)
+    assert isinstance(Ws, SparseSynapseMatrix)
+    np.testing.assert_allclose(Ws.toarray(), Wd, rtol=1e-10, atol=1e-12)
