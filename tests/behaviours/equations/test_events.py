@@ -106,6 +106,20 @@ def test_refractory_period_per_neuron_from_a_distribution():
         net2.initialize()
 
 
+def test_threshold_with_rand_is_a_poisson_process():
+    net = Network(seed=8, behaviour={1: Clock(step='0.1*ms')})
+    g = NeuronGroup(net=net, size=1000, behaviour={
+        2: Variable(eq='rate=100*Hz'),
+        5: Threshold('rand() < rate*dt'),
+        10: EventRecorder(['n.spike']),
+    })
+    net.initialize()
+    net.simulate_iterations('100*ms')
+    count = len(g['n.spike.t', 0])
+    expected = 1000 * 1000 * 100 * 1e-4  # neurons * steps * p
+    assert abs(count - expected) < 4 * np.sqrt(expected)
+
+
 def test_reset_statements_run_in_order_on_spiking_neurons_only():
     net = Network(behaviour={1: Clock(step='1*ms')})
     g = NeuronGroup(net=net, size=4, behaviour={

@@ -63,7 +63,9 @@ class Threshold(CompiledStep, Behaviour):
     ----------
     condition : str
         A comparison (or several joined by ``and``/``or``/``&``/``|``) of
-        group variables, with units.
+        group variables, with units; ``rand()`` draws one uniform number
+        per neuron and step from the network's RNG, so
+        ``Threshold('rand() < 10*Hz*dt')`` makes a Poisson group.
 
     Notes
     -----
@@ -83,12 +85,19 @@ class Threshold(CompiledStep, Behaviour):
         context = f"Threshold({text!r})"
         if not isinstance(text, str):
             raise EquationError(f"{context}: expected a condition string such as 'v > -50*mV'")
-        typed = converter_for(parent, context).convert(text)
+        conv = converter_for(parent, context, random_calls=True)
+        typed = conv.convert(text)
         if not typed.is_bool:
             raise EquationError(f"{context}: '{text}' is not a condition (use a comparison such as 'v > -50*mV')")
-        names = {s.name for s in typed.expr.free_symbols}
+        randoms = dict(conv.random_placeholders)
+        for init in randoms.values():
+            if init != "uniform(0, 1)":
+                raise EquationError(f"{context}: only rand() is supported in a condition, not '{init}'")
+        names = {s.name for s in typed.expr.free_symbols} - {s.name for s in randoms}
         lines = ["def _step(_grp):"]
         lines += [f"    {n} = _grp.{n}" for n in sorted(names)]
+        lines += [f"    {s.name} = numpy.asarray(_grp.network.rng.random(_grp.size))"
+                  for s in sorted(randoms, key=str)]
         lines += [
             "    _spk = _grp.spike",
             f"    _spk[...] = {print_expr(typed.expr)}",
