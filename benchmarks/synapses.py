@@ -21,6 +21,7 @@ for the test suite).
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
 import sys
 import time
@@ -220,6 +221,7 @@ def run_sparse(q: bool, seed: int, repeats: int = 3) -> None:
         t_s, c_s = sparse_scipy(W, steps, state)
         best_m, best_s = min(best_m, t_m), min(best_s, t_s)
         del W
+        gc.collect()  # networks hold reference cycles
     print(f"   monnto {best_m:.2f} s ({c_m} spikes, build {build:.2f} s), hand-written scipy loop "
           f"{best_s:.2f} s ({c_s} spikes): ratio {best_m / best_s:.2f} (goal <= 1.2); "
           f"peak RSS of the process {rss:.0f} MB (goal < 2048)")

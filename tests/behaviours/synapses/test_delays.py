@@ -135,3 +135,13 @@ def test_propagate_without_delay_is_event_product(rng):
     np.testing.assert_allclose(propagate(sg), np.asarray(sg.W) @ a.spike, rtol=1e-14)
     plain = np.asarray(sg.W)
     np.testing.assert_allclose(propagate(sg, weights=plain), plain @ a.spike, rtol=1e-14)
+
+
+def test_propagate_rejects_weights_of_the_wrong_shape():
+    net = Network(seed=1)
+    a, b = NeuronGroup(net, 30), NeuronGroup(net, 20)
+    sg = SynapseGroup(net, a, b)
+    sg.W = np.ones((30, 20))
+    a.spike = np.zeros(30, bool)
+    with pytest.raises(ValueError, match=r"shape \(30, 20\), expected \(20, 30\)"):
+        propagate(sg)

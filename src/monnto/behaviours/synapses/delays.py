@@ -248,6 +248,9 @@ def propagate(synapses: Any, spikes: Any = None, weights: Any = None) -> Any:
     W = synapses.W if weights is None else weights
     if spikes is None:
         spikes = synapses.src.spike
+    if W.shape != (synapses.dst.size, synapses.src.size):
+        raise ValueError(f"propagate on {synapses!r}: the weights have shape {W.shape}, expected "
+                         f"{(synapses.dst.size, synapses.src.size)} (dst.size, src.size)")
     line = getattr(synapses, "delay_line", None)
     if line is None:
         return product(W, spikes)
