@@ -109,3 +109,46 @@ def test_cli_start_status_best_and_plot(data_folder, tmp_path):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
     stored = Evolution.load("clitoy", data_folder=data_folder, progress=False).study().user_attrs[CONFIG_ATTR]
     assert stored["constraints"] == ["b>=a", "a<=1", "b>=2"] and stored["individual_count"] == 4
+    done = cli("continue", "--name", "clitoy", "--generations", "3", cwd=tmp_path)  # extend by one generation
+    assert done.returncode == 0, done.stderr
+    status = json.loads(cli("status", "--name", "clitoy", "--json", cwd=tmp_path).stdout)
+    assert status["complete"] == 12 and status["generation"] == 2 and status["generations"] == 3
+
+
+@pytest.mark.slow
+def test_stop_then_continue_finishes_without_repeating_work(data_folder, tmp_path, write_script):
+    import threading
+    import time
+
+    script = write_script("""
+        import os, time
+        time.sleep(0.2)
+        set_score(get_gene('x', 1.0))
+        with open('evals.txt', 'a') as log:
+            log.write(os.environ['MONNTO_EVOLUTION_ID'] + '\\n')
+    """)
+    args = dict(individual_count=4, mutation=0.3, start_genomes=[{"x": 1.0}], devices={"processes": 1},
+                generations=3, seed=9, data_folder=data_folder, cwd=str(tmp_path), progress=False)
+    evolution = Evolution("pausable", script, **args)
+    runner = threading.Thread(target=evolution.start)
+    runner.start()
+    while evolution_done(evolution) < 2:
+        time.sleep(0.05)
+    evolution.stop()
+    runner.join(timeout=60)
+    assert not runner.is_alive()
+    stopped = evolution.status()
+    assert stopped["complete"] < 12 and not evolution.study().user_attrs.get(FINISHED_ATTR)
+    resumed = Evolution.load("pausable", data_folder=data_folder, devices={"processes": 1}, progress=False)
+    assert resumed.continue_evolution() is True
+    trials = resumed.trials()
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == 12
+    evals = (tmp_path / "evals.txt").read_text().split()
+    assert len(evals) == len(set(evals)) == 12
+
+
+def evolution_done(evolution):
+    try:
+        return evolution.status()["complete"]
+    except KeyError:  # not created yet
+        return 0

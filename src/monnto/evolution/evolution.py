@@ -247,13 +247,13 @@ class Evolution:
         self.poll_interval = float(poll_interval)
         self.progress = progress
         self.cwd = None if cwd is None else os.path.abspath(cwd)
-        self.data_folder = os.path.abspath(data_folder) if data_folder else get_data_folder()
-        self.storage_url = storage_url(storage or default_storage_path(self.data_folder, self.name))
         self.sampler = PaperSampler(
             self.gene_types, self.individual_count, self.mutation, self.death_rate, self.constraints,
             self.gene_ranges, self.seed, self.start_genomes,
         )
         self.sampler.initial_population()  # start genomes must satisfy the constraints: fail now
+        self.data_folder = os.path.abspath(data_folder) if data_folder else get_data_folder()
+        self.storage_url = storage_url(storage or default_storage_path(self.data_folder, self.name))
         self._plans: dict[int, list[Individual]] = {}
         self._beats: dict[int, tuple[Any, float]] = {}
         self._stop_requested = False
@@ -292,8 +292,9 @@ class Evolution:
             max_retries=config["max_retries"], heartbeat_interval=config["heartbeat_interval"],
             cwd=config.get("cwd"), devices={"processes": 0},
         )
+        slave_file = overrides.pop("slave_file", config["script"])
         kwargs.update(overrides)
-        return cls(name, overrides.pop("slave_file", config["script"]), **kwargs)
+        return cls(name, slave_file, **kwargs)
 
     @property
     def folder(self) -> str:
