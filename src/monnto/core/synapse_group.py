@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .network_object import NetworkObject, normalize_behaviours
 
 
@@ -112,10 +114,13 @@ class SynapseGroup(NetworkObject):
         if self.sparse if sparse is None else sparse:
             from .sparse_matrix import sparse_from_init
 
+            if self.network._convert is not None:
+                raise ValueError(f"{self!r}: sparse synapse matrices need the numpy backend, the "
+                                 f"network uses {self.network.backend!r}; use sparse=False")
             return sparse_from_init(mode, self.matrix_dim(), self.network.rng, self.network.dtype,
                                     scale=scale, density=density, owner=repr(self))
         result = self._get_mat(mode, self.matrix_dim(), scale, density, plot)
-        if result.dtype.kind == "f" and result.ndim == 2:
+        if isinstance(result, np.ndarray) and result.dtype.kind == "f" and result.ndim == 2:
             from .event_matrix import EventMatrix
 
             return EventMatrix(result)

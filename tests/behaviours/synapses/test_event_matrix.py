@@ -132,3 +132,14 @@ def test_float32_network_matrix(rng):
     assert W.dtype == np.float32
     spikes = rng.random(50) < 0.05
     np.testing.assert_allclose(W.dot(spikes), np.asarray(W).dot(spikes), rtol=1e-5)
+
+
+def test_torch_backend_gets_tensors_and_sparse_is_refused():
+    torch = pytest.importorskip("torch")
+    net = Network(seed=1, backend="torch")
+    g = NeuronGroup(net, 10)
+    sg = SynapseGroup(net, g, g)
+    W = sg.get_synapse_mat("uniform(0,1)")
+    assert isinstance(W, torch.Tensor) and tuple(W.shape) == (10, 10)
+    with pytest.raises(ValueError, match="numpy backend"):
+        sg.get_synapse_mat("uniform(0,1)", density=0.1, sparse=True)
