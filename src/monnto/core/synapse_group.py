@@ -106,17 +106,15 @@ class SynapseGroup(NetworkObject):
         :class:`~monnto.core.sparse_matrix.SparseSynapseMatrix` holding only
         the kept synapses (see :func:`~monnto.core.sparse_matrix.sparse_from_init`).
         """
+        sparse = self.sparse if sparse is None else bool(sparse)
         if self.network.backend != "numpy":
             if sparse:
                 raise ValueError(f"{self!r}: sparse=True needs the numpy backend, the network uses "
                                  f"backend={self.network.backend!r}")
             return self._get_mat(mode, self.matrix_dim(), scale, density, plot)
-        if self.sparse if sparse is None else sparse:
+        if sparse:
             from .sparse_matrix import sparse_from_init
 
-            if self.network._convert is not None:
-                raise ValueError(f"{self!r}: sparse synapse matrices need the numpy backend, the "
-                                 f"network uses {self.network.backend!r}; use sparse=False")
             return sparse_from_init(mode, self.matrix_dim(), self.network.rng, self.network.dtype,
                                     scale=scale, density=density, owner=repr(self))
         result = self._get_mat(mode, self.matrix_dim(), scale, density, plot)

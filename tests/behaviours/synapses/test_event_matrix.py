@@ -141,5 +141,8 @@ def test_torch_backend_gets_tensors_and_sparse_is_refused():
     sg = SynapseGroup(net, g, g)
     W = sg.get_synapse_mat("uniform(0,1)")
     assert isinstance(W, torch.Tensor) and tuple(W.shape) == (10, 10)
-    with pytest.raises(ValueError, match="numpy backend"):
+    with pytest.raises(ValueError, match="needs the numpy backend"):
         sg.get_synapse_mat("uniform(0,1)", density=0.1, sparse=True)
+    sparse_group = SynapseGroup(net, g, g, sparse=True)
+    with pytest.raises(ValueError, match="needs the numpy backend"):
+        sparse_group.get_synapse_mat("uniform(0,1)", density=0.1)
