@@ -1,9 +1,8 @@
-"""Spike propagation with a fixed axonal delay, used by the network models.
+"""Spike propagation with a fixed axonal delay into a variable of the target group.
 
-A small stand-in until ``monnto.behaviours.synapses`` provides delayed
-propagation: each step the source's spikes enter a ring buffer of
-``n_delay`` spike vectors and the vector that entered ``n_delay`` steps ago
-is delivered::
+Each step the source's spikes enter the ring buffer of a
+:class:`~monnto.behaviours.synapses.delays.DelayLine` and the spikes of
+``n_delay`` steps ago are delivered::
 
     dst.<target> += scale * (W @ spikes(t - n_delay))
 
@@ -12,7 +11,8 @@ is delivered::
 are touched). The behaviour must run *before* the neuron models in a step
 (smaller key): it reads ``src.spike`` of the previous step, so the minimum
 delay is one step and ``delay`` (s) is rounded to a whole number of steps
-(at least one).
+(at least one). With ``release_attr`` (float efficacies of short-term
+plasticity instead of spikes) a float ring buffer of its own is used.
 
 Exponentially decaying synaptic currents or conductances (CUBA/COBA) are
 provided by :class:`ExponentialSynapses`: ``x <- x exp(-dt/tau)`` each step,
@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from monnto.behaviours.synapses.delays import DelayLine, product
 from monnto.core import Behaviour
 
 __all__ = ["DelayedSynapticInput", "ExponentialSynapses", "delay_steps"]
@@ -62,25 +63,29 @@ class DelayedSynapticInput(Behaviour):
         if not hasattr(s, self.weight_attr):
             raise ValueError(f"{owner}: the SynapseGroup has no weights {self.weight_attr!r}; "
                              f"set them before (lower key) or at construction")
-        dtype = bool if self.release_attr is None else s.network.dtype
-        self.buffer = np.zeros((self.n_delay, s.src.size), dtype=dtype)
-        self.pointer = 0
+        self.line = None
+        if self.release_attr is None:
+            # src.spike read now was made in the previous step: one step of delay already
+            self.line = DelayLine(s.src.size, self.n_delay - 1, owner=owner)
+        else:
+            self.buffer = np.zeros((self.n_delay, s.src.size), dtype=s.network.dtype)
+            self.pointer = 0
         if s.dst.__dict__.get(self.target) is None:
             setattr(s.dst, self.target, s.dst.get_neuron_vec())
 
     def new_iteration(self, s: Any) -> None:
-        if self.release_attr is None:
-            self.buffer[self.pointer] = s.src.spike
+        W = getattr(s, self.weight_attr)
+        if self.line is not None:
+            arriving = self.line.delayed(s.src.spike, s.network.iteration)
+            if not arriving.any():
+                return
+            out = product(W, arriving)
         else:
             self.buffer[self.pointer] = getattr(s, self.release_attr)
-        self.pointer += 1
-        if self.pointer == self.n_delay:
-            self.pointer = 0
-        arriving = self.buffer[self.pointer]
-        if self.release_attr is None and not arriving.any():
-            return
-        W = getattr(s, self.weight_attr)
-        out = W.dot(arriving)
+            self.pointer += 1
+            if self.pointer == self.n_delay:
+                self.pointer = 0
+            out = W.dot(self.buffer[self.pointer])
         target = getattr(s.dst, self.target)
         if self.scale == 1.0:
             target += out

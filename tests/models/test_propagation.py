@@ -1,0 +1,68 @@
+"""Delayed propagation used by the network models."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from monnto.behaviours.equations import Clock
+from monnto.behaviours.plasticity import ShortTermPlasticity
+from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
+from monnto.models._propagation import DelayedSynapticInput, ExponentialSynapses, delay_steps
+
+
+class SpikeAt(Behaviour):
+    def set_variables(self, n):
+        self.at = self.get_init_attr("at", ())
+        n.spike = n.get_neuron_vec(bool)
+
+    def new_iteration(self, n):
+        n.spike = n.get_neuron_vec(bool) + (n.iteration in self.at)
+
+
+class Log(Behaviour):
+    def set_variables(self, n):
+        n.x = n.get_neuron_vec()
+        self.log = []
+
+    def new_iteration(self, n):
+        self.log.append(float(n.x[0]))
+        n.x[...] = 0.0
+
+
+@pytest.mark.parametrize("delay, expected_step", [(0.0, 6), (1e-3, 6), (1.5e-3, 7), (5e-3, 10)])
+def test_spike_arrives_after_the_delay(delay, expected_step):
+    """A spike made in step 5 is delivered in step 5 + max(1, round(delay/dt))."""
+    net = Network(seed=0, behaviour={0: Clock(step=1e-3)})
+    src = NeuronGroup(net=net, size=1, behaviour={3: SpikeAt(at=(5,))})
+    dst = NeuronGroup(net=net, size=1, behaviour={2: Log()})
+    s = SynapseGroup(net=net, src=src, dst=dst, behaviour={1: DelayedSynapticInput(delay=delay, target="x",
+                                                                                     scale=2.0)})
+    s.W = np.array([[0.5]])
+    net.initialize()
+    net.simulate_iterations(15, progress=False)
+    log = dst["Log", 0].log
+    assert log[expected_step - 1] == 1.0
+    assert sum(log) == 1.0
+    assert delay_steps(delay, 1e-3) == expected_step - 5
+
+
+def test_stp_release_is_propagated_and_exponential_decay():
+    net = Network(seed=0, behaviour={0: Clock(step=1e-3)})
+    src = NeuronGroup(net=net, size=1, behaviour={3: SpikeAt(at=(2, 4))})
+    dst = NeuronGroup(net=net, size=1, behaviour={2: Log()})
+    s = SynapseGroup(net=net, src=src, dst=dst, behaviour={
+        0.5: ShortTermPlasticity(U=0.5, tau_d=1.0),
+        1: DelayedSynapticInput(target="x", release_attr="stp_release")})
+    s.W = np.array([[1.0]])
+    net.initialize()
+    net.simulate_iterations(8, progress=False)
+    log = dst["Log", 0].log
+    # release u+ x-: 0.5 for the first spike, 0.5 * (1 - (1 - 0.5) e^{-2 ms / 1 s}) for the second
+    assert log[2] == pytest.approx(0.5)
+    assert log[4] == pytest.approx(0.5 * (1 - 0.5 * np.exp(-2e-3)))
+    g = NeuronGroup(net=Network(seed=0), size=2, behaviour={1: ExponentialSynapses(variables={"ge": 5e-3},
+                                                                                   dt=1e-3)})
+    g.network.initialize()
+    g.ge[...] = 1.0
+    g.network.simulate_iterations(3, progress=False)
+    np.testing.assert_allclose(g.ge, np.exp(-3e-3 / 5e-3))
