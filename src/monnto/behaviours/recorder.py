@@ -68,7 +68,33 @@ def compile_expression(expression: str, parent: Any, owner: str):
     body = ast.unparse(tree)
     source = f"def _record(n):\n    neurons = s = synapse = syn = n\n    return {body}\n"
     exec(compile(source, f"<recorder {expression!r}>", "exec"), namespace)
-    return namespace["_record"]
+    record = namespace["_record"]
+    record.body = body
+    return record
+
+
+def compile_recording_step(functions: list, owner: str):
+    """One function that evaluates every expression and stores it in its block.
+
+    ``functions`` holds ``(fn, block)`` pairs (``fn`` from
+    :func:`compile_expression`, ``block`` a growable :class:`_Block` without
+    ``max_length``); the result is ``step(n, *blocks)``. Evaluating all
+    expressions in one frame and writing straight into the buffers keeps a
+    Recorder's per-step cost close to hand-written stores.
+    """
+    namespace: dict[str, Any] = {}
+    lines = ["def _record_all(n, *blocks):", "    neurons = s = synapse = syn = n"]
+    for i, (fn, _) in enumerate(functions):
+        namespace.update({k: v for k, v in fn.__globals__.items() if not k.startswith("__")
+                          and k != "_record"})
+        lines += [f"    b = blocks[{i}]",
+                  "    c = b.count",
+                  "    if c == len(b.data):",
+                  "        b.reserve(1)",
+                  f"    b.data[c] = {fn.body}",
+                  "    b.count = b.total = c + 1"]
+    exec(compile("\n".join(lines) + "\n", f"<recorder step of {owner}>", "exec"), namespace)
+    return namespace["_record_all"]
 
 
 class _Block:
@@ -89,6 +115,10 @@ class _Block:
         self.count = 0          # samples held
         self.total = 0          # samples ever written
         self.data = self._empty(max_length or 16)
+
+    @property
+    def capacity(self) -> int:
+        return len(self.data)
 
     def _empty(self, n: int) -> Any:
         if self.torch:
@@ -193,6 +223,8 @@ class Recorder(Behaviour):
 
     initialize_last = True
     run_last = True
+    #: rebuilt after loading a saved network (see after_load)
+    transient_attributes = ("_fast", "_fast_blocks", "_slow")
 
     def __init__(self, variables: str | list[str] | None = None, gapwidth: int = 0,
                  tag: str | None = None, max_length: int | None = None, *args: Any,
@@ -222,6 +254,9 @@ class Recorder(Behaviour):
         self._functions: list = []
         self._pending: list = []
         self._blocks: dict[str, Any] = {}
+        self._fast = None
+        self._fast_blocks: tuple = ()
+        self._slow: list = []
         self._counter = 0
 
     # -- setup --------------------------------------------------------------
@@ -232,6 +267,7 @@ class Recorder(Behaviour):
                 self.variable_names.append(v)
                 if self.parent is not None and self.initialized:
                     self._compile_one(v, self.parent)
+                    self._build_step(self.parent)
         if self.parent is not None:
             self.parent.network.clear_tag_cache()
 
@@ -242,6 +278,25 @@ class Recorder(Behaviour):
         self._counter = 0
         for v in self.variable_names:
             self._compile_one(v, parent)
+        self._build_step(parent)
+
+    def _build_step(self, parent) -> None:
+        """Group the expressions: plain growable blocks share one generated step function."""
+        fast, slow = [], []
+        for expression, fn in self._functions:
+            block = self._blocks[expression]
+            if type(block) is _Block and block.max_length is None and hasattr(fn, "body"):
+                fast.append((fn, block))
+            else:
+                slow.append((fn, block))
+        owner = f"{type(self).__name__} {self.tag!r} on {parent!r}"
+        self._fast = compile_recording_step(fast, owner) if fast else None
+        self._fast_blocks = tuple(block for _, block in fast)
+        self._slow = slow
+
+    def after_load(self, parent) -> None:
+        """Rebuild the generated step function after a saved network is loaded."""
+        self._build_step(parent)
 
     def _compile_one(self, expression: str, parent) -> None:
         owner = f"{type(self).__name__} {self.tag!r} on {parent!r}"
@@ -277,6 +332,7 @@ class Recorder(Behaviour):
                     f"{parent.network.iteration}: {type(err).__name__}: {err}") from err
             self._functions.append((expression, fn))
             self._blocks[expression] = self._new_block(expression, sample)
+        self._build_step(parent)
 
     @staticmethod
     def _sample_of(value: Any) -> Any:
@@ -308,9 +364,10 @@ class Recorder(Behaviour):
             self._counter = 0
         if self._pending:
             self._resolve_pending(parent)
-        blocks = self._blocks
-        for expression, fn in self._functions:
-            blocks[expression].append(fn(parent))
+        if self._fast is not None:
+            self._fast(parent, *self._fast_blocks)
+        for fn, block in self._slow:
+            block.append(fn(parent))
 
     def __str__(self) -> str:
         variables = ", ".join(map(repr, self.variable_names))
