@@ -193,7 +193,7 @@ def run_evolve(args: argparse.Namespace) -> int:
             if not args.storage and not args.data_folder:
                 from monnto.evolution.config import default_storage_path, get_data_folder
 
-                args.storage = default_storage_path(get_data_folder(), args.name)
+                args.storage = default_storage_path(get_data_folder(create=False), args.name)
             elif not args.storage:
                 from monnto.evolution.config import default_storage_path
 

@@ -58,6 +58,7 @@ from monnto.evolution.study import (
     STOP_ATTR,
     WORKER_ATTR,
     load_study,
+    open_existing,
     open_storage,
     quiet_optuna,
     read_config,
@@ -278,10 +279,10 @@ class Evolution:
     def load(cls, name: str, storage: str | None = None, data_folder: str | None = None,
              **overrides: Any) -> Evolution:
         """Rebuild an :class:`Evolution` from the settings stored with study ``name``."""
-        data_folder = os.path.abspath(data_folder) if data_folder else get_data_folder()
+        data_folder = os.path.abspath(data_folder) if data_folder else get_data_folder(create=False)
         url = storage_url(storage or default_storage_path(data_folder, check_name(name)))
         quiet_optuna()
-        config = read_config(load_study(open_storage(url), name))
+        config = read_config(load_study(open_existing(url, name), name))
         kwargs = dict(
             individual_count=config["individual_count"], mutation=config["mutation"],
             death_rate=config["death_rate"], constraints=config["constraints"],

@@ -96,6 +96,14 @@ def study_exists(storage: BaseStorage, name: str) -> bool:
     return True
 
 
+def describe(storage: BaseStorage) -> str:
+    """A short human description of a storage, for messages (no password)."""
+    if isinstance(storage, RDBStorage):
+        return storage.url.split("@")[-1]
+    backend = getattr(storage, "_backend", None)
+    return str(getattr(backend, "_file_path", type(storage).__name__))
+
+
 def load_study(storage: BaseStorage, name: str, wait: float = 0.0, poll: float = 0.2) -> optuna.Study:
     """Load study ``name``, waiting up to ``wait`` seconds for it to be created."""
     deadline = time.monotonic() + wait
@@ -103,8 +111,16 @@ def load_study(storage: BaseStorage, name: str, wait: float = 0.0, poll: float =
         if study_exists(storage, name):
             return optuna.load_study(study_name=name, storage=storage)
         if time.monotonic() >= deadline:
-            raise KeyError(f"Evolution: no evolution named {name!r} in storage {storage!r}")
+            raise KeyError(f"Evolution: no evolution named {name!r} in storage {describe(storage)}")
         time.sleep(poll)
+
+
+def open_existing(storage: str | os.PathLike, name: str) -> BaseStorage:
+    """Open the storage of an evolution that must exist (a missing journal file is not created)."""
+    url = storage_url(storage)
+    if "://" not in url and not os.path.exists(url):
+        raise KeyError(f"Evolution: no evolution named {name!r}: storage file {url} does not exist")
+    return open_storage(url)
 
 
 def read_config(study: optuna.Study) -> dict[str, Any]:
