@@ -1,9 +1,35 @@
 """monnto: a modular toolbox for brain-inspired (spiking) neural networks.
 
-``from monnto import *`` gives the paper's API: Network, NeuronGroup,
-SynapseGroup, Behaviour, Recorder, EventRecorder, NeuronDimension, ... and
-the later PymoNNto names as aliases. Importing has no side effects.
+``from monnto import *`` gives the paper's API (Network, NeuronGroup,
+SynapseGroup, Behaviour, Recorder, EventRecorder, NeuronDimension, Clock,
+Variable, Equation, StorageManager, Network_UI, ...), the model library and
+the later PymoNNto names as aliases.
+
+``import monnto`` has no side effects and stays light: the parts with heavy
+dependencies (the equation modules need sympy, the GUI needs Qt) are loaded
+on first use of one of their names.
 """
+from importlib import import_module
+from typing import Any
+
+from .behaviours.embedding import Brian2Embedding, NestEmbedding
+from .behaviours.inputs import (
+    ImageSequenceInput,
+    PatternSequenceInput,
+    PoissonGenerator,
+    PoissonInput,
+    SymbolSequenceInput,
+)
+from .behaviours.neurons import (
+    LIF,
+    AdEx,
+    ConductanceLIF,
+    HHCable,
+    HindmarshRose,
+    HodgkinHuxley,
+    Izhikevich,
+    WangBuzsaki,
+)
 from .behaviours.recorder import EventRecorder, Recorder
 from .core import (
     Behavior,
@@ -23,6 +49,7 @@ from .core import (
     pre,
     set_genome,
 )
+from .storage import StorageManager, StorageManagerGroup, get_data_folder, load_network, save_network
 
 __version__ = "0.1.0"
 
@@ -31,9 +58,45 @@ NeuronGrid = Grid = NeuronDimension
 getGrid = get_squared_dim
 SubNeuronGroup = NeuronSubGroup
 
+#: Names loaded on first use: ``name -> module`` (relative to this package).
+_LAZY = {
+    **dict.fromkeys(("Clock", "Equation", "EquationError", "OnPre", "Refractory", "Reset", "Threshold",
+                     "Variable"), ".behaviours.equations"),
+    **dict.fromkeys(("Network_UI", "TabBase", "get_default_UI_modules"), ".ui"),
+    "set_score": ".evolution.score",
+}
+#: Loaded on first use but left out of ``from monnto import *``: it needs the
+#: optional ``evolution`` extra (optuna), which a star import must not require.
+_LAZY_NOT_STARRED = {"Evolution": ".evolution"}
+
+
+def plot(*args: Any, **kwargs: Any) -> Any:
+    """``matplotlib.pyplot.plot`` (imported on use), as in the paper's code block 8."""
+    import matplotlib.pyplot as plt
+
+    return plt.plot(*args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name) or _LAZY_NOT_STARRED.get(name)
+    if module is None:
+        raise AttributeError(f"module 'monnto' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_NOT_STARRED))
+
+
 __all__ = [
-    "Behavior", "Behaviour", "EventRecorder", "Grid", "Network", "NeuronDimension", "NeuronGrid",
-    "NeuronGroup", "NeuronSubGroup", "Recorder", "SubNeuronGroup", "SynapseGroup", "afferent",
-    "efferent", "getGrid", "get_gene", "get_genome", "get_squared_dim", "is_evolution_mode",
-    "post", "pre", "set_genome",
+    "LIF", "AdEx", "Behavior", "Behaviour", "Brian2Embedding", "ConductanceLIF", "EventRecorder", "Grid",
+    "HHCable", "HindmarshRose", "HodgkinHuxley", "ImageSequenceInput", "Izhikevich", "NestEmbedding",
+    "Network", "NeuronDimension", "NeuronGrid", "NeuronGroup", "NeuronSubGroup", "PatternSequenceInput",
+    "PoissonGenerator", "PoissonInput", "Recorder", "StorageManager", "StorageManagerGroup",
+    "SubNeuronGroup", "SymbolSequenceInput", "SynapseGroup", "WangBuzsaki", "afferent", "efferent",
+    "getGrid", "get_data_folder", "get_gene", "get_genome", "get_squared_dim", "is_evolution_mode",
+    "load_network", "plot", "post", "pre", "save_network", "set_genome",
+    *sorted(_LAZY),
 ]

@@ -16,10 +16,15 @@ def _python(code: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_import_prints_nothing_creates_nothing_and_stays_light(tmp_path):
-    code = ("import sys, monnto; from monnto import *; "
+    code = ("import sys, monnto; "
             "heavy = [m for m in ('matplotlib', 'PySide6', 'PyQt5', 'torch', 'zarr', 'optuna', 'brian2', "
-            "'nest', 'tqdm', 'sympy') if m in sys.modules]; "
-            "assert not heavy, heavy; assert sys.excepthook is sys.__excepthook__")
+            "'nest', 'tqdm', 'sympy', 'numba') if m in sys.modules]; "
+            "assert not heavy, heavy; assert sys.excepthook is sys.__excepthook__; "
+            "path = list(sys.path); from monnto import *; "
+            "heavy = [m for m in ('matplotlib', 'PySide6', 'PyQt5', 'torch', 'zarr', 'optuna', 'brian2', "
+            "'nest') if m in sys.modules]; "
+            "assert not heavy, heavy; assert sys.path == path; assert sys.excepthook is sys.__excepthook__; "
+            "assert Clock and Equation and Variable and Network_UI and StorageManager")
     result = _python(code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""
@@ -59,3 +64,19 @@ def test_cli_lists_subcommands_and_checks_the_ui_script(tmp_path):
     with pytest.raises(SystemExit, match="no such script"):
         main(["ui", str(tmp_path / "missing.py")])
     assert main([]) == 2  # no command: help, exit status 2
+
+
+def test_star_import_works_without_the_optional_extras(tmp_path):
+    code = ("import sys\n"
+            "for m in ('optuna', 'PySide6', 'pyqtgraph', 'torch', 'brian2', 'nest', 'numba', 'zarr'):\n"
+            "    sys.modules[m] = None\n"
+            "from monnto import *\n"
+            "net = Network(seed=1); NeuronGroup(net=net, size=3); net.initialize(); net.simulate_iterations(2)\n"
+            "try:\n"
+            "    Network_UI(net)\n"
+            "except ImportError as err:\n"
+            "    assert 'pip install monnto[gui]' in str(err), err\n"
+            "else:\n"
+            "    raise AssertionError('Network_UI without Qt must raise ImportError')\n")
+    result = _python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
