@@ -1,4 +1,5 @@
 """Whole evolutions: the toy acceptance case, bad input, Optuna's samplers, the CLI."""
+import importlib.util
 import json
 import os
 import subprocess
@@ -152,3 +153,27 @@ def evolution_done(evolution):
         return evolution.status()["complete"]
     except KeyError:  # not created yet
         return 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("cmaes") is None, reason="cmaes not installed")
+def test_cmaes_runs_the_budget(data_folder):
+    evolution = Evolution("cma", TOY, individual_count=4, algorithm="cmaes", devices={"processes": 1},
+                          generations=2, seed=5, data_folder=data_folder, progress=False,
+                          gene_ranges={"a": (0, 1), "b": (2, 5), "c": (0, 3), "d": (0, 3)}, **TOY_ARGS)
+    evolution.start()
+    done = [t for t in evolution.trials() if t.state == TrialState.COMPLETE]
+    assert len(done) == 8 and all(toy_ok(t.params) for t in done)
+    assert all(t.value == pytest.approx(sum(t.params.values())) for t in done)
+
+
+def test_master_reports_workers_that_cannot_start(data_folder, monkeypatch):
+    import monnto.evolution.evolution as master
+
+    broken = [sys.executable, "-c", "import sys; print('worker cannot start'); sys.exit(3)"]
+    monkeypatch.setattr(master._Workers, "_command", lambda self, index: broken)
+    evolution = Evolution("orphan", TOY, individual_count=2, devices={"processes": 1}, generations=1, seed=1,
+                          data_folder=data_folder, progress=False, poll_interval=0.05, **TOY_ARGS)
+    with pytest.raises(RuntimeError, match="(?s)every local worker died, 2 restarts.*worker cannot start"):
+        evolution.start()
+    assert evolution.study().user_attrs["monnto_stop_requested"] is True  # outside workers are told to go

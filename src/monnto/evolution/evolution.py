@@ -12,6 +12,7 @@ marks its trial failed with the reason and the search goes on.
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import math
 import os
@@ -224,6 +225,8 @@ class Evolution:
         if algorithm not in ALGORITHMS:
             raise ValueError(f"Evolution: algorithm {algorithm!r} is unknown; expected one of {ALGORITHMS}")
         self.algorithm = algorithm
+        if algorithm == "cmaes" and importlib.util.find_spec("cmaes") is None:
+            raise ImportError("Evolution: algorithm 'cmaes' needs the package cmaes (pip install cmaes)")
         if algorithm != "paper" and generations is None:
             raise ValueError(f"Evolution: algorithm {algorithm!r} needs a number of generations (the trial budget)")
         if gene_ranges is None and algorithm != "paper":
@@ -549,13 +552,23 @@ class _Workers:
             ]
 
     def keep_alive(self) -> None:
-        """Start a new local worker in place of one that died (at most twice the count in all)."""
+        """Start a new local worker in place of one that died (at most twice the count in all).
+
+        Raises RuntimeError when every local worker has died and none may be
+        started again (and no Dask workers serve the evolution).
+        """
         for index, process in enumerate(self.processes):
             if process.poll() is not None and self.respawns < 2 * max(1, len(self.processes)):
                 _logger.warning("evolution %r: local worker %d ended with code %s; starting another",
                                 self.evolution.name, index, process.returncode)
                 self.respawns += 1
                 self.processes[index] = self._spawn(index)
+        if self.processes and self.client is None and all(p.poll() is not None for p in self.processes):
+            log = os.path.join(self.evolution.folder, "worker-0.log")
+            with open(log, "rb") as handle:
+                tail = handle.read()[-1500:].decode("utf-8", errors="replace")
+            raise RuntimeError(f"Evolution {self.evolution.name!r}: every local worker died, "
+                               f"{self.respawns} restarts included; the last lines of {log}:\n{tail}")
 
     def shutdown(self, wait: float) -> None:
         deadline = time.monotonic() + wait
