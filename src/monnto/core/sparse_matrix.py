@@ -31,8 +31,8 @@ EXACT_DRAW_LIMIT = 2**22
 
 def gather_ranges(ptr: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """Concatenate ``arange(ptr[i], ptr[i + 1])`` for every ``i`` in ``idx``."""
-    starts = ptr[idx]
-    lengths = ptr[idx + 1] - starts
+    starts = ptr.take(idx)
+    lengths = ptr.take(idx + 1) - starts
     total = int(lengths.sum())
     if total == 0:
         return np.zeros(0, dtype=np.int64)
@@ -125,12 +125,12 @@ class SparseSynapseMatrix(sp.csr_array):
             self._csc_data = None
             self._clean_events = 0
         if self._csc_data is not None:
-            return self._csc_data[ranges]
+            return self._csc_data.take(ranges)
         self._clean_events += ranges.size
         if self._clean_events * 8 >= self.nnz:
             self._csc_data = self._data[col_order]
-            return self._csc_data[ranges]
-        return self._data[col_order[ranges]]
+            return self._csc_data.take(ranges)
+        return self._data.take(col_order.take(ranges))
 
     def event_product(self, spikes: Any) -> np.ndarray | None:
         """``W @ spikes`` for a 1-D boolean vector; None for any other operand."""
@@ -146,7 +146,7 @@ class SparseSynapseMatrix(sp.csr_array):
             return np.zeros(d, dtype=dtype)
         col_order, col_ptr, rows_by_col = self._column_index()
         ranges = gather_ranges(col_ptr, idx)
-        out = np.bincount(rows_by_col[ranges], weights=self._source_weights(ranges, col_order),
+        out = np.bincount(rows_by_col.take(ranges), weights=self._source_weights(ranges, col_order),
                           minlength=d)
         return out if out.dtype == dtype else out.astype(dtype)
 
