@@ -10,6 +10,7 @@ from monnto.behaviours.synapses import (
     EventMatrix,
     Partition,
     Remove_Autapses,
+    SparseSynapseMatrix,
     max_receptive_field,
     partition_masks,
 )
@@ -159,3 +160,30 @@ def test_partition_small_group_or_no_receptive_field_does_nothing():
     assert sg in net.SynapseGroups
     with pytest.raises(ValueError, match="split_size"):
         SynapseGroup(net, g, g, behaviour={1: Box_Receptive_Fields(range=1), 2: Partition(split_size=[2, 2])})
+
+
+class _SparseLeaky(_Leaky):
+    def set_variables(self, n):
+        n.voltage = n.get_neuron_vec()
+        n.spike = n.get_neuron_vec(bool)
+        for s in n.afferent_synapses["GLUT"]:
+            s.W = SparseSynapseMatrix(s.enabled.toarray() * 0.05)
+
+
+def test_sparse_group_partitions_into_sparse_parts_with_same_trajectory():
+    spikes = []
+    for part in (False, True):
+        net = Network(seed=4)
+        g = NeuronGroup(net, NeuronDimension(width=24, height=21), behaviour={1: _SparseLeaky()})
+        beh = {1: Circle_Receptive_Fields(radius=3), 2: Partition()} if part else {
+            1: Circle_Receptive_Fields(radius=3)}
+        SynapseGroup(net, g, g, tag="GLUT", behaviour=beh, sparse=True)
+        net.initialize()
+        assert all(isinstance(s.enabled, SparseSynapseMatrix) for s in net.SynapseGroups)
+        S = []
+        for _ in range(100):
+            net.simulate_iteration()
+            S.append(g.spike.copy())
+        spikes.append(np.array(S))
+    assert len(net.SynapseGroups) == 9 and spikes[0].sum() > 100
+    np.testing.assert_array_equal(spikes[0], spikes[1])
