@@ -235,3 +235,23 @@ def test_plasticity_and_normalization_work_on_sparse_and_dense_alike():
         np.testing.assert_allclose(Ws.dot(pre), np.asarray(Wd).dot(pre), rtol=1e-10, atol=1e-12)
     assert isinstance(Ws, SparseSynapseMatrix)
     np.testing.assert_allclose(Ws.toarray(), Wd, rtol=1e-10, atol=1e-12)
+
+
+def test_builders_never_allocate_the_dense_matrix():
+    """20,000 x 20,000 possible synapses (3.2 GB dense): builders stay far below that."""
+    import tracemalloc
+
+    net = Network(seed=8)
+    g = NeuronGroup(net, 20_000)
+    sg = SynapseGroup(net, g, g, sparse=True)
+    tracemalloc.start()
+    try:
+        W1 = fixed_indegree(sg, 10, weights="uniform(0,1)")
+        W2 = fixed_probability(sg, 5e-4, weights=0.1)
+        W3 = sg.get_synapse_mat("uniform(0,1)", density=5e-4)
+        W1.dot(np.ones(20_000, bool))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert W1.nnz == 200_000 and 150_000 < W2.nnz < 250_000 and 150_000 < W3.nnz < 250_000
+    assert peak < 40 * 2**20  # bytes; the dense matrix would be 3.2e9
