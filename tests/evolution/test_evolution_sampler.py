@@ -138,3 +138,23 @@ def test_sampler_drives_a_plain_optuna_loop():
     best = [max(t.value for t in trials if t.user_attrs[GENERATION_ATTR] == g) for g in range(5)]
     assert all(b2 >= b1 for b1, b2 in zip(best, best[1:]))  # survivors are re-evaluated: best never drops
     assert best[-1] > best[0]
+
+
+def test_generation_plan_is_rebuilt_identically_from_stored_trials():
+    """A restarted master (or another process) plans the same next generation."""
+    from optuna.trial import create_trial
+
+    from monnto.evolution.sampler import individual_attrs
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = make(individual_count=4)
+    study = optuna.create_study(direction="maximize")
+    for slot, member in enumerate(sampler.initial_population()):
+        study.add_trial(create_trial(value=sum(member.genome.values()), params=member.genome,
+                                     distributions=sampler.distributions,
+                                     user_attrs=individual_attrs(0, slot, member)))
+    first = make(individual_count=4).population_of(1, study.get_trials())
+    second = make(individual_count=4).population_of(1, study.get_trials())
+    assert [(m.genome, m.origin, m.parents) for m in first] == [(m.genome, m.origin, m.parents) for m in second]
+    assert [m.genome for m in first] != [m.genome for m in make(individual_count=4, seed=4).population_of(
+        1, study.get_trials())]

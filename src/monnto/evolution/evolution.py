@@ -239,6 +239,7 @@ class Evolution:
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
             raise ValueError(f"Evolution: timeout must be a positive number of seconds or None, got {timeout!r}")
         self.timeout = None if timeout is None else float(timeout)
+        self._explicit_seed = seed is not None
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**31))
         self.seed = int(seed)
@@ -352,13 +353,36 @@ class Evolution:
                 f"Evolution {self.name!r}: the stored genes {stored['gene_types']} / algorithm "
                 f"{stored['algorithm']!r} differ from this object's; use Evolution.load({self.name!r})"
             )
+        self._adopt(stored)
         stored.update(generations=self.generations, timeout=self.timeout)
-        self.seed = int(stored["seed"])
-        self.sampler.seed = self.seed
         study.set_user_attr(CONFIG_ATTR, stored)
         study.set_user_attr(STOP_ATTR, False)
         study.set_user_attr(FINISHED_ATTR, False)
         return self._run(study)
+
+    def _adopt(self, stored: dict[str, Any]) -> None:
+        """Take the stored search settings, so a resumed evolution plans the same generations."""
+        mine = self.config()
+        keys = ["individual_count", "mutation", "death_rate", "constraints", "start_genomes", "gene_ranges",
+                "max_retries"] + (["seed"] if self._explicit_seed else [])
+        changed = [k for k in keys if stored.get(k) != mine.get(k)]
+        if changed:
+            _logger.warning("evolution %r: continuing with the stored %s, not this object's",
+                            self.name, ", ".join(changed))
+        self.individual_count = int(stored["individual_count"])
+        self.mutation = float(stored["mutation"])
+        self.death_rate = float(stored["death_rate"])
+        self.start_genomes = [dict(g) for g in stored["start_genomes"]]
+        self.constraints = Constraints(stored["constraints"], self.gene_types)
+        self.gene_ranges = {k: (float(v[0]), float(v[1])) for k, v in (stored.get("gene_ranges") or {}).items()}
+        self.distributions = gene_distributions(self.gene_types, self.gene_ranges)
+        self.seed = int(stored["seed"])
+        self.max_retries = int(stored.get("max_retries", self.max_retries))
+        self.sampler = PaperSampler(
+            self.gene_types, self.individual_count, self.mutation, self.death_rate, self.constraints,
+            self.gene_ranges, self.seed, self.start_genomes,
+        )
+        self._plans.clear()
 
     def stop(self) -> None:
         """Ask the master and every worker to stop after their current evaluation."""

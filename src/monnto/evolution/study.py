@@ -27,6 +27,9 @@ FINISHED_ATTR = "monnto_finished"
 HEARTBEAT_ATTR = "monnto:heartbeat"
 WORKER_ATTR = "monnto:worker"
 
+#: Seconds after which a journal lock left by a killed process is broken (a write takes milliseconds).
+LOCK_GRACE_S = 10
+
 _DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite", "mysql")
 
 
@@ -84,7 +87,8 @@ def open_storage(storage: str | os.PathLike | BaseStorage) -> BaseStorage:
     if "://" in url:
         return _open_database(_with_driver(url))
     os.makedirs(os.path.dirname(url), exist_ok=True)
-    return JournalStorage(JournalFileBackend(url, lock_obj=JournalFileOpenLock(url)))
+    # A writer killed while holding the lock leaves it behind; after LOCK_GRACE_S it is broken.
+    return JournalStorage(JournalFileBackend(url, lock_obj=JournalFileOpenLock(url, grace_period=LOCK_GRACE_S)))
 
 
 def study_exists(storage: BaseStorage, name: str) -> bool:
