@@ -9,9 +9,7 @@ Run alone it simulates with the default genes and logs its score.
 """
 import numpy as np
 
-from monnto import Behaviour, EventRecorder, Network, NeuronGroup, SynapseGroup
-from monnto.core.genome import get_gene
-from monnto.evolution.score import set_score
+from monnto import Behaviour, EventRecorder, Network, NeuronGroup, SynapseGroup, get_gene, set_score
 
 TARGET_RATE = 0.86  # spikes per neuron per step
 SIZE = 100

@@ -3,8 +3,7 @@
 Runs on its own with the default genes (prints score 6.0 at INFO level) and
 unchanged under ``examples/evolution_toy.py``, which evolves the genes.
 """
-from monnto.core.genome import get_gene
-from monnto.evolution.score import set_score
+from monnto import get_gene, set_score
 
 a = get_gene("a", 0.5)
 b = get_gene("b", 2.5)

@@ -177,3 +177,15 @@ def test_master_reports_workers_that_cannot_start(data_folder, monkeypatch):
     with pytest.raises(RuntimeError, match="(?s)every local worker died, 2 restarts.*worker cannot start"):
         evolution.start()
     assert evolution.study().user_attrs["monnto_stop_requested"] is True  # outside workers are told to go
+
+
+@pytest.mark.slow
+def test_toy_example_script_writes_its_figures(tmp_path):
+    example = os.path.join(os.path.dirname(TOY), "evolution_toy.py")
+    done = subprocess.run([sys.executable, example, "--out", str(tmp_path), "--generations", "2", "--individuals",
+                           "4", "--processes", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "generation 1: best score" in done.stdout
+    for name in ("scores.png", "genes.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+    assert len([p for p in os.listdir(tmp_path / "Data" / "StorageManager" / "toy") if p.startswith("toy id")]) == 8
