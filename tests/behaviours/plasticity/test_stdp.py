@@ -270,3 +270,22 @@ def test_stdp_errors_name_the_problem():
                  behaviour={0: FixedWeights(), 5: STDP(dt=1e-3, w_min=1.0, w_max=0.5)})
     with pytest.raises(ValueError, match="w_max"):
         net.initialize()
+
+
+def test_pair_stdp_kernel_runs_on_torch_with_the_same_result():
+    """One code path: the dense kernel gives the numpy result on torch tensors."""
+    torch = pytest.importorskip("torch")
+    xt = pytest.importorskip("array_api_compat.torch")
+    rng = np.random.default_rng(5)
+    mask = rng.random((20, 30)) < 0.3
+    W = np.where(mask, rng.random((20, 30)), 0.0)
+    Wt, mt = torch.tensor(W), torch.tensor(mask)
+    p = STDPParams(a_plus=0.02, a_minus=0.021, mu=1.0)
+    x, y = np.zeros(30), np.zeros(20)
+    xt_, yt_ = torch.zeros(30, dtype=torch.float64), torch.zeros(20, dtype=torch.float64)
+    for _ in range(100):
+        pre, post = rng.random(30) < 0.1, rng.random(20) < 0.1
+        W, x, y = pair_stdp_step(W, pre, post, x, y, p, 1e-3, np, mask=mask)
+        Wt, xt_, yt_ = pair_stdp_step(Wt, torch.tensor(pre), torch.tensor(post), xt_, yt_, p, 1e-3, xt,
+                                      mask=mt)
+    np.testing.assert_allclose(Wt.numpy(), W, rtol=0, atol=1e-14)
