@@ -187,3 +187,14 @@ def test_sparse_group_partitions_into_sparse_parts_with_same_trajectory():
         spikes.append(np.array(S))
     assert len(net.SynapseGroups) == 9 and spikes[0].sum() > 100
     np.testing.assert_array_equal(spikes[0], spikes[1])
+
+
+def test_parts_keep_their_own_framework_attributes():
+    net, g = _grid(24, 24)
+    sg = SynapseGroup(net, g, g, tag="X", behaviour={1: Box_Receptive_Fields(range=1), 2: Partition()})
+    sg.custom = "shared"
+    parts = sg.partitioned_into
+    assert len({id(p.automatic_tags) for p in parts}) == len(parts)
+    assert all(p._tag_cache is not sg._tag_cache for p in parts)
+    assert all(p.src.size < g.size and p.dst.size < g.size for p in parts)
+    assert net["X"] == parts

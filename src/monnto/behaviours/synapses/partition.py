@@ -50,7 +50,7 @@ log = logging.getLogger("monnto")
 #: Attributes of a SynapseGroup that Partition does not copy to the parts.
 _OWN_ATTRIBUTES = frozenset({
     "network", "src", "dst", "tags", "behaviour", "recording", "_attribute_shortcuts",
-    "enabled", "sparse", "tag_shortcuts", "_cache", "partitioned_into",
+    "enabled", "sparse", "tag_shortcuts", "_cache", "_tag_cache", "automatic_tags", "partitioned_into",
 })
 
 
@@ -120,7 +120,7 @@ class Partition(Behaviour):
         owner = f"Partition on {synapses!r}"
         split = self.get_init_attr("split_size", "auto")
         src, dst = synapses.src, synapses.dst
-        pos_dst = positions(dst, owner)
+        positions(dst, owner)  # both groups need a NeuronDimension
         positions(src, owner)
         if isinstance(split, str):
             if split != "auto":
@@ -144,7 +144,6 @@ class Partition(Behaviour):
         if getattr(synapses, "delay_line", None) is not None:
             raise ValueError(f"{owner}: partition before adding a Delay")
         shape = synapses.matrix_dim()
-        del pos_dst
         net = synapses.network
         user_tags = [t for t in synapses.tags[:-2] if t != "partitioned"]
         tag = ",".join(user_tags + ["partitioned"])
