@@ -25,8 +25,6 @@ if ! pg_lsclusters -h | awk '{print $1, $2}' | grep -qx "$VERSION main"; then
 fi
 # Loopback only.
 CONF_DIR="/etc/postgresql/$VERSION/main"
-# an earlier unquoted setting breaks the server; the conf.d file below replaces it
-sed -i "s/^listen_addresses = 127\.0\.0\.1\$/#listen_addresses = 'localhost'/" "$CONF_DIR/postgresql.conf"
 mkdir -p "$CONF_DIR/conf.d"
 echo "listen_addresses = '127.0.0.1'" > "$CONF_DIR/conf.d/monnto-loopback.conf"
 PORT="$(pg_lsclusters -h | awk -v v="$VERSION" '$1 == v && $2 == "main" {print $3}')"

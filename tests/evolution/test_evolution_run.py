@@ -168,10 +168,10 @@ def test_cmaes_runs_the_budget(data_folder):
 
 
 def test_master_reports_workers_that_cannot_start(data_folder, monkeypatch):
-    import monnto.evolution.evolution as master
+    from monnto.evolution.launcher import WorkerPool
 
     broken = [sys.executable, "-c", "import sys; print('worker cannot start'); sys.exit(3)"]
-    monkeypatch.setattr(master._Workers, "_command", lambda self, index: broken)
+    monkeypatch.setattr(WorkerPool, "_command", lambda self, index: broken)
     evolution = Evolution("orphan", TOY, individual_count=2, devices={"processes": 1}, generations=1, seed=1,
                           data_folder=data_folder, progress=False, poll_interval=0.05, **TOY_ARGS)
     with pytest.raises(RuntimeError, match="(?s)every local worker died, 2 restarts.*worker cannot start"):

@@ -16,7 +16,6 @@ import importlib.util
 import logging
 import math
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -37,7 +36,7 @@ from monnto.evolution.config import (
     evolution_folder,
     get_data_folder,
 )
-from monnto.evolution.executor import _package_root, die_with_parent
+from monnto.evolution.launcher import WorkerPool
 from monnto.evolution.sampler import (
     ATTEMPT_ATTR,
     ERROR_ATTR,
@@ -65,6 +64,7 @@ from monnto.evolution.study import (
     read_config,
     storage_url,
     study_exists,
+    summarize,
 )
 from monnto.evolution.worker import counted_trials
 
@@ -86,39 +86,6 @@ def _check_devices(devices: Mapping[str, Any] | None) -> dict[str, Any]:
         raise ValueError(f"Evolution: devices['dask'] must be a scheduler address like 'tcp://host:8786', "
                          f"got {devices['dask']!r}")
     return devices
-
-
-def summarize(trials: Sequence[FrozenTrial]) -> dict[str, Any]:
-    """Counts, current generation and best result of an evolution's trials."""
-    counts = {state: 0 for state in ("complete", "failed", "running", "waiting")}
-    best: FrozenTrial | None = None
-    best_by_generation: dict[int, float] = {}
-    generation = -1
-    for trial in trials:
-        if GENERATION_ATTR not in trial.user_attrs:
-            continue
-        g = int(trial.user_attrs[GENERATION_ATTR])
-        generation = max(generation, g)
-        if trial.state == TrialState.COMPLETE:
-            counts["complete"] += 1
-            if best is None or trial.value > best.value:
-                best = trial
-            best_by_generation[g] = max(best_by_generation.get(g, -math.inf), trial.value)
-        elif trial.state == TrialState.FAIL:
-            if trial.user_attrs.get(FAILURE_KIND_ATTR) != "infeasible":
-                counts["failed"] += 1
-        elif trial.state == TrialState.RUNNING:
-            counts["running"] += 1
-        elif trial.state == TrialState.WAITING:
-            counts["waiting"] += 1
-    return {
-        "generation": generation,
-        **counts,
-        "best_score": None if best is None else best.value,
-        "best_genome": None if best is None else dict(best.params),
-        "best_id": None if best is None else best.number,
-        "best_by_generation": dict(sorted(best_by_generation.items())),
-    }
 
 
 class Evolution:
@@ -408,7 +375,7 @@ class Evolution:
     # ---- the master loop -----------------------------------------------------
     def _run(self, study: optuna.Study) -> bool:
         self._stop_requested = False
-        workers = _Workers(self)
+        workers = WorkerPool(self)
         ended = False
         try:
             workers.launch()
@@ -530,82 +497,3 @@ class Evolution:
         if line != self._last_line:
             self._last_line = line
             print(line, file=sys.stderr, flush=True)
-
-
-class _Workers:
-    """The master's own workers: local processes and Dask tasks."""
-
-    def __init__(self, evolution: Evolution):
-        self.evolution = evolution
-        self.processes: list[subprocess.Popen] = []
-        self.respawns = 0
-        self.client = None
-        self.futures: list[Any] = []
-        self.logs: list[Any] = []
-
-    def _command(self, index: int) -> list[str]:
-        evo = self.evolution
-        return [sys.executable, "-m", "monnto.evolution", "worker", "--storage", evo.storage_url,
-                "--name", evo.name, "--data-folder", evo.data_folder, "--parent-pid", str(os.getpid()),
-                "--index", str(index), "--poll", str(min(evo.poll_interval, 0.5))]
-
-    def _spawn(self, index: int) -> subprocess.Popen:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH", "")) if p)
-        os.makedirs(self.evolution.folder, exist_ok=True)
-        log = open(os.path.join(self.evolution.folder, f"worker-{index}.log"), "ab")  # noqa: SIM115
-        self.logs.append(log)
-        return subprocess.Popen(self._command(index), env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
-
-    def launch(self) -> None:
-        devices = self.evolution.devices
-        self.processes = [self._spawn(i) for i in range(devices["processes"])]
-        if devices.get("dask"):
-            from distributed import Client
-
-            from monnto.evolution.worker import run_worker
-
-            self.client = Client(devices["dask"])
-            count = devices.get("workers") or sum(self.client.nthreads().values())
-            evo = self.evolution
-            self.futures = [
-                self.client.submit(run_worker, evo.storage_url, evo.name, worker_index=100 + i, pure=False,
-                                   key=f"monnto-evolution-{evo.name}-{i}-{os.getpid()}-{time.time_ns()}")
-                for i in range(count)
-            ]
-
-    def keep_alive(self) -> None:
-        """Start a new local worker in place of one that died (at most twice the count in all).
-
-        Raises RuntimeError when every local worker has died and none may be
-        started again (and no Dask workers serve the evolution).
-        """
-        for index, process in enumerate(self.processes):
-            if process.poll() is not None and self.respawns < 2 * max(1, len(self.processes)):
-                _logger.warning("evolution %r: local worker %d ended with code %s; starting another",
-                                self.evolution.name, index, process.returncode)
-                self.respawns += 1
-                self.processes[index] = self._spawn(index)
-        if self.processes and self.client is None and all(p.poll() is not None for p in self.processes):
-            log = os.path.join(self.evolution.folder, "worker-0.log")
-            with open(log, "rb") as handle:
-                tail = handle.read()[-1500:].decode("utf-8", errors="replace")
-            raise RuntimeError(f"Evolution {self.evolution.name!r}: every local worker died, "
-                               f"{self.respawns} restarts included; the last lines of {log}:\n{tail}")
-
-    def shutdown(self, wait: float) -> None:
-        deadline = time.monotonic() + wait
-        for process in self.processes:
-            try:
-                process.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for log in self.logs:
-            log.close()
-        if self.client is not None:
-            from distributed import wait as dask_wait
-
-            dask_wait(self.futures, timeout=max(1.0, deadline - time.monotonic()))
-            self.client.close()

@@ -49,7 +49,8 @@ class EvaluationResult:
         return self.error is None
 
 
-def _package_root() -> str:
+def package_root() -> str:
+    """The folder that holds the ``monnto`` package (put on a child's ``PYTHONPATH``)."""
     import monnto
 
     return os.path.dirname(os.path.dirname(os.path.abspath(monnto.__file__)))
@@ -140,7 +141,7 @@ def run_script(
         os.unlink(score_file)
     env = dict(os.environ)
     env.update(extra_env or {})
-    root = _package_root()
+    root = package_root()
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     env[GENOME_ENV_VAR] = json.dumps(genome)
     env[SCORE_FILE_ENV_VAR] = score_file

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import math
 import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import optuna
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
+
+from monnto.evolution.sampler import FAILURE_KIND_ATTR, GENERATION_ATTR
 
 _logger = logging.getLogger("monnto.evolution")
 
@@ -147,3 +151,36 @@ def pop_waiting(study: optuna.Study) -> int | None:
 def quiet_optuna() -> None:
     """Keep Optuna's per-trial INFO lines out of the evolution's output."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def summarize(trials: Sequence[FrozenTrial]) -> dict[str, Any]:
+    """Counts, current generation and best result of an evolution's trials."""
+    counts = {state: 0 for state in ("complete", "failed", "running", "waiting")}
+    best: FrozenTrial | None = None
+    best_by_generation: dict[int, float] = {}
+    generation = -1
+    for trial in trials:
+        if GENERATION_ATTR not in trial.user_attrs:
+            continue
+        g = int(trial.user_attrs[GENERATION_ATTR])
+        generation = max(generation, g)
+        if trial.state == TrialState.COMPLETE:
+            counts["complete"] += 1
+            if best is None or trial.value > best.value:
+                best = trial
+            best_by_generation[g] = max(best_by_generation.get(g, -math.inf), trial.value)
+        elif trial.state == TrialState.FAIL:
+            if trial.user_attrs.get(FAILURE_KIND_ATTR) != "infeasible":
+                counts["failed"] += 1
+        elif trial.state == TrialState.RUNNING:
+            counts["running"] += 1
+        elif trial.state == TrialState.WAITING:
+            counts["waiting"] += 1
+    return {
+        "generation": generation,
+        **counts,
+        "best_score": None if best is None else best.value,
+        "best_genome": None if best is None else dict(best.params),
+        "best_id": None if best is None else best.number,
+        "best_by_generation": dict(sorted(best_by_generation.items())),
+    }
