@@ -283,3 +283,14 @@ def test_no_progress_bar_by_default_when_not_a_terminal(capsys):
     net.initialize()
     net.simulate_iterations(6000)  # long enough for a bar on a terminal; stderr is captured here
     assert capsys.readouterr().err == ""
+
+
+def test_synapse_groups_share_transmitter_tags_without_a_warning():
+    net = Network()
+    a = NeuronGroup(net=net, size=2, tag="A")
+    b = NeuronGroup(net=net, size=2, tag="B")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s1 = SynapseGroup(net=net, src=a, dst=b, tag="GLUTAMATE")
+        s2 = SynapseGroup(net=net, src=b, dst=b, tag="GLUTAMATE")
+    assert net["GLUTAMATE"] == [s1, s2] and b.afferent_synapses["GLUTAMATE"] == [s1, s2]

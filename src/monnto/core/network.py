@@ -112,7 +112,8 @@ class Network(NetworkObject):
                 self.__dict__[tag] = group
                 self._attribute_shortcuts[tag] = group
             elif (current is not None and tag in getattr(current, "tags", ())
-                  and tag not in group.automatic_tags):
+                  and tag not in group.automatic_tags and group in self.NeuronGroups):
+                # SynapseGroups share transmitter tags ('GLUTAMATE') by design: no warning for them
                 warnings.warn(f"{self!r}: tag {tag!r} is used by {current!r} and {group!r}; "
                               f"net.{tag} refers to the first, net[{tag!r}] returns both",
                               stacklevel=3)

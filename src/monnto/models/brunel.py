@@ -50,7 +50,6 @@ from monnto.behaviours.neurons.lif import LIF
 from monnto.behaviours.recorder import EventRecorder
 from monnto.behaviours.synapses.sparse import fixed_indegree
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
-from monnto.models._build import shared_synapse_tags
 from monnto.models._propagation import DelayedSynapticInput
 from monnto.models.spike_stats import cv_isi, fano_factor, firing_rates, population_counts, spectrum_peak
 
@@ -140,9 +139,8 @@ def brunel_network(regime: str | None = "AI", g: float | None = None, eta: float
         groups[tag] = NeuronGroup(net=net, size=size, tag=tag, behaviour=behaviour)
     for src_tag, syn_tag, weight, indegree in (("exc", "GLUTAMATE", J, c_e), ("inh", "GABA", -g * J, c_i)):
         for dst_tag in ("exc", "inh"):
-            with shared_synapse_tags():
-                s = SynapseGroup(net=net, src=groups[src_tag], dst=groups[dst_tag], tag=syn_tag,
-                                 behaviour={1: DelayedSynapticInput(delay=delay, scale=k, target="I_input")})
+            s = SynapseGroup(net=net, src=groups[src_tag], dst=groups[dst_tag], tag=syn_tag,
+                             behaviour={1: DelayedSynapticInput(delay=delay, scale=k, target="I_input")})
             s.W = fixed_indegree(s, indegree, weights=weight, autapses=src_tag != dst_tag)
     net.initialize()
     return net

@@ -40,7 +40,6 @@ from monnto.behaviours.neurons.lif import LIF, ConductanceLIF
 from monnto.behaviours.recorder import EventRecorder
 from monnto.behaviours.synapses.sparse import fixed_probability
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
-from monnto.models._build import shared_synapse_tags
 from monnto.models._propagation import DelayedSynapticInput, ExponentialSynapses
 
 __all__ = ["PoissonKick", "SynapticCurrents", "coba_network", "cuba_network"]
@@ -117,9 +116,8 @@ def _connect(net: Network, groups: dict, p: float, w_exc: float, w_inh: float,
     for src_tag, syn_tag, weight, target in (("exc", "GLUTAMATE", w_exc, target_exc),
                                              ("inh", "GABA", w_inh, target_inh)):
         for dst_tag in ("exc", "inh"):
-            with shared_synapse_tags():
-                s = SynapseGroup(net=net, src=groups[src_tag], dst=groups[dst_tag], tag=syn_tag,
-                                 behaviour={1: DelayedSynapticInput(target=target, dt=dt)})
+            s = SynapseGroup(net=net, src=groups[src_tag], dst=groups[dst_tag], tag=syn_tag,
+                             behaviour={1: DelayedSynapticInput(target=target, dt=dt)})
             s.W = fixed_probability(s, p, weights=weight, autapses=src_tag != dst_tag)
 
 

@@ -25,7 +25,6 @@ from monnto.behaviours.equations import Clock
 from monnto.behaviours.neurons.izhikevich import Izhikevich
 from monnto.behaviours.recorder import EventRecorder
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
-from monnto.models._build import shared_synapse_tags
 from monnto.models._propagation import DelayedSynapticInput
 
 __all__ = ["ThalamicNoise", "izhikevich_network"]
@@ -98,9 +97,8 @@ def izhikevich_network(n_exc: int = 800, n_inh: int = 200, dt: float = 0.5e-3,
     scale = 1e-3 / dt
     for src_tag, syn_tag, mode in (("exc", "GLUTAMATE", "uniform(0, 0.5)"), ("inh", "GABA", "uniform(-1, 0)")):
         for dst_tag in ("exc", "inh"):
-            with shared_synapse_tags():
-                s = SynapseGroup(net=net, src=groups[src_tag], dst=groups[dst_tag], tag=syn_tag,
-                                 behaviour={1: DelayedSynapticInput(target="I_input", scale=scale)})
+            s = SynapseGroup(net=net, src=groups[src_tag], dst=groups[dst_tag], tag=syn_tag,
+                             behaviour={1: DelayedSynapticInput(target="I_input", scale=scale)})
             s.W = s.get_synapse_mat(mode)
     net.initialize()
     return net

@@ -33,7 +33,6 @@ from monnto.behaviours.plasticity.normalization import Normalization
 from monnto.behaviours.plasticity.stdp import DiscreteSTDP
 from monnto.behaviours.recorder import Recorder
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
-from monnto.models._build import shared_synapse_tags
 
 __all__ = ["SORNCommit", "SORNUnits", "readout_accuracy", "sorn_network", "sorn_step"]
 
@@ -155,11 +154,10 @@ def sorn_network(n_exc: int = 200, counting_n: int = 4, n_per_symbol: int | None
     exc = NeuronGroup(net=net, size=n_exc, tag="exc", behaviour=exc_b)
     inh = NeuronGroup(net=net, size=n_inh, tag="inh",
                       behaviour={2: SORNUnits(T_max=ti_max, init_rate=0.0), 3: SORNCommit()})
-    with shared_synapse_tags():
-        SynapseGroup(net=net, src=exc, dst=exc, tag="GLUTAMATE,EE",
-                     behaviour={0: _InitWeights(density=min(1.0, lambda_ee / n_exc))})
-        SynapseGroup(net=net, src=exc, dst=inh, tag="GLUTAMATE,IE", behaviour={0: _InitWeights()})
-        SynapseGroup(net=net, src=inh, dst=exc, tag="GABA,EI", behaviour={0: _InitWeights()})
+    SynapseGroup(net=net, src=exc, dst=exc, tag="GLUTAMATE,EE",
+                 behaviour={0: _InitWeights(density=min(1.0, lambda_ee / n_exc))})
+    SynapseGroup(net=net, src=exc, dst=inh, tag="GLUTAMATE,IE", behaviour={0: _InitWeights()})
+    SynapseGroup(net=net, src=inh, dst=exc, tag="GABA,EI", behaviour={0: _InitWeights()})
     net.initialize()
     return net
 

@@ -35,7 +35,6 @@ from monnto.behaviours.equations import Clock
 from monnto.behaviours.recorder import EventRecorder
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
 from monnto.core.sparse_matrix import SparseSynapseMatrix
-from monnto.models._build import shared_synapse_tags
 from monnto.models._propagation import DelayedSynapticInput
 
 __all__ = ["PulsePacket", "SynfireNeuron", "SynfireParams", "packet_trajectory", "synfire_network",
@@ -183,9 +182,8 @@ def synfire_network(a: int = 100, sigma: float = 1e-3, n_layers: int = 10, layer
                         behaviour={2: DelayedSynapticInput(target="y")})
     block = sp.kron(sp.eye(n_layers, k=-1, format="csr"), np.ones((layer_size, layer_size)), format="csr")
     feed.W = SparseSynapseMatrix(block * weight)
-    with shared_synapse_tags():
-        inp = SynapseGroup(net=net, src=packet, dst=chain, tag="GLUTAMATE,input",
-                           behaviour={2: DelayedSynapticInput(target="y")})
+    inp = SynapseGroup(net=net, src=packet, dst=chain, tag="GLUTAMATE,input",
+                       behaviour={2: DelayedSynapticInput(target="y")})
     W_in = np.zeros((n, int(a)))
     W_in[:layer_size] = weight
     inp.W = SparseSynapseMatrix(W_in)
