@@ -19,7 +19,7 @@ from monnto.evolution.study import open_storage
 
 SLOW = """
     import os, time
-    time.sleep(0.3)
+    time.sleep(0.1)
     set_score(get_gene('x', 1.0) + get_gene('y', 2.0))
     with open('evals.txt', 'a') as log:
         log.write(os.environ['MONNTO_EVOLUTION_ID'] + '\\n')

@@ -129,7 +129,7 @@ def test_stop_then_continue_finishes_without_repeating_work(data_folder, tmp_pat
             log.write(os.environ['MONNTO_EVOLUTION_ID'] + '\\n')
     """)
     args = dict(individual_count=4, mutation=0.3, start_genomes=[{"x": 1.0}], devices={"processes": 1},
-                generations=3, seed=9, data_folder=data_folder, cwd=str(tmp_path), progress=False)
+                generations=2, seed=9, data_folder=data_folder, cwd=str(tmp_path), progress=False)
     evolution = Evolution("pausable", script, **args)
     runner = threading.Thread(target=evolution.start)
     runner.start()
@@ -139,13 +139,13 @@ def test_stop_then_continue_finishes_without_repeating_work(data_folder, tmp_pat
     runner.join(timeout=60)
     assert not runner.is_alive()
     stopped = evolution.status()
-    assert stopped["complete"] < 12 and not evolution.study().user_attrs.get(FINISHED_ATTR)
+    assert stopped["complete"] < 8 and not evolution.study().user_attrs.get(FINISHED_ATTR)
     resumed = Evolution.load("pausable", data_folder=data_folder, devices={"processes": 1}, progress=False)
     assert resumed.continue_evolution() is True
     trials = resumed.trials()
-    assert sum(t.state == TrialState.COMPLETE for t in trials) == 12
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == 8
     evals = (tmp_path / "evals.txt").read_text().split()
-    assert len(evals) == len(set(evals)) == 12
+    assert len(evals) == len(set(evals)) == 8
 
 
 def evolution_done(evolution):
