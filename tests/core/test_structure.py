@@ -294,3 +294,13 @@ def test_synapse_groups_share_transmitter_tags_without_a_warning():
         s1 = SynapseGroup(net=net, src=a, dst=b, tag="GLUTAMATE")
         s2 = SynapseGroup(net=net, src=b, dst=b, tag="GLUTAMATE")
     assert net["GLUTAMATE"] == [s1, s2] and b.afferent_synapses["GLUTAMATE"] == [s1, s2]
+
+
+def test_remove_synapse_group():
+    net = Network()
+    a = NeuronGroup(net=net, size=2, tag="A")
+    sg = SynapseGroup(net=net, src=a, dst=a, tag="GLU")
+    net.initialize()
+    net.remove_synapse_group(sg)
+    assert net.SynapseGroups == [] and a.afferent_synapses["All"] == [] and a.efferent_synapses["All"] == []
+    assert net["GLU"] == [] and not hasattr(net, "GLU")

@@ -119,6 +119,23 @@ class Network(NetworkObject):
                               stacklevel=3)
         self._structure_changed()
 
+    def remove_synapse_group(self, synapse_group) -> None:
+        """Take a SynapseGroup out of the network, its groups' synapse tables and the tag shortcuts."""
+        if synapse_group in self.SynapseGroups:
+            self.SynapseGroups.remove(synapse_group)
+        for group, table_name in ((synapse_group.dst, "afferent_synapses"),
+                                  (synapse_group.src, "efferent_synapses")):
+            base = getattr(group, "BaseNeuronGroup", group)
+            for members in base.__dict__[table_name].values():
+                while synapse_group in members:
+                    members.remove(synapse_group)
+        for tag, target in list(self._attribute_shortcuts.items()):
+            if target is synapse_group:
+                del self._attribute_shortcuts[tag]
+                if self.__dict__.get(tag) is synapse_group:
+                    del self.__dict__[tag]
+        self._structure_changed()
+
     def all_objects(self) -> list:
         """``[network] + NeuronGroups + SynapseGroups``."""
         return [self, *self.NeuronGroups, *self.SynapseGroups]

@@ -172,11 +172,18 @@ def distinct_columns(counts: np.ndarray, n_cols: int, rng: np.random.Generator) 
 
     Draws ``counts.sum()`` integers, then redraws the duplicates within a row
     until none are left (fast while ``counts[i]`` is well below ``n_cols``).
+    When some row needs more than a quarter of the columns, every row instead
+    takes the first ``counts[i]`` entries of a random permutation (random
+    keys, argsort), which costs ``len(counts) * n_cols`` but never retries.
     Returns the columns sorted within each row, rows in order (CSR layout).
     """
     counts = np.asarray(counts, dtype=np.int64)
     if np.any(counts > n_cols):
         raise ValueError(f"cannot draw {counts.max()} distinct sources out of {n_cols}")
+    if counts.size and counts.max() * 4 > n_cols:
+        order = np.argsort(rng.random((counts.size, n_cols)), axis=1)
+        keep = np.arange(n_cols)[None, :] < counts[:, None]
+        return np.sort(np.where(keep, order, n_cols), axis=1)[keep]
     rows = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
     cols = rng.integers(0, n_cols, size=rows.size)
     offset = rows * n_cols

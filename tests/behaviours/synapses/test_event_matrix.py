@@ -5,8 +5,26 @@ import pickle
 import numpy as np
 import pytest
 
-from monnto.core import Network, NeuronGroup, SynapseGroup
+from monnto.core import Network, NeuronGroup, SynapseGroup, event_matrix
 from monnto.core.event_matrix import EventMatrix, event_product
+
+
+@pytest.fixture(autouse=True)
+def gather_even_for_small_matrices(monkeypatch):
+    """These tests use small matrices: make them take the gather path too."""
+    monkeypatch.setattr(event_matrix, "SMALL_MATRIX", 0)
+
+
+def test_small_matrices_use_the_dense_product(rng, monkeypatch):
+    monkeypatch.setattr(event_matrix, "SMALL_MATRIX", 20_000)
+    spikes = np.zeros(100, bool)
+    spikes[7] = True
+    small, large = EventMatrix(rng.random((100, 100))), EventMatrix(rng.random((100, 300)))
+    assert event_product(small, spikes) is None  # 10,000 elements: BLAS
+    np.testing.assert_allclose(small.dot(spikes), small[:, 7], rtol=1e-15)
+    spikes_large = np.zeros(300, bool)
+    spikes_large[7] = True
+    np.testing.assert_allclose(event_product(large, spikes_large), large[:, 7], rtol=1e-15)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -68,21 +68,8 @@ def partition_masks(group: Any, splits: tuple[int, int, int], owner: str) -> lis
 
 
 def remove_synapse_group(net: Any, sg: Any) -> None:
-    """Take ``sg`` out of the network: its list, the groups' synapse tables, tag shortcuts."""
-    if sg in net.SynapseGroups:
-        net.SynapseGroups.remove(sg)
-    for group, table_name in ((sg.dst, "afferent_synapses"), (sg.src, "efferent_synapses")):
-        base = getattr(group, "BaseNeuronGroup", group)
-        table = base.__dict__[table_name]
-        for lst in table.values():
-            while sg in lst:
-                lst.remove(sg)
-    for tag, target in list(net._attribute_shortcuts.items()):
-        if target is sg:
-            del net._attribute_shortcuts[tag]
-            if net.__dict__.get(tag) is sg:
-                del net.__dict__[tag]
-    net._structure_changed()
+    """Take ``sg`` out of the network (see :meth:`Network.remove_synapse_group`)."""
+    net.remove_synapse_group(sg)
 
 
 def _slice(value: Any, rows: np.ndarray, cols: np.ndarray, shape: tuple) -> Any:
