@@ -30,7 +30,31 @@ from .behaviours.neurons import (
     Izhikevich,
     WangBuzsaki,
 )
+from .behaviours.plasticity import (
+    STDP,
+    DiscreteSTDP,
+    IntrinsicPlasticity,
+    Normalization,
+    Refractoriness,
+    ShortTermPlasticity,
+    SpikeFrequencyAdaptation,
+    SynapticNormalization,
+    TripletSTDP,
+    TsodyksMarkram,
+    VoltageHomeostasis,
+)
 from .behaviours.recorder import EventRecorder, Recorder
+from .behaviours.synapses import (
+    Box_Receptive_Fields,
+    Circle_Receptive_Fields,
+    Delay,
+    Partition,
+    Remove_Autapses,
+    distance_dependent,
+    fixed_indegree,
+    fixed_probability,
+    propagate,
+)
 from .core import (
     Behavior,
     Behaviour,
@@ -91,6 +115,11 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "STDP", "Box_Receptive_Fields", "Circle_Receptive_Fields", "Delay", "DiscreteSTDP",
+    "IntrinsicPlasticity", "Normalization", "Partition", "Refractoriness", "Remove_Autapses",
+    "ShortTermPlasticity", "SpikeFrequencyAdaptation", "SynapticNormalization", "TripletSTDP",
+    "TsodyksMarkram", "VoltageHomeostasis", "distance_dependent", "fixed_indegree", "fixed_probability",
+    "propagate",
     "LIF", "AdEx", "Behavior", "Behaviour", "Brian2Embedding", "ConductanceLIF", "EventRecorder", "Grid",
     "HHCable", "HindmarshRose", "HodgkinHuxley", "ImageSequenceInput", "Izhikevich", "NestEmbedding",
     "Network", "NeuronDimension", "NeuronGrid", "NeuronGroup", "NeuronSubGroup", "PatternSequenceInput",
