@@ -47,7 +47,7 @@ def test_failures_are_recorded_and_the_evolution_goes_on(data_folder, write_scri
     script = write_script(FAULTY)
     evolution = Evolution("faulty", script, individual_count=6, mutation=0.3, start_genomes=[{"x": 1.0}],
                           devices={"processes": 2}, generations=2, seed=1, timeout=2.0, data_folder=data_folder,
-                          heartbeat_interval=0.3, heartbeat_grace=2.0, cwd=str(tmp_path), progress=False)
+                          heartbeat_interval=0.3, heartbeat_grace=3.0, cwd=str(tmp_path), progress=False)
     assert evolution.start() is True
     trials = {t.number: t for t in evolution.trials()}
     failure = {n: t.user_attrs.get("failure") for n, t in trials.items() if t.state == TrialState.FAIL}
@@ -75,7 +75,7 @@ MASTER = """
     from monnto.evolution import Evolution
     Evolution('resume', {script!r}, individual_count=4, mutation=0.3, start_genomes=[{{'x': 1.0}}],
               devices={{'processes': 2}}, generations=3, seed=4, data_folder={data!r}, cwd={cwd!r},
-              heartbeat_interval=0.3, heartbeat_grace=2.0, progress=False).start()
+              heartbeat_interval=0.3, heartbeat_grace=3.0, progress=False).start()
 """
 
 SLOW = """
@@ -117,7 +117,7 @@ def test_continue_after_killing_the_master_reruns_nothing_completed(data_folder,
 
     evolution = Evolution("resume", script, individual_count=4, mutation=0.3, start_genomes=[{"x": 1.0}],
                           devices={"processes": 2}, generations=3, seed=4, data_folder=data_folder,
-                          cwd=str(tmp_path), heartbeat_interval=0.3, heartbeat_grace=2.0, progress=False)
+                          cwd=str(tmp_path), heartbeat_interval=0.3, heartbeat_grace=3.0, progress=False)
     assert evolution.start() is False  # it exists: continue instead
     assert evolution.continue_evolution() is True
     trials = evolution.trials()
