@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import socket
 import time
@@ -97,6 +98,9 @@ class Worker:
         Stop after this many evaluations.
     parent_pid : int, optional
         Stop when that process is gone (local workers of a master).
+    worker_index : int
+        Number of this worker; with Optuna's samplers it offsets the seed,
+        so give parallel workers different numbers (``--index``).
     """
 
     def __init__(
@@ -134,7 +138,7 @@ class Worker:
         if self.config["algorithm"] != "paper":
             sampler = make_optuna_sampler(
                 self.config["algorithm"], self.config["individual_count"],
-                int(self.config["seed"]) + 7919 * worker_index + os.getpid(),
+                int(self.config["seed"]) + 7919 * worker_index,
                 self.config["start_genomes"][0],
             )
             self._optuna_study = optuna.load_study(study_name=name, storage=self.storage, sampler=sampler)
@@ -184,7 +188,7 @@ class Worker:
         storage = self.storage
         trial = storage.get_trial(trial_id)
         storage.set_trial_system_attr(trial_id, WORKER_ATTR, self.worker_id)
-        beats = [0, time.monotonic()]
+        beats = [0, -math.inf]  # the first beat is written at once
         interval = float(self.config.get("heartbeat_interval", 1.0))
 
         def heartbeat() -> None:
