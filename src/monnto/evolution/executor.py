@@ -78,7 +78,17 @@ def die_with_parent() -> None:
             pass
 
 
+#: Keyword arguments that start a child in its own process group, dying with its parent (POSIX).
+CHILD_OPTIONS: dict[str, Any] = (
+    {"start_new_session": True, "preexec_fn": die_with_parent} if os.name == "posix" else {}
+)
+
+
 def _kill_group(process: subprocess.Popen, grace: float = 1.0) -> None:
+    if os.name != "posix":  # no process groups: end the script itself
+        process.kill()
+        process.wait()
+        return
     try:
         os.killpg(process.pid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
@@ -156,7 +166,7 @@ def run_script(
         process = subprocess.Popen(
             [python or sys.executable, os.path.abspath(script)],
             cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=die_with_parent,
+            **CHILD_OPTIONS,
         )
         timed_out = False
         try:

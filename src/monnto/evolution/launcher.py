@@ -48,7 +48,8 @@ class WorkerPool:
         log = open(os.path.join(self.evolution.folder, f"worker-{index}.log"), "ab")  # noqa: SIM115
         self.logs.append(log)
         return subprocess.Popen(self._command(index), env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+                                stderr=subprocess.STDOUT,
+                                preexec_fn=die_with_parent if os.name == "posix" else None)
 
     def launch(self) -> None:
         devices = self.evolution.devices

@@ -50,6 +50,8 @@ _logger = logging.getLogger("monnto.evolution")
 
 
 def _alive(pid: int) -> bool:
+    if os.name != "posix":  # os.kill(pid, 0) would signal the process there
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
