@@ -64,8 +64,8 @@ class Propagate(Behaviour):
 
     def new_iteration(self, s):
         spikes = s.src.spike
-        if not self.torch:
-            add = s.W.dot(spikes)
+        if not self.torch:  # EventMatrix gathers; a plain array gets a BLAS product
+            add = s.W.dot(spikes) if self.event else s.W.dot(spikes.astype(s.W.dtype))
         elif self.event:
             add = self.WT.index_select(0, torch.nonzero(spikes).squeeze(1)).sum(0)
         else:

@@ -74,20 +74,22 @@ def compile_expression(expression: str, parent: Any, owner: str):
 
 
 def compile_recording_step(functions: list, owner: str):
-    """One function that evaluates every expression and stores it in its block.
+    """One function ``step(n)`` that records every expression straight into its block.
 
     ``functions`` holds ``(fn, block)`` pairs (``fn`` from
     :func:`compile_expression`, ``block`` a growable :class:`_Block` without
-    ``max_length``); the result is ``step(n, *blocks)``. Evaluating all
-    expressions in one frame and writing straight into the buffers keeps a
-    Recorder's per-step cost close to hand-written stores.
+    ``max_length``). The function skips the step when ``n.recording`` is off,
+    evaluates all expressions in one frame and writes into the buffers, so a
+    Recorder costs about what hand-written stores cost.
     """
     namespace: dict[str, Any] = {}
-    lines = ["def _record_all(n, *blocks):", "    neurons = s = synapse = syn = n"]
-    for i, (fn, _) in enumerate(functions):
+    lines = ["def _record_all(n):", "    if not n.recording:", "        return",
+             "    neurons = s = synapse = syn = n"]
+    for i, (fn, block) in enumerate(functions):
         namespace.update({k: v for k, v in fn.__globals__.items() if not k.startswith("__")
                           and k != "_record"})
-        lines += [f"    b = blocks[{i}]",
+        namespace[f"_block{i}"] = block
+        lines += [f"    b = _block{i}",
                   "    c = b.count",
                   "    if c == len(b.data):",
                   "        b.reserve(1)",
@@ -224,7 +226,7 @@ class Recorder(Behaviour):
     initialize_last = True
     run_last = True
     #: rebuilt after loading a saved network (see after_load)
-    transient_attributes = ("_fast", "_fast_blocks", "_slow")
+    transient_attributes = ("_fast", "_slow")
 
     def __init__(self, variables: str | list[str] | None = None, gapwidth: int = 0,
                  tag: str | None = None, max_length: int | None = None, *args: Any,
@@ -255,7 +257,6 @@ class Recorder(Behaviour):
         self._pending: list = []
         self._blocks: dict[str, Any] = {}
         self._fast = None
-        self._fast_blocks: tuple = ()
         self._slow: list = []
         self._counter = 0
 
@@ -291,8 +292,17 @@ class Recorder(Behaviour):
                 slow.append((fn, block))
         owner = f"{type(self).__name__} {self.tag!r} on {parent!r}"
         self._fast = compile_recording_step(fast, owner) if fast else None
-        self._fast_blocks = tuple(block for _, block in fast)
         self._slow = slow
+        network = getattr(parent, "network", None)
+        if network is not None and network.initialized:  # the step list may now call _fast directly
+            network._structure_changed(clear_tags=False)
+
+    def step_function(self):
+        """The generated recording function itself when it does all the work, else new_iteration."""
+        if (self._fast is not None and not self._slow and not self._pending and self.gapwidth == 1
+                and type(self).new_iteration is Recorder.new_iteration):
+            return self._fast
+        return super().step_function()
 
     def after_load(self, parent) -> None:
         """Rebuild the generated step function after a saved network is loaded."""
@@ -365,7 +375,7 @@ class Recorder(Behaviour):
         if self._pending:
             self._resolve_pending(parent)
         if self._fast is not None:
-            self._fast(parent, *self._fast_blocks)
+            self._fast(parent)
         for fn, block in self._slow:
             block.append(fn(parent))
 
