@@ -28,10 +28,10 @@ def run_demo(out: Path, size: int = 100, steps: int = 1000, seed: int = 1) -> di
     net = basic_network(size=size, seed=seed)
     timing = net.simulate_iterations(steps, progress=False)
 
-    voltage = net["n.voltage", 0]
-    mean_voltage = net["np.mean(n.voltage)", 0]
-    spike_t = net["n.spike.t", 0]
-    spike_i = net["n.spike.i", 0]
+    voltage = net["n.voltage", 0, "np"]
+    mean_voltage = net["np.mean(n.voltage)", 0, "np"]
+    spike_t = net["n.spike.t", 0, "np"]
+    spike_i = net["n.spike.i", 0, "np"]
     threshold = net.my_neurons["Basic_Behaviour", 0].threshold
     iterations = np.arange(1, len(mean_voltage) + 1)
 

@@ -5,6 +5,7 @@ import pytest
 from monnto import Behaviour, EventRecorder, Network, NeuronGroup, Recorder, SynapseGroup
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.numpy_only  # these tests choose their backends themselves
 
 
 @pytest.fixture(params=["numpy", "torch"])
@@ -92,3 +93,24 @@ def test_missing_torch_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r"pip install monnto\[torch\]"):
         Network(backend="torch")
+
+
+def test_torch_synapse_matrices_take_the_papers_dot(tmp_path):
+    import pickle
+    import subprocess
+    import sys
+
+    net = Network(backend="torch", seed=1)
+    ng = NeuronGroup(net=net, size=4)
+    W = SynapseGroup(net=net, src=ng, dst=ng).get_synapse_mat("uniform(0, 1)")
+    spikes = torch.tensor([True, False, True, False])
+    torch.testing.assert_close(W.dot(spikes), W[:, 0] + W[:, 2])  # torch's own dot is 1-D only
+    assert type(W * 2) is torch.Tensor and type(W > 0) is torch.Tensor  # results are plain tensors
+    path = tmp_path / "w.pkl"
+    path.write_bytes(pickle.dumps(W))
+    code = (f"import pickle, torch; W = pickle.loads(open({str(path)!r}, 'rb').read()); "
+            "print(type(W).__name__, float(W.dot(torch.ones(4)).sum()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    name, total = out.stdout.split()
+    assert name == "SynapseTensor" and abs(float(total) - float(W.sum())) < 1e-9

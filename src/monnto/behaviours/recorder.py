@@ -48,7 +48,10 @@ def compile_expression(expression: str, parent: Any, owner: str):
         raise RecorderExpressionError(f"{owner}: expression {expression!r} is not valid Python "
                                       f"({err.msg})") from None
 
-    namespace: dict[str, Any] = {"np": np, "xp": getattr(parent, "xp", np)}
+    xp = getattr(parent, "xp", np)
+    # 'np' is numpy, except on another backend, where it is that backend's array
+    # namespace, so 'np.mean(n.voltage)' works on torch tensors (on any device)
+    namespace: dict[str, Any] = {"np": np if xp is np else xp, "xp": xp}
 
     class _Prefix(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name):

@@ -70,11 +70,57 @@ class TorchBackend:
         tensor = self.torch.from_numpy(np.ascontiguousarray(array))
         return tensor.to(self.device) if self.device.type != "cpu" else tensor
 
+    def synapse_matrix(self, tensor):
+        """A float matrix as a :class:`SynapseTensor` (``W.dot(spikes)`` works as on numpy)."""
+        if tensor.ndim == 2 and tensor.dtype.is_floating_point:
+            return tensor.as_subclass(synapse_tensor_class())
+        return tensor
+
     def is_native(self, value: Any) -> bool:
         return isinstance(value, self.torch.Tensor)
 
     def empty(self, shape: tuple, like: Any):
         return self.torch.empty(shape, dtype=like.dtype, device=like.device)
+
+
+_SYNAPSE_TENSOR = None
+
+
+def synapse_tensor_class():
+    """``SynapseTensor``: a torch matrix whose ``.dot`` takes a vector of any dtype.
+
+    torch's ``Tensor.dot`` is for two 1-D tensors only; on a synapse matrix,
+    ``W.dot(spikes)`` (the paper's propagation, with a boolean ``spikes``) is
+    the matrix-vector product, as with numpy. Every other operation returns a
+    plain tensor. Defined on first use so importing monnto never imports torch.
+    """
+    global _SYNAPSE_TENSOR
+    if _SYNAPSE_TENSOR is None:
+        import torch
+
+        class SynapseTensor(torch.Tensor):
+            def dot(self, other: Any):
+                plain = self.as_subclass(torch.Tensor)
+                other = torch.as_tensor(other, device=plain.device)
+                if other.dtype != plain.dtype:
+                    other = other.to(plain.dtype)
+                return torch.mv(plain, other) if other.ndim == 1 else plain @ other
+
+            @classmethod
+            def __torch_function__(cls, func, types, args=(), kwargs=None):
+                with torch._C.DisableTorchFunctionSubclass():
+                    return func(*args, **(kwargs or {}))
+
+        SynapseTensor.__module__ = __name__
+        SynapseTensor.__qualname__ = "SynapseTensor"
+        _SYNAPSE_TENSOR = SynapseTensor
+    return _SYNAPSE_TENSOR
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SynapseTensor":  # lets pickle find the class in a fresh process
+        return synapse_tensor_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def make_backend(backend: str, device: str = "cpu"):

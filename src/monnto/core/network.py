@@ -15,6 +15,9 @@ from .network_object import NetworkObject, normalize_behaviours
 
 #: Runs at least this long (in steps) show a progress bar when progress=None.
 PROGRESS_MIN_STEPS = 5000
+#: Backend of a Network built without ``backend=`` (the test suite runs the
+#: core tests once per backend by changing it).
+DEFAULT_BACKEND = "numpy"
 
 
 class Network(NetworkObject):
@@ -34,15 +37,15 @@ class Network(NetworkObject):
         Float dtype of every array the framework makes (default float64).
     settings : dict, optional
         PymoNNto-style settings; ``'dtype'`` and ``'seed'`` are understood.
-    backend : {'numpy', 'torch'}
-        Array library of every array the framework makes.
+    backend : {'numpy', 'torch'}, optional
+        Array library of every array the framework makes (default numpy).
     device : str
         ``'cpu'``, or ``'cuda'`` / ``'cuda:N'`` with the torch backend.
     """
 
     def __init__(self, tag: str | None = None, behaviour: dict | list | None = None,
                  seed: int | None = None, dtype: Any = "float64", settings: dict | None = None,
-                 backend: str = "numpy", device: str = "cpu", behavior=None):
+                 backend: str | None = None, device: str = "cpu", behavior=None):
         super().__init__(tag, self)
         if behavior is not None:
             behaviour = behavior
@@ -65,6 +68,7 @@ class Network(NetworkObject):
             raise ValueError(f"Network {tag!r}: seed must be a non-negative int, got {seed!r}")
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
+        backend = backend or DEFAULT_BACKEND
         self.array_backend = make_backend(backend, device)
         self.backend = backend
         self.device = device

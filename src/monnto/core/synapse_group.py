@@ -111,7 +111,8 @@ class SynapseGroup(NetworkObject):
             if sparse:
                 raise ValueError(f"{self!r}: sparse=True needs the numpy backend, the network uses "
                                  f"backend={self.network.backend!r}")
-            return self._get_mat(mode, self.matrix_dim(), scale, density, plot)
+            return self.network.array_backend.synapse_matrix(
+                self._get_mat(mode, self.matrix_dim(), scale, density, plot))
         if sparse:
             from .sparse_matrix import sparse_from_init
 
