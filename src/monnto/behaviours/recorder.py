@@ -3,7 +3,7 @@
 Each expression (``'n.voltage'``, ``'voltage'``, ``'np.mean(n.voltage)'``,
 ``'n.iteration'``) is compiled once at initialize into a function of the
 parent; ``n``, ``neurons``, ``s`` and ``synapse`` name the parent, ``np`` is
-numpy, ``xp`` the parent's array namespace, any module the user imported
+numpy (on the torch backend: the backend's array namespace), ``xp`` the parent's array namespace, any module the user imported
 (``torch``, ``math``) is available by its name, and a bare name that is an
 attribute of the parent is read from it.
 Samples go into preallocated blocks that grow by doubling (and are sized for
