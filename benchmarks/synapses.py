@@ -31,31 +31,7 @@ import numpy as np
 
 from monnto.behaviours.synapses import Circle_Receptive_Fields, Partition, fixed_indegree
 from monnto.core import Behaviour, Network, NeuronDimension, NeuronGroup, SynapseGroup, get_squared_dim
-
-
-# -- the paper's code blocks 2 and 3, as written ------------------------------------
-class Basic_Behaviour(Behaviour):
-    def set_variables(self, neurons):
-        neurons.voltage = neurons.get_neuron_vec()
-        self.threshold = 0.5
-        self.leak_factor = self.get_init_attr("leak_factor", 0.9, neurons)
-
-    def new_iteration(self, neurons):
-        neurons.spike = neurons.voltage > self.threshold
-        neurons.voltage[neurons.spike] = 0.0
-        neurons.voltage *= self.leak_factor
-        neurons.voltage += neurons.get_neuron_vec("uniform", density=0.01)
-
-
-class Input_Behaviour(Behaviour):
-    def set_variables(self, neurons):
-        for synapse in neurons.afferent_synapses["GLUTAMATE"]:
-            synapse.W = synapse.get_synapse_mat("uniform(0,10)", density=0.1)
-            synapse.enabled = synapse.W > 0
-
-    def new_iteration(self, neurons):
-        for synapse in neurons.afferent_synapses["GLUTAMATE"]:
-            neurons.voltage += synapse.W.dot(synapse.src.spike) / synapse.src.size
+from monnto.models.basic_network import Basic_Behaviour, Input_Behaviour  # the paper's blocks 2-3
 
 
 class Spike_Counter(Behaviour):

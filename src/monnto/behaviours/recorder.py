@@ -367,16 +367,22 @@ class Recorder(Behaviour):
             block.reserve(steps // self.gapwidth + 1)
 
     # -- stepping -------------------------------------------------------------
-    def new_iteration(self, parent) -> None:
+    def _sample_due(self, parent) -> bool:
+        """Whether this step is sampled (recording on, every ``gapwidth``-th step)."""
         if not parent.recording:
-            return
+            return False
         if self.gapwidth > 1:
             self._counter += 1
             if self._counter < self.gapwidth:
-                return
+                return False
             self._counter = 0
         if self._pending:
             self._resolve_pending(parent)
+        return True
+
+    def new_iteration(self, parent) -> None:
+        if not self._sample_due(parent):
+            return
         if self._fast is not None:
             self._fast(parent)
         for fn, block in self._slow:
@@ -439,15 +445,8 @@ class EventRecorder(Recorder):
         return _EventBlock(sample.ndim)
 
     def new_iteration(self, parent) -> None:
-        if not parent.recording:
+        if not self._sample_due(parent):
             return
-        if self.gapwidth > 1:
-            self._counter += 1
-            if self._counter < self.gapwidth:
-                return
-            self._counter = 0
-        if self._pending:
-            self._resolve_pending(parent)
         iteration = parent.network.iteration
         for expression, fn in self._functions:
             self._blocks[expression].add(iteration, fn(parent))
