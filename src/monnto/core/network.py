@@ -276,7 +276,8 @@ class Network(NetworkObject):
             raise RuntimeError(f"{self!r}: call initialize() before simulating")
         if progress is None:
             progress = n >= PROGRESS_MIN_STEPS and sys.stderr.isatty()
-        for b in self.all_behaviours():
+        behaviours = self.all_behaviours()
+        for b in behaviours:
             reserve = getattr(b, "reserve", None)
             if reserve is not None:
                 reserve(n)
@@ -297,7 +298,7 @@ class Network(NetworkObject):
         finally:
             if disable_recording:
                 self.recording_on()
-            for b in self.all_behaviours():  # streamed recordings reach the disk at the end of a run
+            for b in behaviours:  # streamed recordings reach the disk at the end of a run
                 flush = getattr(b, "flush", None)
                 if flush is not None:
                     flush()
