@@ -34,6 +34,7 @@ from monnto.behaviours.neurons import (
     lif_step,
     wang_buzsaki_step,
 )
+from monnto.core.backend import to_numpy
 
 MODELS = [LIF, ConductanceLIF, Izhikevich, HodgkinHuxley, HHCable, HindmarshRose, WangBuzsaki, AdEx]
 
@@ -125,10 +126,10 @@ def test_wrappers_keep_float32_and_set_bool_spikes(model):
     g = NeuronGroup(net, 4, behaviour={1: model(), 9: Recorder(["n.v", "n.spike"])})
     net.initialize()
     net.simulate_iterations(20, progress=False)
-    assert g.v.dtype == np.float32 and g.v.shape == (4,)
-    assert g.spike.dtype == bool and g.spike.shape == (4,)
-    assert g["n.v", 0].shape == (20, 4) and np.all(np.isfinite(g["n.v", 0]))
-    assert np.all(g.I_input == 0)
+    assert to_numpy(g.v).dtype == np.float32 and g.v.shape == (4,)
+    assert to_numpy(g.spike).dtype == bool and g.spike.shape == (4,)
+    assert g["n.v", 0].shape == (20, 4) and np.all(np.isfinite(to_numpy(g["n.v", 0])))
+    assert np.all(to_numpy(g.I_input) == 0)
 
 
 @pytest.mark.parametrize("model", [HodgkinHuxley, WangBuzsaki, Izhikevich, AdEx])
@@ -170,7 +171,7 @@ def test_input_added_before_neuron_runs_is_used_once():
     net.initialize()
     g.I_input += 1e-9                 # one step of 1 nA, then nothing
     net.simulate_iteration()
-    v1 = g.v.copy()
+    v1 = to_numpy(g.v).copy()
     net.simulate_iteration()
     p = LIFParams()
     decay = np.exp(-1e-4 / p.tau_m)

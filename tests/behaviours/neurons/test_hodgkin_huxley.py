@@ -22,6 +22,7 @@ from monnto.behaviours.neurons import (
     hh_step,
 )
 from monnto.core import Network, NeuronGroup
+from monnto.core.backend import to_numpy
 
 DT = 1e-5  # s
 UA_PER_CM2 = 1e-2  # A/m^2
@@ -128,7 +129,7 @@ def test_hh_wrapper_in_network():
     count = np.zeros(3)
     for _ in range(10000):     # 100 ms
         net.simulate_iteration()
-        count += g.spike
+        count += to_numpy(g.spike)
     assert count[0] == 0 and count[2] == 0 and 5 <= count[1] <= 8
     assert set(("v", "m", "h", "n_gate")) <= set(vars(g))
 
@@ -142,7 +143,7 @@ def test_hhcable_wrapper_two_cables():
         if k < 30:
             g.I_input[0] += 2e-5          # stimulate only the first cable's first compartment
         net.simulate_iteration()
-        first[g.spike & np.isnan(first)] = k
+        first[to_numpy(g.spike) & np.isnan(first)] = k
     assert not np.isnan(first[:20]).any() and np.all(np.diff(first[:20]) >= 0)
     assert np.isnan(first[20:]).all()    # the second cable is independent
 

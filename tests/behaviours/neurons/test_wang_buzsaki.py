@@ -9,6 +9,7 @@ import numpy as np
 
 from monnto.behaviours.neurons import WangBuzsaki, WangBuzsakiParams, wang_buzsaki_rates, wang_buzsaki_step
 from monnto.core import Network, NeuronGroup
+from monnto.core.backend import to_numpy
 
 UA_PER_CM2 = 1e-2
 
@@ -46,5 +47,5 @@ def test_wang_buzsaki_wrapper_in_network():
     count = np.zeros(2)
     for _ in range(10000):                  # 100 ms
         net.simulate_iteration()
-        count += g.spike
+        count += to_numpy(g.spike)
     assert count[0] == 0 and 4 <= count[1] <= 8
