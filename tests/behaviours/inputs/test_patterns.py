@@ -18,6 +18,7 @@ from monnto.behaviours.inputs import (
     symbol_masks,
 )
 from monnto.core import Network, NeuronGroup
+from monnto.core.backend import to_numpy
 
 
 def test_counting_task_sequence_structure(rng):
@@ -121,7 +122,7 @@ def test_image_input_poisson_rates_follow_pixels():
     for k in range(2000):
         g.I_input[:] = 0
         net.simulate_iteration()
-        counts[k // 1000] += g.I_input
+        counts[k // 1000] += to_numpy(g.I_input)
     left = np.tile([True, True, False, False], 5)
     # image 0: p = 0.2 per step on the left half, 0 on the right
     assert counts[0, ~left].sum() == 0

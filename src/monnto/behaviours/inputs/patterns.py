@@ -29,9 +29,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from monnto.core.backend import to_numpy
 from monnto.core.behaviour import Behaviour
 
-from ..neurons._common import input_vector, resolve_dt
+from ..neurons._common import from_host, input_vector, resolve_dt
 
 __all__ = ["random_word_sequence", "counting_task_sequence", "symbol_masks",
            "PatternSequenceInput", "SymbolSequenceInput", "ImageSequenceInput"]
@@ -152,10 +153,9 @@ class PatternSequenceInput(Behaviour):
         self.dt = resolve_dt(self, n, self.default_dt)
         self.target = self.get_init_attr("target", "I_input", None)
         input_vector(n, self.target)
-        xp = n.xp
         like = n.get_neuron_vec()
         if self.mode == "current":
-            self._drive = xp.asarray(self.amplitude * patterns, dtype=like.dtype)
+            self._drive = from_host(n, (self.amplitude * patterns).astype(to_numpy(like[:0]).dtype))
         else:
             prob = patterns * max_rate * self.dt
             if prob.min() < 0 or prob.max() > 1:
@@ -175,7 +175,10 @@ class PatternSequenceInput(Behaviour):
             target += self._drive[n.input_index]
         else:
             events = self._rng.random(n.size) < self._prob[n.input_index]
-            target += self.amplitude * (events if n.xp is np else n.xp.asarray(events))
+            if n.xp is np:
+                target += self.amplitude * events
+            else:   # events in the target's float dtype (torch makes float * bool tensor float32)
+                target += self.amplitude * n.xp.astype(from_host(n, events), target.dtype)
 
 
 class SymbolSequenceInput(PatternSequenceInput):

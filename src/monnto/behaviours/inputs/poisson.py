@@ -25,16 +25,18 @@ from typing import Any
 
 import numpy as np
 
+from monnto.core.backend import to_numpy
 from monnto.core.behaviour import Behaviour
 
-from ..neurons._common import input_vector, resolve_dt, to_backend
+from ..neurons._common import from_host, input_vector, resolve_dt, to_backend
 
 __all__ = ["poisson_spikes", "poisson_counts", "PoissonGenerator", "PoissonInput"]
 
 
 def _check_probability(rate, dt, owner: str) -> None:
-    peak = float(np.max(np.asarray(rate))) * dt
-    low = float(np.min(np.asarray(rate)))
+    rate = to_numpy(rate)
+    peak = float(np.max(rate)) * dt
+    low = float(np.min(rate))
     if low < 0:
         raise ValueError(f"{owner}: rate has a negative value {low!r} Hz; expected rates >= 0")
     if peak > 1.0:
@@ -91,14 +93,17 @@ class PoissonGenerator(Behaviour):
     def set_variables(self, n) -> None:
         self.dt = resolve_dt(self, n, self.default_dt)
         rate = self.get_init_attr("rate", 10.0, n)
-        n.rate = n.get_neuron_vec() + np.asarray(rate)
+        rate = np.asarray(to_numpy(rate))
+        n.rate = n.get_neuron_vec() + (rate if n.xp is np else from_host(n, rate))
         _check_probability(n.rate, self.dt, repr(self))
         n.spike = n.get_neuron_vec(bool)
         self._rng = n.network.rng
 
     def new_iteration(self, n) -> None:
-        spikes = poisson_spikes(n.rate, self.dt, self._rng, n.size)
-        n.spike = spikes if n.xp is np else n.xp.asarray(spikes)
+        if n.xp is np:
+            n.spike = poisson_spikes(n.rate, self.dt, self._rng, n.size)
+        else:   # the same draws, compared with the rates where they live
+            n.spike = from_host(n, self._rng.random(n.size)) < n.rate * self.dt
 
 
 class PoissonInput(Behaviour):
@@ -118,8 +123,8 @@ class PoissonInput(Behaviour):
 
     def set_variables(self, n) -> None:
         self.dt = resolve_dt(self, n, self.default_dt)
-        self.rate = np.asarray(self.get_init_attr("rate", 10.0, n), dtype=float)
-        self.n_sources = np.asarray(self.get_init_attr("n_sources", 1, n))
+        self.rate = np.asarray(to_numpy(self.get_init_attr("rate", 10.0, n)), dtype=float)
+        self.n_sources = np.asarray(to_numpy(self.get_init_attr("n_sources", 1, n)))
         self.weight = to_backend(self.get_init_attr("weight", 1e-10, n), n)
         self.target = self.get_init_attr("target", "I_input", None)
         if not isinstance(self.target, str) or not self.target.isidentifier():
@@ -134,6 +139,8 @@ class PoissonInput(Behaviour):
 
     def new_iteration(self, n) -> None:
         self.counts = self._rng.poisson(self._lam, n.size)
-        counts = self.counts if n.xp is np else n.xp.asarray(self.counts)
         target = getattr(n, self.target)
-        target += self.weight * counts
+        if n.xp is np:
+            target += self.weight * self.counts
+        else:   # counts in the target's float dtype (torch makes float * int tensor float32)
+            target += self.weight * n.xp.astype(from_host(n, self.counts), target.dtype)

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from monnto.core.backend import to_numpy
+
 INPUT_NAME = "I_input"
 
 
@@ -70,9 +72,21 @@ def to_backend(value: Any, n):
         if value.ndim == 0:
             return float(value)
         like = n.get_neuron_vec()
-        xp = n.xp
-        return xp.asarray(value, dtype=like.dtype) if hasattr(like, "dtype") else value
+        if not hasattr(like, "dtype"):
+            return value
+        return from_host(n, value.astype(to_numpy(like[:0]).dtype, copy=False))
     return value
+
+
+def from_host(n, array: np.ndarray):
+    """A numpy array made on the host, on the group's backend and device.
+
+    The identity on the numpy backend; a tensor on the network's device on
+    the torch backend (random draws come from the network's numpy generator
+    and are moved with this).
+    """
+    backend = getattr(getattr(n, "network", None), "array_backend", None)
+    return array if backend is None else backend.from_numpy(array)
 
 
 def read_params(behaviour, params_cls, n, overrides: dict | None = None, skip: tuple = ()):
