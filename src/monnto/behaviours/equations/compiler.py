@@ -149,13 +149,19 @@ class CompiledStep:
 
     def _install(self, parent, source: str, label: str) -> None:
         self.code = source
+        extra = dict(self._step_globals)
+        extra.update(self._extra_globals(parent))
         self._step = compile_function(source, "_step", xp=getattr(parent, "xp", None),
-                                      extra_globals=self._step_globals, label=label)
+                                      extra_globals=extra, label=label)
         if type(self).new_iteration is CompiledStep.new_iteration:
             # the network's step list calls the generated function directly
             # (one Python call per step instead of two); subclasses that
             # override new_iteration keep their method
             self.__dict__["new_iteration"] = self._step
+
+    def _extra_globals(self, parent) -> dict:
+        """Names the generated code needs besides ``numpy`` (subclasses add theirs)."""
+        return {}
 
     def after_load(self, parent) -> None:
         """Recompile ``self.code`` after ``load_network``."""

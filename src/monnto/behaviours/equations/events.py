@@ -96,7 +96,7 @@ class Threshold(CompiledStep, Behaviour):
         names = {s.name for s in typed.expr.free_symbols} - {s.name for s in randoms}
         lines = ["def _step(_grp):"]
         lines += [f"    {n} = _grp.{n}" for n in sorted(names)]
-        lines += [f"    {s.name} = numpy.asarray(_grp.network.rng.random(_grp.size))"
+        lines += [f"    {s.name} = _from_numpy(_grp.network.rng.random(_grp.size))"
                   for s in sorted(randoms, key=str)]
         lines += [
             "    _spk = _grp.spike",
@@ -114,6 +114,11 @@ class Threshold(CompiledStep, Behaviour):
         self._install(parent, "\n".join(lines) + "\n", context)
         if not is_state_array(getattr(parent, "spike", None), parent.size):
             parent.spike = bool_vector(parent, False)
+
+    def _extra_globals(self, parent) -> dict:
+        # rand(): the network's numpy draws, moved to the group's backend and device
+        backend = getattr(getattr(parent, "network", None), "array_backend", None)
+        return {"_from_numpy": backend.from_numpy if backend is not None else np.asarray}
 
 
 class Refractory(Behaviour):
@@ -280,6 +285,7 @@ class OnPre(CompiledStep, Behaviour):
             )
         if tuple(W.shape) != (dst.size, syn.src.size):
             raise EquationError(f"{context}: {syn!r}.W has shape {W.shape}, expected {(dst.size, syn.src.size)}")
+        _check_backend(syn, W, context)
         w_dim = registered_dims(syn).get("W")
         lines = [
             "def _step(_syn):",
@@ -288,7 +294,7 @@ class OnPre(CompiledStep, Behaviour):
             "        return",
             "    _W = _syn.W",
             "    if _issparse(_W):",
-            "        _x = _W @ _spk.astype(_W.dtype)",
+            "        _x = _W @ numpy.astype(_spk, _W.dtype)",
             "    else:",
             "        _x = numpy.sum(_W[:, numpy.nonzero(_spk)[0]], axis=1)",
             "    _dst = _syn.dst",
@@ -327,6 +333,10 @@ class OnPre(CompiledStep, Behaviour):
         self._install(dst, "\n".join(lines) + "\n", context)
 
     def _make_weights(self, syn, weight, p, sparse, context) -> None:
+        backend = _backend_name(syn)
+        if sparse and backend != "numpy":
+            raise EquationError(f"{context}: sparse=True (scipy.sparse CSR weights) needs the numpy backend, "
+                                f"{syn!r} is on backend {backend!r}; use sparse=False (dense weights)")
         if isinstance(weight, (int, float, np.integer, np.floating)):
             value, dim = float(weight), None
             matrix = syn.get_synapse_mat("ones", density=p if p < 1 else None) * value
@@ -337,7 +347,8 @@ class OnPre(CompiledStep, Behaviour):
             values = {s.name: syn.get_synapse_mat(init) for s, init in conv.random_placeholders}
             if values:
                 src = f"def _value({', '.join(sorted(values))}):\n    return {print_expr(typed.expr)}\n"
-                matrix = mask * compile_function(src, "_value", label=context)(**values)
+                value = compile_function(src, "_value", xp=getattr(syn, "xp", None), label=context)(**values)
+                matrix = mask * value
             else:
                 matrix = mask * float(typed.expr)
             dim = typed.dim
@@ -345,3 +356,24 @@ class OnPre(CompiledStep, Behaviour):
         if dim is not None:
             registered_dims(syn)["W"] = dim
 
+
+def _backend_name(obj) -> str:
+    """The array backend of ``obj``'s network ('numpy' without one)."""
+    return getattr(getattr(obj, "network", None), "backend", None) or "numpy"
+
+
+def _check_backend(syn, W, context) -> None:
+    """Reject a weight matrix that is not an array of the synapse group's backend."""
+    backend = _backend_name(syn)
+    if backend == "numpy":
+        return
+    if sp.issparse(W):
+        raise EquationError(
+            f"{context}: {syn!r}.W is a scipy.sparse matrix, which needs the numpy backend; the network "
+            f"uses backend {backend!r}: set a dense W (syn.get_synapse_mat(...)) instead"
+        )
+    if isinstance(W, np.ndarray):
+        raise EquationError(
+            f"{context}: {syn!r}.W is a numpy array but the network uses backend {backend!r}; "
+            f"make it with syn.get_synapse_mat(...) or syn.xp.asarray(W)"
+        )
