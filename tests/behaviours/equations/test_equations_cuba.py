@@ -10,6 +10,7 @@ import pytest
 
 from monnto import EventRecorder, Network, NeuronGroup, SynapseGroup
 from monnto.behaviours.equations import Clock, Equation, OnPre, Refractory, Reset, Threshold, Variable
+from monnto.core.backend import to_numpy
 
 CUBA = """
 dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
@@ -43,8 +44,8 @@ def cuba_monnto(seed, sparse=False, duration=DURATION):
     net.simulate_iterations(f'{duration * 1000}*ms')
     times, indices = [], []
     for g, offset in ((exc, 0), (inh, 3200)):
-        times.append(np.asarray(g['n.spike.t', 0]) * DT)  # iterations -> s
-        indices.append(np.asarray(g['n.spike.i', 0]) + offset)
+        times.append(to_numpy(g['n.spike.t', 0]) * DT)  # iterations -> s
+        indices.append(to_numpy(g['n.spike.i', 0]) + offset)
     return np.concatenate(times), np.concatenate(indices)
 
 
@@ -85,6 +86,7 @@ def rate_and_cv(times, indices, skip=0.1):
 
 
 @pytest.mark.slow
+@pytest.mark.numpy_only  # a Brian2 cross-check
 def test_cuba_rates_and_irregularity_match_brian2():
     pytest.importorskip("brian2")
     rate_b2, cv_b2 = rate_and_cv(*cuba_brian2(seed=1))
@@ -95,6 +97,7 @@ def test_cuba_rates_and_irregularity_match_brian2():
 
 
 @pytest.mark.slow
+@pytest.mark.numpy_only  # scipy.sparse CSR weights
 def test_cuba_sparse_weights_give_the_same_spikes_as_dense():
     t_dense, i_dense = cuba_monnto(seed=3, duration=0.15)
     t_sparse, i_sparse = cuba_monnto(seed=3, sparse=True, duration=0.15)

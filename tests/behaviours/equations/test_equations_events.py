@@ -14,6 +14,7 @@ from monnto.behaviours.equations import (
     Threshold,
     Variable,
 )
+from monnto.core.backend import to_numpy
 
 LIF = "dv/dt = (El - v + R*I)/tau : volt (unless refractory)"
 
@@ -55,8 +56,8 @@ def hand_lif(n_steps, ref=5e-3, dt=1e-4):
 
 def test_lif_with_refractory_follows_documented_semantics():
     net, g = lif_net(2000)
-    v = np.asarray(net['n.v', 0])[:, 0]
-    spikes = np.asarray(g['n.spike.t', 0])
+    v = net['n.v', 0, 'np'][:, 0]
+    spikes = to_numpy(g['n.spike.t', 0])
     v_hand, spikes_hand = hand_lif(2000)
     assert len(spikes_hand) >= 5
     np.testing.assert_array_equal(spikes, spikes_hand)
@@ -67,6 +68,7 @@ def test_lif_with_refractory_follows_documented_semantics():
     assert v[k + 49] > -65e-3
 
 
+@pytest.mark.numpy_only  # a Brian2 cross-check
 def test_refractory_matches_brian2_spike_times():
     b2 = pytest.importorskip("brian2")
     from brian2 import Mohm, ms, mV, nA
@@ -82,7 +84,7 @@ def test_refractory_matches_brian2_spike_times():
     b2.Network(G, M).run(200 * ms)
     t_b2 = np.asarray(M.t_)
     _, g = lif_net(2000)
-    t_ours = np.asarray(g['n.spike.t', 0]) * 1e-4
+    t_ours = to_numpy(g['n.spike.t', 0]) * 1e-4
     assert len(t_b2) >= 5
     # Brian2 labels a step by its start time, monnto by its end time
     np.testing.assert_allclose(t_ours, t_b2 + 1e-4, rtol=1e-9)
@@ -91,15 +93,16 @@ def test_refractory_matches_brian2_spike_times():
 def test_without_refractory_neurons_spike_again_at_once():
     _, g = lif_net(300, refractory='0*ms')
     _, spikes_hand = hand_lif(300, ref=0.0)
-    np.testing.assert_array_equal(np.asarray(g['n.spike.t', 0]), spikes_hand)
+    np.testing.assert_array_equal(to_numpy(g['n.spike.t', 0]), spikes_hand)
 
 
 def test_refractory_period_per_neuron_from_a_distribution():
     net = Network(seed=2, behaviour={1: Clock(step='0.1*ms')})
     g = NeuronGroup(net=net, size=500, behaviour={3: Refractory('uniform(2, 5)*ms')})
     net.initialize()
-    assert g.refractory.shape == (500,)
-    assert 2e-3 <= g.refractory.min() < 2.1e-3 and 4.9e-3 < g.refractory.max() <= 5e-3
+    refractory = to_numpy(g.refractory)
+    assert refractory.shape == (500,)
+    assert 2e-3 <= refractory.min() < 2.1e-3 and 4.9e-3 < refractory.max() <= 5e-3
     with pytest.raises(EquationError, match="expected a duration"):
         net2 = Network(behaviour={1: Clock(step='0.1*ms')})
         NeuronGroup(net=net2, size=2, behaviour={3: Refractory('5*mV')})
@@ -128,12 +131,12 @@ def test_reset_statements_run_in_order_on_spiking_neurons_only():
         7: Reset('v = Vr; w += 1*nA; v += w*(1*Mohm)'),
     })
     net.initialize()
-    g.v[:] = [20e-3, 0.0, 30e-3, 5e-3]
-    g.Vr[:] = [-60e-3, -61e-3, -62e-3, -63e-3]
+    g.v[:] = g.xp.asarray([20e-3, 0.0, 30e-3, 5e-3], dtype=g.v.dtype)
+    g.Vr[:] = g.xp.asarray([-60e-3, -61e-3, -62e-3, -63e-3], dtype=g.Vr.dtype)
     net.simulate_iterations(1)
-    np.testing.assert_array_equal(g.spike, [True, False, True, False])
-    np.testing.assert_allclose(g.w, [1e-9, 0, 1e-9, 0])
-    np.testing.assert_allclose(g.v, [-59e-3, 0.0, -61e-3, 5e-3])
+    np.testing.assert_array_equal(to_numpy(g.spike), [True, False, True, False])
+    np.testing.assert_allclose(to_numpy(g.w), [1e-9, 0, 1e-9, 0])
+    np.testing.assert_allclose(to_numpy(g.v), [-59e-3, 0.0, -61e-3, 5e-3])
 
 
 def test_threshold_and_reset_errors_name_the_string():
@@ -159,20 +162,20 @@ def _synapse_net(W, sparse=False, statement='ge += w'):
         2: Variable(eq='v=0*mV'), 5: Threshold('v > 1*mV')})
     dst = NeuronGroup(net=net, size=3, tag='dst', behaviour={2: Variable(eq='ge=0*mV; gain=2')})
     syn = SynapseGroup(net=net, src=src, dst=dst, behaviour={6: OnPre(statement)})
-    syn.W = sp.csr_matrix(W) if sparse else W
+    syn.W = sp.csr_matrix(W) if sparse else net.xp.asarray(W)
     net.initialize()
-    src.v[:] = [2e-3, 0.0, 3e-3, 0.0]  # sources 0 and 2 spike
+    src.v[:] = src.xp.asarray([2e-3, 0.0, 3e-3, 0.0], dtype=src.v.dtype)  # sources 0 and 2 spike
     net.simulate_iterations(1)
     return dst
 
 
-@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("sparse", [False, pytest.param(True, marks=pytest.mark.numpy_only)])  # scipy CSR
 def test_on_pre_adds_weight_columns_of_spiking_sources(sparse):
     W = np.arange(12, dtype=float).reshape(3, 4) * 1e-3
     dst = _synapse_net(W, sparse)
-    np.testing.assert_allclose(dst.ge, W[:, 0] + W[:, 2], rtol=1e-15)
+    np.testing.assert_allclose(to_numpy(dst.ge), W[:, 0] + W[:, 2], rtol=1e-15)
     dst = _synapse_net(W, sparse, statement='ge -= 0.5*gain*w')
-    np.testing.assert_allclose(dst.ge, -(W[:, 0] + W[:, 2]), rtol=1e-15)
+    np.testing.assert_allclose(to_numpy(dst.ge), -(W[:, 0] + W[:, 2]), rtol=1e-15)
 
 
 def test_on_pre_creates_weights_with_units_and_probability():
@@ -180,7 +183,7 @@ def test_on_pre_creates_weights_with_units_and_probability():
     g = NeuronGroup(net=net, size=400, behaviour={2: Variable(eq='ge=0*mV; v=0*mV'), 5: Threshold('v > 1*mV')})
     syn = SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre(on_pre='ge += w', w='1.62*mV', p=0.1)})
     net.initialize()
-    W = syn.W
+    W = to_numpy(syn.W)
     np.testing.assert_allclose(W[W != 0], 1.62e-3, rtol=1e-15)
     assert (W > 0).mean() == pytest.approx(0.1, abs=0.005)
 
@@ -196,6 +199,23 @@ def test_on_pre_dimension_mismatch_is_reported():
     SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre('ge += 1*nA', w='1*mV')})
     with pytest.raises(EquationError, match="proportional to the weight"):
         net.initialize()
+
+
+def test_on_pre_rejects_weights_the_backend_cannot_use(array_backend):
+    if array_backend == "numpy":
+        pytest.skip("numpy takes dense and scipy.sparse weights (tested above)")
+    net = Network(behaviour={1: Clock(step='1*ms')})
+    g = NeuronGroup(net=net, size=3, behaviour={2: Variable(eq='ge=0*mV; v=0*mV'), 5: Threshold('v > 1*mV')})
+    SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre('ge += w', w='1*mV', sparse=True)})
+    with pytest.raises(EquationError, match=r"OnPre\('ge \+= w'\).*sparse=True.*needs the numpy backend"):
+        net.initialize()
+    for W, match in ((sp.csr_matrix(np.ones((3, 3))), "scipy.sparse"), (np.ones((3, 3)), "numpy array")):
+        net = Network(behaviour={1: Clock(step='1*ms')})
+        g = NeuronGroup(net=net, size=3, behaviour={2: Variable(eq='ge=0*mV; v=0*mV'), 5: Threshold('v > 1*mV')})
+        syn = SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre('ge += w')})
+        syn.W = W
+        with pytest.raises(EquationError, match=f"W is a {match}.*backend '{array_backend}'"):
+            net.initialize()
 
 
 def _small_network(backend):
@@ -245,6 +265,6 @@ def test_save_and_load_continue_bit_identically(tmp_path):
     loaded.simulate_iterations(300)
     g2 = loaded.NeuronGroups[0]
     assert g2.t == g.t
-    np.testing.assert_array_equal(g2.v, g.v)
-    np.testing.assert_array_equal(g2.ge, g.ge)
+    np.testing.assert_array_equal(to_numpy(g2.v), to_numpy(g.v))
+    np.testing.assert_array_equal(to_numpy(g2.ge), to_numpy(g.ge))
     assert g2.behaviour[4].code == g.behaviour[4].code

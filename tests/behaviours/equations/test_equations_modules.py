@@ -6,6 +6,7 @@ import pytest
 
 from monnto import Network, NeuronGroup, Recorder
 from monnto.behaviours.equations import Clock, Equation, EquationError, Reset, Threshold, Variable
+from monnto.core.backend import to_numpy
 
 
 def block8(method="auto", size=100, duration="1000*ms"):
@@ -25,8 +26,8 @@ def block8(method="auto", size=100, duration="1000*ms"):
 
 def test_code_block_8_follows_exponential_decay():
     net = block8(size=10)
-    t = np.asarray(net['n.t', 0])
-    v = np.asarray(net['n.v', 0])
+    t = net['n.t', 0, 'np']
+    v = net['n.v', 0, 'np']
     assert t.shape == (10000,) and v.shape == (10000, 10)
     k = np.arange(1, 10001)
     np.testing.assert_allclose(t, k * 1e-4, rtol=1e-12)  # t = k*dt at iteration k
@@ -36,17 +37,18 @@ def test_code_block_8_follows_exponential_decay():
 
 def test_exact_relative_error_at_one_second_below_1e9():
     net = block8(method="exact", size=3)
-    v_end = np.asarray(net['n.v', 0])[-1]
+    v_end = net['n.v', 0, 'np'][-1]
     assert np.all(np.abs(v_end / (1e-3 * np.exp(-10.0)) - 1) < 1e-9)
     assert net.NeuronGroups[0].behaviour[4].method == "exact"
 
 
 def test_euler_is_forward_euler():
     net = block8(method="euler", size=2, duration="10*ms")
-    v = np.asarray(net['n.v', 0])[:, 0]
+    v = net['n.v', 0, 'np'][:, 0]
     np.testing.assert_allclose(v, 1e-3 * (1 - 1e-4 / 0.1) ** np.arange(1, 101), rtol=1e-13)
 
 
+@pytest.mark.numpy_only  # a Brian2 cross-check
 def test_euler_matches_brian2_euler():
     b2 = pytest.importorskip("brian2")
     from brian2 import ms, mV
@@ -61,7 +63,7 @@ def test_euler_matches_brian2_euler():
     net_b2 = b2.Network(G, M)
     net_b2.run(1000 * ms, namespace={})
     v_b2 = np.asarray(M.v_)  # (100, 10000) in volt; column k is v at t = k*dt
-    ours = np.asarray(block8(method="euler")['n.v', 0])  # row k-1 is v at t = k*dt
+    ours = block8(method="euler")['n.v', 0, 'np']  # row k-1 is v at t = k*dt
     np.testing.assert_allclose(ours[:-1].T, v_b2[:, 1:], rtol=1e-9, atol=0)
 
 
@@ -85,7 +87,7 @@ def test_clock_on_the_network_serves_every_group():
     net.simulate_iterations('10*ms')
     assert net.iteration == 20
     assert g.t == pytest.approx(0.01, rel=1e-12)
-    np.testing.assert_allclose(g.v, 2e-3 * np.exp(-1.0), rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(g.v), 2e-3 * np.exp(-1.0), rtol=1e-12)
 
 
 def test_equation_without_clock_raises():
@@ -101,7 +103,7 @@ def test_variable_distribution_uses_network_rng_and_units():
         g = NeuronGroup(net=net, size=20000, behaviour={
             1: Clock(step='0.1*ms'), 2: Variable(eq='v=normal(-65,5)*mV')})
         net.initialize()
-        return g.v
+        return to_numpy(g.v)
 
     v = draw(1)
     assert v.mean() == pytest.approx(-65e-3, abs=0.1e-3)
@@ -117,15 +119,16 @@ def test_variable_expressions_use_other_variables():
         2: Variable(eq='v = Vr + rand()*(Vt - Vr)'),
     })
     net.initialize()
-    assert np.all((g.v >= -60e-3) & (g.v <= -50e-3))
-    assert g.Vr.shape == (1000,) and g.Vr[0] == pytest.approx(-0.06)
+    v, v_reset = to_numpy(g.v), to_numpy(g.Vr)
+    assert np.all((v >= -60e-3) & (v <= -50e-3))
+    assert v_reset.shape == (1000,) and v_reset[0] == pytest.approx(-0.06)
 
 
 def test_variable_per_neuron_values_from_index():
     net = Network()
     g = NeuronGroup(net=net, size=5, behaviour={1: Variable(eq='I = i*0.1*nA + N*1*pA')})
     net.initialize()
-    np.testing.assert_allclose(g.I, np.arange(5) * 0.1e-9 + 5e-12, rtol=1e-15)
+    np.testing.assert_allclose(to_numpy(g.I), np.arange(5) * 0.1e-9 + 5e-12, rtol=1e-15)
 
 
 def test_unitless_izhikevich_matches_hand_written_euler():
@@ -150,8 +153,8 @@ def test_unitless_izhikevich_matches_hand_written_euler():
         u[spike] += 8
         n_spikes += spike[0]
     assert n_spikes >= 3  # regular spiking
-    np.testing.assert_allclose(g.v, v, rtol=1e-12)
-    np.testing.assert_allclose(g.u, u, rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(g.v), v, rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(g.u), u, rtol=1e-12)
 
 
 def test_brian2_multiline_with_parameters_and_subexpressions():
@@ -171,7 +174,7 @@ def test_brian2_multiline_with_parameters_and_subexpressions():
     g.R[:] = 100e6
     g.I0[:] = 0.05e-9  # R*I = 10 mV
     net.simulate_iterations('50*ms')
-    np.testing.assert_allclose(g.v, -70e-3 + 10e-3 * (1 - np.exp(-5.0)), rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(g.v), -70e-3 + 10e-3 * (1 - np.exp(-5.0)), rtol=1e-12)
 
 
 def _order_error(method, dt):
@@ -185,7 +188,8 @@ def _order_error(method, dt):
     })
     net.initialize()
     net.simulate_iterations(int(round(1.0 / dt)))
-    return abs(g.x[0] - np.exp(np.sin(1.0))) + abs(g.y[0] - 1.0)
+    x, y = float(to_numpy(g.x)[0]), float(to_numpy(g.y)[0])
+    return abs(x - np.exp(np.sin(1.0))) + abs(y - 1.0)
 
 
 @pytest.mark.parametrize(("method", "order"), [("euler", 1), ("rk2", 2), ("rk4", 4)])
@@ -205,9 +209,25 @@ def test_exponential_euler_exact_for_constant_linear_and_auto_choices():
     })
     net.initialize()
     net.simulate_iterations(30)
-    np.testing.assert_allclose(g.v, 10e-3 * (1 - np.exp(-30 / 20)), rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(g.v), 10e-3 * (1 - np.exp(-30 / 20)), rtol=1e-12)
     assert g.behaviour[5].method == "rk4"
     assert g.behaviour[6].method == "exponential_euler"
+
+
+def test_functions_of_time_and_constants_run_on_every_backend():
+    # cos(t) of the scalar time and numpy.log(3)/numpy.log(10) of Python numbers
+    # (torch's functions take tensors only: the generated code converts them)
+    net = Network(behaviour={1: Clock(step='1*ms')})
+    g = NeuronGroup(net=net, size=2, behaviour={
+        2: Variable(eq='x=0'),
+        4: Equation(eq='dx/dt = (cos(t/ms) + log10(3) + pi)/ms', method='euler'),
+    })
+    net.initialize()
+    assert "numpy.cos(" in g.behaviour[4].code and "numpy.log(3)" in g.behaviour[4].code
+    net.simulate_iterations(3)
+    # forward Euler from t = (k-1) ms to k ms, dt = 1 ms
+    expected = sum(np.cos(j) + np.log10(3) + np.pi for j in range(3))
+    np.testing.assert_allclose(to_numpy(g.x), [expected, expected], rtol=1e-12)
 
 
 def test_unless_refractory_freezes_only_flagged_variables():
@@ -218,10 +238,10 @@ def test_unless_refractory_freezes_only_flagged_variables():
                     method='euler'),
     })
     net.initialize()
-    g.not_refractory[:] = [True, False]
+    g.not_refractory[:] = g.xp.asarray([True, False])
     net.simulate_iterations(1)
-    np.testing.assert_allclose(g.v, [0.9e-3, 1e-3])
-    np.testing.assert_allclose(g.w, [0.9e-3, 0.9e-3])
+    np.testing.assert_allclose(to_numpy(g.v), [0.9e-3, 1e-3])
+    np.testing.assert_allclose(to_numpy(g.w), [0.9e-3, 0.9e-3])
 
 
 @pytest.mark.parametrize(
@@ -297,7 +317,7 @@ def test_code_block_8_text_runs_unchanged_with_star_import():
     namespace.setdefault("plot", lambda *args: plotted.append(args))
     exec(BLOCK_8, namespace)  # noqa: S102 - the paper's code block, verbatim
     net = namespace["net"]
-    t, v = np.asarray(net['n.t', 0]), np.asarray(net['n.v', 0])
+    t, v = net['n.t', 0, 'np'], net['n.v', 0, 'np']
     np.testing.assert_allclose(v[-1], 1e-3 * np.exp(-10.0), rtol=1e-9)
     assert t[-1] == pytest.approx(1.0)
 
