@@ -17,6 +17,7 @@ from monnto.behaviours.plasticity import (
 from monnto.behaviours.plasticity.intrinsic import intrinsic_plasticity_step
 from monnto.behaviours.plasticity.short_term import STPParams, stp_steady_state, stp_step
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
+from monnto.core.backend import to_numpy
 
 
 def test_normalize_afferent_across_groups_dense_and_csr():
@@ -57,10 +58,10 @@ def test_normalization_behaviour_on_group_sums_all_groups_of_a_tag():
     s2 = SynapseGroup(net=net, src=b, dst=b, tag="GLU", behaviour={0: RandomWeights()})
     s3 = SynapseGroup(net=net, src=a, dst=b, tag="GABA", behaviour={0: RandomWeights()})
     net.initialize()
-    gaba = s3.W.copy()
+    gaba = to_numpy(s3.W).copy()
     net.simulate_iterations(1)
-    np.testing.assert_allclose(s1.W.sum(1) + s2.W.sum(1), 3.0, rtol=1e-12)
-    np.testing.assert_array_equal(s3.W, gaba)
+    np.testing.assert_allclose(to_numpy(s1.W.sum(1) + s2.W.sum(1)), 3.0, rtol=1e-12)
+    np.testing.assert_array_equal(to_numpy(s3.W), gaba)
 
 
 def test_intrinsic_plasticity_fixed_point_is_the_target():
@@ -99,7 +100,7 @@ def test_intrinsic_plasticity_behaviour_with_rate_estimate():
     count = np.zeros(100)
     for _ in range(3000):
         net.simulate_iteration()
-        count += g.spike
+        count += to_numpy(g.spike)
     assert np.mean(count / 3000) == pytest.approx(0.02, abs=0.002)   # 20 Hz at dt = 1 ms
 
 
@@ -127,8 +128,8 @@ def test_voltage_homeostasis_pulls_mean_voltage_to_target():
     pre_sub, v = 0.0, 0.0
     for _ in range(1000):
         net.simulate_iteration()
-        pre_sub += np.mean(g.voltage + g.exhaustion) / 1000
-        v += np.mean(g.voltage) / 1000
+        pre_sub += np.mean(to_numpy(g.voltage + g.exhaustion)) / 1000
+        v += np.mean(to_numpy(g.voltage)) / 1000
     # fixed point: the voltage before the subtraction, v + e, sits at the target,
     # so 0.2 = 0.9 (0.2 - e) + 0.06 gives e = 0.0444 and v = 0.1556
     assert pre_sub == pytest.approx(0.2, abs=0.002)

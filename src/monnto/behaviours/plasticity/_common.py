@@ -59,3 +59,32 @@ def weight_mask(syn: Any) -> Any:
     if isinstance(en, (bool, np.bool_)):
         return None if en else False
     return en
+
+
+def state_vector(group: Any, size: int, fill: float = 0.0, dtype: Any = None) -> Any:
+    """A state vector of ``size`` values ``fill`` on ``group``'s backend and device.
+
+    ``dtype`` defaults to float64 (``bool`` for spike memories); numpy gives
+    exactly ``np.full(size, fill, dtype)``.
+    """
+    xp = getattr(group, "xp", np)
+    if dtype is None:
+        dtype = xp.float64
+    elif dtype is bool:
+        dtype = xp.bool
+    if xp is np:
+        return np.full(size, fill, dtype=dtype)
+    backend = getattr(getattr(group, "network", None), "array_backend", None)
+    return xp.full(size, fill, dtype=dtype, device=getattr(backend, "device", None))
+
+
+def as_numbers(spikes: Any, like: Any, xp: Any) -> Any:
+    """Bool ``spikes`` ready for arithmetic with the float array ``like``.
+
+    numpy: unchanged (bool * Python float is float64 there). Other backends:
+    cast to ``like``'s dtype, because torch makes ``bool tensor * float``
+    float32 whatever the network's dtype is.
+    """
+    if xp is np or getattr(spikes, "dtype", None) == getattr(like, "dtype", None):
+        return spikes
+    return xp.astype(spikes, like.dtype)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from monnto.behaviours.plasticity._common import step_dt
+from monnto.behaviours.plasticity._common import as_numbers, step_dt
 from monnto.core import Behaviour
 
 __all__ = ["Refractoriness", "SpikeFrequencyAdaptation", "adaptation_step", "refractory_step"]
@@ -60,7 +60,8 @@ class SpikeFrequencyAdaptation(Behaviour):
             setattr(n, self.input_attr, n.get_neuron_vec())
 
     def new_iteration(self, n: Any) -> None:
-        n.I_adapt = adaptation_step(n.I_adapt, n.spike, self.decay, self.b)
+        spikes = as_numbers(n.spike, n.I_adapt, n.xp)
+        n.I_adapt = adaptation_step(n.I_adapt, spikes, self.decay, self.b)
         inp = getattr(n, self.input_attr)
         inp -= n.I_adapt
 

@@ -31,7 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from monnto.behaviours.plasticity._common import as_numbers
 from monnto.core import Behaviour
+from monnto.core.backend import to_numpy
 
 __all__ = [
     "IntrinsicPlasticity", "VoltageHomeostasis", "intrinsic_plasticity_step",
@@ -109,7 +111,7 @@ class IntrinsicPlasticity(Behaviour):
                                  f"or add a Clock")
             target = rate * self.dt
         self.target = target
-        if np.any(np.asarray(target) < 0) or np.any(np.asarray(target) > 1):
+        if np.any(to_numpy(target) < 0) or np.any(to_numpy(target) > 1):
             raise ValueError(f"{owner}: target must be a probability per step in [0, 1], got {target!r}")
         if self.sign not in (1.0, -1.0):
             raise ValueError(f"{owner}: sign must be +1 or -1, got {self.sign!r}")
@@ -125,12 +127,13 @@ class IntrinsicPlasticity(Behaviour):
             setattr(n, self.attr, n.get_neuron_vec() + init)
 
     def new_iteration(self, n: Any) -> None:
-        spikes = getattr(n, self.spike_attr)
+        theta = getattr(n, self.attr)
+        spikes = as_numbers(getattr(n, self.spike_attr), theta, n.xp)
         activity = spikes
         if self.decay is not None:
             n.ip_rate = rate_estimate_step(n.ip_rate, spikes, self.decay)
             activity = n.ip_rate
-        theta = intrinsic_plasticity_step(getattr(n, self.attr), activity, self.target,
+        theta = intrinsic_plasticity_step(theta, activity, self.target,
                                           self.eta, self.sign)
         if self.min_value is not None or self.max_value is not None:
             theta = n.xp.clip(theta, self.min_value, self.max_value)
@@ -151,7 +154,7 @@ class VoltageHomeostasis(Behaviour):
         self.min_ta = self.get_init_attr("min_ta", target, n)
         self.eta = float(self.get_init_attr("eta_ip", 0.001, None))
         self.voltage_attr = self.get_init_attr("voltage_attr", "voltage", None)
-        if np.any(np.asarray(self.min_ta) > np.asarray(self.max_ta)):
+        if np.any(to_numpy(self.min_ta) > to_numpy(self.max_ta)):
             raise ValueError(f"{type(self).__name__}: min_ta ({self.min_ta!r}) must not exceed "
                              f"max_ta ({self.max_ta!r})")
         n.exhaustion = n.get_neuron_vec()

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from monnto.behaviours.plasticity._common import step_dt
+from monnto.behaviours.plasticity._common import state_vector, step_dt
 from monnto.core import Behaviour
 
 __all__ = ["STPParams", "ShortTermPlasticity", "TsodyksMarkram", "stp_step", "stp_steady_state"]
@@ -92,10 +92,9 @@ class ShortTermPlasticity(Behaviour):
                              f"tau_d={self.p.tau_d!r}, tau_f={self.p.tau_f!r}")
         self.dt = step_dt(s.src, self.get_init_attr("dt", None), owner)
         self.spike_attr = self.get_init_attr("spike_attr", "spike")
-        xp = getattr(s.src, "xp", np)
-        s.stp_u = xp.zeros(s.src.size)
-        s.stp_x = xp.ones(s.src.size)
-        s.stp_release = xp.zeros(s.src.size)
+        s.stp_u = state_vector(s.src, s.src.size)
+        s.stp_x = state_vector(s.src, s.src.size, 1.0)
+        s.stp_release = state_vector(s.src, s.src.size)
 
     def new_iteration(self, s: Any) -> None:
         xp = getattr(s.src, "xp", np)

@@ -52,6 +52,7 @@ import numpy as np
 
 from monnto.behaviours.plasticity._common import (
     positive,
+    state_vector,
     step_dt,
     target_synapses,
     weight_mask,
@@ -362,9 +363,8 @@ class STDP(_TraceSTDPBase):
     params_class = STDPParams
 
     def _init_traces(self, s: Any) -> None:
-        xp = getattr(s.dst, "xp", np)
-        s.stdp_x_pre = xp.zeros(s.src.size, dtype=xp.float64)
-        s.stdp_y_post = xp.zeros(s.dst.size, dtype=xp.float64)
+        s.stdp_x_pre = state_vector(s.dst, s.src.size)
+        s.stdp_y_post = state_vector(s.dst, s.dst.size)
 
     def new_iteration(self, parent: Any) -> None:
         for s in self.synapses:
@@ -389,11 +389,10 @@ class TripletSTDP(_TraceSTDPBase):
     params_class = TripletSTDPParams
 
     def _init_traces(self, s: Any) -> None:
-        xp = getattr(s.dst, "xp", np)
-        s.stdp_r1 = xp.zeros(s.src.size, dtype=xp.float64)
-        s.stdp_r2 = xp.zeros(s.src.size, dtype=xp.float64)
-        s.stdp_o1 = xp.zeros(s.dst.size, dtype=xp.float64)
-        s.stdp_o2 = xp.zeros(s.dst.size, dtype=xp.float64)
+        s.stdp_r1 = state_vector(s.dst, s.src.size)
+        s.stdp_r2 = state_vector(s.dst, s.src.size)
+        s.stdp_o1 = state_vector(s.dst, s.dst.size)
+        s.stdp_o2 = state_vector(s.dst, s.dst.size)
 
     def new_iteration(self, parent: Any) -> None:
         for s in self.synapses:
@@ -472,9 +471,8 @@ class DiscreteSTDP(Behaviour):
         self.synapses = target_synapses(parent, self.syn_type)
         self._index: dict[int, CSRIndex] = {}
         for s in self.synapses:
-            xp = getattr(s.dst, "xp", np)
-            s.stdp_pre_old = xp.zeros(s.src.size, dtype=bool)
-            s.stdp_post_old = xp.zeros(s.dst.size, dtype=bool)
+            s.stdp_pre_old = state_vector(s.dst, s.src.size, False, bool)
+            s.stdp_post_old = state_vector(s.dst, s.dst.size, False, bool)
 
     def new_iteration(self, parent: Any) -> None:
         for s in self.synapses:
@@ -490,5 +488,6 @@ class DiscreteSTDP(Behaviour):
                                    weight_mask(s) if index is None else None, index,
                                    self.simultaneous)
             setattr(s, self.weight_attr, W)
-            s.stdp_pre_old = xp.asarray(pre, dtype=bool).copy() if hasattr(pre, "copy") else pre
-            s.stdp_post_old = xp.asarray(post, dtype=bool).copy() if hasattr(post, "copy") else post
+            # copies: a model may update its spike vector in place next step
+            s.stdp_pre_old = xp.astype(xp.asarray(pre), xp.bool, copy=True)
+            s.stdp_post_old = xp.astype(xp.asarray(post), xp.bool, copy=True)
