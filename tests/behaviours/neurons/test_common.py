@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import pytest
 
-from monnto import Network, NeuronGroup, Recorder
+from monnto import Behaviour, Network, NeuronGroup, Recorder
 from monnto.behaviours.neurons import (
     ADEX_PATTERNS,
     IZHIKEVICH_CELL_TYPES,
@@ -200,3 +200,41 @@ def test_models_and_inputs_survive_save_and_load(tmp_path):
     for tag in ("exc", "cable", "adex"):
         np.testing.assert_array_equal(net[tag, 0].v, copy[tag, 0].v)
     assert net.exc.input_index == copy.exc.input_index
+
+
+class NoisyCurrent(Behaviour):
+    """Adds ``scale * uniform(0, 2)`` to ``n.I_input`` each step (a draw of the network's generator)."""
+
+    def set_variables(self, n):
+        self.scale = self.get_init_attr("scale", 1.0, None)
+
+    def new_iteration(self, n):
+        n.I_input += self.scale * n.get_neuron_vec("uniform(0,2)")
+
+
+#: input scale per model, in its current unit (A, or the model's own unit)
+NOISE_SCALE = {LIF: 3e-9, ConductanceLIF: 3e-9, Izhikevich: 10.0, HodgkinHuxley: 1e-9,
+               HHCable: 1e-5, HindmarshRose: 3.0, WangBuzsaki: 3e-10, AdEx: 1e-9}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_wrappers_agree_on_numpy_and_torch(model):
+    """One seed, the same input draws: the torch run follows the numpy run to float tolerance."""
+    pytest.importorskip("torch")
+
+    def run(backend):
+        net = Network(seed=3, backend=backend)
+        net.dt = 0.01e-3
+        g = NeuronGroup(net, 6, behaviour={0: NoisyCurrent(scale=NOISE_SCALE[model]), 1: model()})
+        net.initialize()
+        out = []
+        for _ in range(1500):
+            net.simulate_iteration()
+            out.append((to_numpy(g.v).copy(), to_numpy(g.spike).copy()))
+        return out
+
+    expected, got = run("numpy"), run("torch")
+    for (v_np, s_np), (v_t, s_t) in zip(expected, got, strict=True):
+        np.testing.assert_allclose(v_t, v_np, rtol=1e-10, atol=1e-10 * np.abs(v_np).max())
+        np.testing.assert_array_equal(s_t, s_np)
+    assert sum(s.sum() for _, s in expected) >= 6          # every model fires in these 15 ms
