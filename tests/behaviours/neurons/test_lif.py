@@ -193,7 +193,7 @@ def test_lif_wrapper_diversifies_parameters_and_uses_network_dt():
     assert tau.shape == (50,) and 15e-3 < tau.min() < tau.max() < 25e-3 and tau.std() > 0
     np.testing.assert_allclose(g.v, -60e-3)
     net.simulate_iteration()
-    expected = -65e-3 + 5e-3 * np.exp(-0.2e-3 / tau)
+    expected = -65e-3 + 5e-3 * np.exp(-0.2e-3 / to_numpy(tau))
     np.testing.assert_allclose(g.v, expected, rtol=1e-12)
 
 
