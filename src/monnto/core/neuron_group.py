@@ -162,7 +162,9 @@ class NeuronSubGroup:
     assignment on a read value (``sub.v[0] = 1``) changes only the copy:
     write ``sub.v = ...`` instead. Arrays shaped ``(k, base.size)`` (buffers)
     are masked along their second axis. Any other attribute set on a
-    subgroup stays on the subgroup.
+    subgroup stays on the subgroup. On the torch backend the same holds for
+    tensors (a value written through is converted to the tensor's dtype and
+    device, as numpy casts on assignment).
 
     Parameters
     ----------
@@ -195,10 +197,18 @@ class NeuronSubGroup:
     def tag(self) -> str:
         return self.tags[0]
 
+    @staticmethod
+    def _is_array(base: NeuronGroup, value: Any) -> bool:
+        """Whether ``value`` is an array of ``base``'s backend (numpy array or torch tensor)."""
+        if isinstance(value, np.ndarray):
+            return True
+        backend = getattr(getattr(base, "network", None), "array_backend", None)
+        return backend is not None and backend.name != "numpy" and backend.is_native(value)
+
     def __getattr__(self, name: str) -> Any:
         base = self.__dict__["BaseNeuronGroup"]
         value = getattr(base, name)
-        if isinstance(value, np.ndarray) and value.ndim >= 1:
+        if self._is_array(base, value) and value.ndim >= 1:
             # integer indices (same elements and order as the mask): O(subgroup size)
             if value.shape[0] == base.size:
                 return value[self.id_mask]
@@ -209,7 +219,9 @@ class NeuronSubGroup:
     def __setattr__(self, name: str, value: Any) -> None:
         base = self.__dict__["BaseNeuronGroup"]
         current = base.__dict__.get(name)
-        if isinstance(current, np.ndarray) and current.ndim >= 1 and name not in self.__dict__:
+        if self._is_array(base, current) and current.ndim >= 1 and name not in self.__dict__:
+            if not isinstance(current, np.ndarray):  # torch: the value must be a tensor of the same dtype
+                value = base.network.xp.asarray(value, dtype=current.dtype, device=current.device)
             if current.shape[0] == base.size:
                 current[self.id_mask] = value
                 return

@@ -1,4 +1,8 @@
-"""Delays: arrival exactly d steps later, per-synapse delays, propagate, errors."""
+"""Delays: arrival exactly d steps later, per-synapse delays, propagate, errors.
+
+Every test runs on numpy and torch (tests/behaviours/synapses/conftest.py);
+the sparse (CSR) cases are numpy_only.
+"""
 import numpy as np
 import pytest
 
@@ -11,6 +15,9 @@ from monnto.behaviours.synapses import (
     propagate,
 )
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
+from monnto.core.backend import to_numpy
+
+SPARSE = [False, pytest.param(True, marks=pytest.mark.numpy_only)]  # CSR weights are numpy-only
 
 
 class _Pulse(Behaviour):
@@ -21,7 +28,7 @@ class _Pulse(Behaviour):
         n.spike = n.get_neuron_vec(bool)
 
     def new_iteration(self, n):
-        n.spike = np.zeros(n.size, bool)
+        n.spike = n.get_neuron_vec(bool)
         for i in self.pattern.get(n.iteration, ()):
             n.spike[i] = True
 
@@ -36,7 +43,7 @@ class _Receive(Behaviour):
 
     def new_iteration(self, n):
         total = sum(propagate(s) for s in n.afferent_synapses["All"])
-        self.log.append(np.array(total))
+        self.log.append(np.array(to_numpy(total)))
 
 
 class _Clock(Behaviour):
@@ -56,7 +63,7 @@ def _net(delay_behaviour, pattern, n_src=3, n_dst=2, sparse=False, clock=False):
 
 
 @pytest.mark.parametrize("d", [0, 1, 4, 9])
-@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("sparse", SPARSE)
 def test_uniform_delay_of_d_steps(d, sparse):
     net, rec, _ = _net(Delay(steps=d), {5: [0, 2]}, sparse=sparse)
     net.simulate_iterations(20)
@@ -77,7 +84,7 @@ def test_delay_in_time_without_clock_is_an_error():
         _net(Delay(time="1*ms"), {})
 
 
-@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("sparse", SPARSE)
 def test_heterogeneous_delays_deliver_each_spike_at_its_own_delay(sparse):
     delays = np.array([[1, 3, 5], [2, 0, 7]])
     net, rec, sg = _net(Delay(steps=delays), {4: [0, 1, 2], 6: [1]}, sparse=sparse)
@@ -96,7 +103,7 @@ def test_heterogeneous_delays_deliver_each_spike_at_its_own_delay(sparse):
 def test_heterogeneous_from_init_string_and_max_delay_error():
     net, rec, sg = _net(Delay(steps="integers(2, 4)"), {1: [0]})
     assert isinstance(sg.delay_line, HeterogeneousDelays)
-    assert set(np.unique(sg.delay_line.delays)) <= {2, 3}
+    assert set(np.unique(to_numpy(sg.delay_line.delays))) <= {2, 3}
     with pytest.raises(ValueError, match="longer than the buffer allows"):
         _net(Delay(steps=np.full((2, 3), 6), max_delay=5), {})
     with pytest.raises(ValueError, match="longer than the buffer allows"):
@@ -105,14 +112,19 @@ def test_heterogeneous_from_init_string_and_max_delay_error():
         _net(Delay(), {})
 
 
-def test_delay_line_direct_and_skipped_steps():
-    line = DelayLine(4, 2)
-    W = EventMatrix(np.arange(8.0).reshape(2, 4))
+def test_delay_line_direct_and_skipped_steps(array_backend):
+    net = Network(seed=0)  # the buffer and W on the test's backend
+    host = np.arange(8.0).reshape(2, 4)
+    if array_backend == "numpy":
+        line, W = DelayLine(4, 2), EventMatrix(host)
+    else:
+        line = DelayLine(4, 2, xp=net.xp, device=net.array_backend.device)
+        W = net.array_backend.synapse_matrix(net.array_backend.from_numpy(host))
     s = np.array([True, False, False, True])
     z = np.zeros(4, bool)
     assert not line.propagate(W, s, 1).any()
     assert not line.propagate(W, z, 2).any()
-    np.testing.assert_array_equal(line.propagate(W, z, 3), np.asarray(W) @ s)
+    np.testing.assert_array_equal(to_numpy(line.propagate(W, z, 3)), host @ s)
     line.propagate(W, s, 4)
     # steps 5 and 6 skipped: the spike of step 4 arrived at 6 and is gone by 8
     assert not line.propagate(W, z, 8).any()
@@ -120,6 +132,7 @@ def test_delay_line_direct_and_skipped_steps():
         DelayLine(4, -1)
 
 
+@pytest.mark.numpy_only  # a CSR W
 def test_heterogeneous_shape_error():
     W = SparseSynapseMatrix(np.ones((2, 3)))
     with pytest.raises(ValueError, match="expected"):
@@ -132,9 +145,10 @@ def test_propagate_without_delay_is_event_product(rng):
     sg = SynapseGroup(net, a, b)
     sg.W = sg.get_synapse_mat("uniform(0,1)")
     a.spike = rng.random(30) < 0.2
-    np.testing.assert_allclose(propagate(sg), np.asarray(sg.W) @ a.spike, rtol=1e-14)
-    plain = np.asarray(sg.W)
-    np.testing.assert_allclose(propagate(sg, weights=plain), plain @ a.spike, rtol=1e-14)
+    host = to_numpy(sg.W)
+    np.testing.assert_allclose(to_numpy(propagate(sg)), host @ a.spike, rtol=1e-14)
+    plain = np.asarray(sg.W) if net.backend == "numpy" else sg.W + 0.0  # torch: a plain tensor
+    np.testing.assert_allclose(to_numpy(propagate(sg, weights=plain)), host @ a.spike, rtol=1e-14)
 
 
 def test_propagate_rejects_weights_of_the_wrong_shape():

@@ -8,6 +8,8 @@ import pytest
 from monnto.core import Network, NeuronGroup, SynapseGroup, event_matrix
 from monnto.core.event_matrix import EventMatrix, event_product
 
+pytestmark = pytest.mark.numpy_only  # EventMatrix is numpy's synapse matrix (torch has SynapseTensor)
+
 
 @pytest.fixture(autouse=True)
 def gather_even_for_small_matrices(monkeypatch):

@@ -14,6 +14,8 @@ from monnto.behaviours.synapses import (
 from monnto.core import Behaviour, Network, NeuronDimension, NeuronGroup, SynapseGroup
 from monnto.core import sparse_matrix as smod
 
+pytestmark = pytest.mark.numpy_only  # CSR SparseSynapseMatrix / sparse=True are numpy-only by design
+
 
 def _group_pair(seed=1, n_src=40, n_dst=30, sparse=True):
     net = Network(seed=seed)

@@ -1,4 +1,8 @@
-"""Receptive fields and Partition (paper section 2.3)."""
+"""Receptive fields and Partition (paper section 2.3).
+
+Every test runs on numpy and torch (tests/behaviours/synapses/conftest.py);
+the sparse (CSR) cases are numpy_only.
+"""
 import warnings
 
 import numpy as np
@@ -15,6 +19,9 @@ from monnto.behaviours.synapses import (
     partition_masks,
 )
 from monnto.core import Behaviour, Network, NeuronDimension, NeuronGroup, SynapseGroup
+from monnto.core.backend import synapse_tensor_class, to_numpy
+
+SPARSE = [False, pytest.param(True, marks=pytest.mark.numpy_only)]  # CSR masks are numpy-only
 
 
 def _grid(w=4, h=4, seed=0):
@@ -31,15 +38,16 @@ def test_circle_radius_one_on_4x4_gives_2_to_4_inputs():
 
 
 @pytest.mark.filterwarnings("ignore:.*grid_to_grid.*:UserWarning")  # core: two SGs, same auto tag
-@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("sparse", SPARSE)
 def test_box_and_circle_masks_match_definitions(sparse):
     net, g = _grid(7, 6)
-    dx = np.abs(g.x[:, None] - g.x[None, :])
-    dy = np.abs(g.y[:, None] - g.y[None, :])
+    x, y = to_numpy(g.x), to_numpy(g.y)
+    dx = np.abs(x[:, None] - x[None, :])
+    dy = np.abs(y[:, None] - y[None, :])
     box = SynapseGroup(net, g, g, behaviour={1: Box_Receptive_Fields(range=2)}, sparse=sparse)
     circ = SynapseGroup(net, g, g, behaviour={1: Circle_Receptive_Fields(radius=2),
                                               2: Remove_Autapses()}, sparse=sparse)
-    dense = (lambda m: m.toarray()) if sparse else np.asarray
+    dense = (lambda m: m.toarray()) if sparse else to_numpy
     np.testing.assert_array_equal(dense(box.enabled), (dx <= 2) & (dy <= 2))
     np.testing.assert_array_equal(dense(circ.enabled), (dx**2 + dy**2 <= 4) & ~np.eye(42, dtype=bool))
     np.testing.assert_array_equal(max_receptive_field(circ), [2, 2, 1])
@@ -76,7 +84,8 @@ class _Leaky(Behaviour):
         n.spike = n.get_neuron_vec(bool)
         for s in n.afferent_synapses["GLUT"]:
             if not hasattr(s, "W"):
-                s.W = s.get_synapse_mat(0.05) * s.enabled
+                s.W = s.get_synapse_mat(0.05)
+                s.W *= s.enabled  # in place: W stays a synapse matrix (W.dot on torch too)
 
     def new_iteration(self, n):
         n.spike = n.voltage > 0.5
@@ -87,23 +96,24 @@ class _Leaky(Behaviour):
             s.dst.voltage += s.W.dot(s.src.spike)
 
 
-def _run(partition, steps=150, late=False, seed=4):
-    net = Network(seed=seed)
+def _run(partition, steps=150, late=False, seed=4, backend=None):
+    net = Network(seed=seed, backend=backend)
     g = NeuronGroup(net, NeuronDimension(width=24, height=21), behaviour={1: _Leaky()}, tag="g")
     beh = {1: Circle_Receptive_Fields(radius=3)}
     if partition and not late:
         beh[2] = Partition()
     sg = SynapseGroup(net, g, g, tag="GLUT", behaviour=beh)
     if late:  # W drawn at random first, then split: the parts hold slices of it
-        sg.W = sg.get_synapse_mat("uniform(0,0.1)") * sg.enabled
+        sg.W = sg.get_synapse_mat("uniform(0,0.1)")
+        sg.W *= sg.enabled
     net.initialize()
     if partition and late:
         sg.add_behaviour(5, Partition())
     V, S = [], []
     for _ in range(steps):
         net.simulate_iteration()
-        V.append(g.voltage.copy())
-        S.append(g.spike.copy())
+        V.append(to_numpy(g.voltage).copy())
+        S.append(to_numpy(g.spike).copy())
     return net, sg, np.array(V), np.array(S)
 
 
@@ -126,10 +136,26 @@ def test_partitioned_network_gives_the_same_trajectory():
 
 def test_partition_of_an_initialized_network_slices_existing_weights():
     _, _, v1, s1 = _run(False, late=True)
-    _, sg2, v2, s2 = _run(True, late=True)
-    assert all(type(p.W) is EventMatrix for p in sg2.partitioned_into)
+    net2, sg2, v2, s2 = _run(True, late=True)
+    matrix_class = EventMatrix if net2.backend == "numpy" else synapse_tensor_class()
+    assert all(type(p.W) is matrix_class for p in sg2.partitioned_into)
     np.testing.assert_array_equal(s2, s1)
     np.testing.assert_allclose(v2, v1, rtol=0, atol=1e-12)
+
+
+@pytest.mark.numpy_only  # runs both backends itself
+def test_partitioned_network_is_identical_on_numpy_and_torch():
+    """Same seed, same draws: the partitioned torch network spikes exactly as the numpy one."""
+    pytest.importorskip("torch")
+    _, sg_np, v_np, s_np = _run(True, backend="numpy")
+    _, sg_t, v_t, s_t = _run(True, backend="torch")
+    assert s_np.sum() > 100 and len(sg_t.partitioned_into) == len(sg_np.partitioned_into) == 9
+    assert all(type(p.W) is synapse_tensor_class() for p in sg_t.partitioned_into)
+    for p_np, p_t in zip(sg_np.partitioned_into, sg_t.partitioned_into):
+        np.testing.assert_array_equal(p_t.dst.id, p_np.dst.id)
+        np.testing.assert_array_equal(to_numpy(p_t.enabled), p_np.enabled)
+    np.testing.assert_array_equal(s_t, s_np)
+    np.testing.assert_allclose(v_t, v_np, rtol=0, atol=1e-12)
 
 
 def test_partition_explicit_split_and_copied_behaviours():
@@ -170,6 +196,7 @@ class _SparseLeaky(_Leaky):
             s.W = SparseSynapseMatrix(s.enabled.toarray() * 0.05)
 
 
+@pytest.mark.numpy_only  # sparse=True
 def test_sparse_group_partitions_into_sparse_parts_with_same_trajectory():
     spikes = []
     for part in (False, True):
@@ -198,3 +225,21 @@ def test_parts_keep_their_own_framework_attributes():
     assert all(p._tag_cache is not sg._tag_cache for p in parts)
     assert all(p.src.size < g.size and p.dst.size < g.size for p in parts)
     assert net["X"] == parts
+
+
+def test_subgroup_reads_and_writes_the_backends_arrays():
+    """Partition's parts see NeuronSubGroups: reads and writes go through on numpy and torch."""
+    net = Network(seed=0)
+    ng = NeuronGroup(net, 6)
+    ng.v = ng.get_neuron_vec("zeros") + net.array_backend.from_numpy(np.arange(6.0))
+    ng.buffer = ng.get_neuron_vec_buffer(2)
+    sub = ng.subGroup(np.array([0, 1, 0, 1, 0, 1], dtype=bool))
+    assert type(sub.v) is type(ng.v)
+    np.testing.assert_array_equal(to_numpy(sub.v), [1, 3, 5])
+    sub.v += 10
+    np.testing.assert_array_equal(to_numpy(ng.v), [0, 11, 2, 13, 4, 15])
+    sub.v = np.array([True, False, True])  # cast to the vector's dtype, as numpy does
+    np.testing.assert_array_equal(to_numpy(ng.v), [0, 1, 2, 0, 4, 1])
+    sub.v = 0
+    np.testing.assert_array_equal(to_numpy(ng.v), [0, 0, 2, 0, 4, 0])
+    assert tuple(sub.buffer.shape) == (2, 3)

@@ -18,6 +18,11 @@ With a delay of ``d`` steps the same input arrives at step ``t + d``.
 
 Both buffers index their slots by ``network.iteration``, so steps on which
 ``propagate`` was not called are treated as steps without spikes.
+
+On the torch backend (``Network(backend='torch')``) the buffers are tensors
+on the network's device and :func:`propagate` takes any torch matrix (the
+per-synapse delays are checked on the host, then moved to the device); the
+sparse matrices are numpy-only.
 """
 from __future__ import annotations
 
@@ -25,8 +30,10 @@ import re
 from typing import Any
 
 import numpy as np
+from array_api_compat import array_namespace, is_torch_array
 
 from ...core import Behaviour
+from ...core.backend import to_numpy
 from ...core.event_matrix import event_product
 from ...core.sparse_matrix import SparseSynapseMatrix
 
@@ -54,14 +61,28 @@ def steps_from_time(seconds: Any, dt: float, owner: str) -> Any:
 
 
 def product(W: Any, spikes: Any) -> Any:
-    """``W @ spikes``, event-driven for boolean spikes on any dense or sparse ``W``."""
+    """``W @ spikes``, event-driven for boolean spikes on any dense or sparse ``W``.
+
+    A torch ``W`` (a ``SynapseTensor`` or any plain 2-D tensor) gives the
+    matrix-vector product in ``W``'s dtype on ``W``'s device.
+    """
     if isinstance(W, SparseSynapseMatrix):
         return W.dot(spikes)
     if isinstance(W, np.ndarray):
         result = event_product(W, spikes)
         if result is not None:
             return result
+    elif is_torch_array(W):
+        xp = array_namespace(W)
+        return W @ xp.astype(xp.asarray(spikes, device=W.device), W.dtype)
     return W.dot(spikes)
+
+
+def _zeros(shape: tuple, dtype: Any, xp: Any, device: Any) -> Any:
+    """numpy zeros, or zeros of namespace ``xp`` on ``device`` (``dtype`` a numpy dtype)."""
+    if xp is None or xp is np:
+        return np.zeros(shape, dtype=dtype)
+    return xp.zeros(shape, dtype=getattr(xp, np.dtype(dtype).name), device=device)
 
 
 class DelayLine:
@@ -76,9 +97,13 @@ class DelayLine:
     max_delay : int, optional
         Largest delay the buffer must hold (buffer of ``max_delay + 1``
         spike vectors); default ``delay``.
+    xp, device : optional
+        Array namespace and device of the buffer (a group's ``xp`` and its
+        network's ``array_backend.device``); default numpy on the CPU.
     """
 
-    def __init__(self, n_sources: int, delay: int, max_delay: int | None = None, owner: str = ""):
+    def __init__(self, n_sources: int, delay: int, max_delay: int | None = None, owner: str = "",
+                 xp: Any = None, device: Any = None):
         max_delay = delay if max_delay is None else max_delay
         if isinstance(delay, bool) or not isinstance(delay, (int, np.integer)) or delay < 0:
             raise ValueError(f"{owner}: delay must be a number of steps >= 0, got {delay!r}")
@@ -87,14 +112,16 @@ class DelayLine:
                              f"(max_delay={max_delay} steps); raise max_delay")
         self.delay = int(delay)
         self.length = int(max_delay) + 1
-        self.history = np.zeros((self.length, int(n_sources)), dtype=bool)
+        self.history = _zeros((self.length, int(n_sources)), bool, xp, device)
         self.last = None
 
-    def delayed(self, spikes: np.ndarray, iteration: int) -> np.ndarray:
+    def delayed(self, spikes: Any, iteration: int) -> Any:
         """Store this step's spikes and return those of ``delay`` steps ago."""
         if self.last is not None and iteration - self.last > 1:  # skipped steps: no spikes then
             for t in range(self.last + 1, min(iteration, self.last + 1 + self.length)):
                 self.history[t % self.length] = False
+        if not isinstance(self.history, np.ndarray):  # torch: a tensor on the buffer's device
+            spikes = array_namespace(self.history).asarray(spikes, device=self.history.device)
         self.history[iteration % self.length] = spikes
         self.last = iteration
         return self.history[(iteration - self.delay) % self.length]
@@ -109,8 +136,9 @@ class HeterogeneousDelays:
 
     Parameters
     ----------
-    W : numpy.ndarray (D x S) or SparseSynapseMatrix
-        The weights the delays belong to (for the shape and layout).
+    W : numpy.ndarray or torch tensor (D x S), or SparseSynapseMatrix
+        The weights the delays belong to (for the shape and layout); the
+        buffers are made in ``W``'s namespace on ``W``'s device.
     delays : array of int
         ``D x S`` for a dense ``W``; one per stored synapse (``W.data``
         order, length ``W.nnz``) or ``D x S`` for a sparse ``W``.
@@ -122,7 +150,7 @@ class HeterogeneousDelays:
 
     def __init__(self, W: Any, delays: Any, max_delay: int | None = None, dtype: Any = np.float64,
                  owner: str = ""):
-        delays = np.asarray(delays)
+        delays = np.asarray(to_numpy(delays))
         self.sparse = isinstance(W, SparseSynapseMatrix)
         if self.sparse and delays.shape == W.shape:
             rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
@@ -142,19 +170,26 @@ class HeterogeneousDelays:
         if longest > max_delay:
             raise ValueError(f"{owner}: a delay of {longest} steps is longer than the buffer allows "
                              f"(max_delay={max_delay} steps); raise max_delay")
-        self.delays = np.asfortranarray(delays) if not self.sparse else delays
         self.length = max_delay + 1
         self.n_dst = W.shape[0]
-        self.buffer = np.zeros((self.length, self.n_dst), dtype=dtype)
+        self.xp = array_namespace(W) if is_torch_array(W) else None
+        if self.xp is None:
+            self.delays = np.asfortranarray(delays) if not self.sparse else delays
+            self.buffer = np.zeros((self.length, self.n_dst), dtype=dtype)
+        else:  # torch: delays and buffer on W's device
+            self.delays = self.xp.asarray(delays, device=W.device)
+            self.buffer = _zeros((self.length, self.n_dst), dtype, self.xp, W.device)
         self.last = None
 
-    def propagate(self, W: Any, spikes: np.ndarray, iteration: int) -> np.ndarray:
+    def propagate(self, W: Any, spikes: Any, iteration: int) -> Any:
         """Schedule this step's spikes at their delays; return the input due now."""
         L, D = self.length, self.n_dst
         if self.last is not None and iteration - self.last > 1:
             for t in range(self.last + 1, min(iteration, self.last + 1 + L)):
                 self.buffer[t % L] = 0.0
         self.last = iteration
+        if self.xp is not None:
+            return self._propagate_tensor(W, spikes, iteration)
         idx = np.flatnonzero(spikes)
         if idx.size:
             if self.sparse:
@@ -168,6 +203,24 @@ class HeterogeneousDelays:
             np.add.at(self.buffer.reshape(-1), slots * D + rows, weights)
         slot = iteration % L
         out = self.buffer[slot].copy()
+        self.buffer[slot] = 0.0
+        return out
+
+    def _propagate_tensor(self, W: Any, spikes: Any, iteration: int) -> Any:
+        """:meth:`propagate` for a dense torch ``W`` (same schedule as the numpy code)."""
+        xp, L, D = self.xp, self.length, self.n_dst
+        device = self.buffer.device
+        idx = xp.nonzero(xp.asarray(spikes, device=device))[0]
+        if idx.shape[0]:
+            # column by column (source-major), as the numpy code's ravel(order="F")
+            weights = xp.reshape(xp.permute_dims(W[:, idx], (1, 0)), (-1,))
+            delays = xp.reshape(xp.permute_dims(self.delays[:, idx], (1, 0)), (-1,))
+            rows = xp.tile(xp.arange(D, device=device), (idx.shape[0],))
+            slots = (iteration + delays) % L
+            # scatter-add (numpy's add.at): torch's index_add_ on a view of the contiguous buffer
+            self.buffer.view(-1).index_add_(0, slots * D + rows, xp.astype(weights, self.buffer.dtype))
+        slot = iteration % L
+        out = xp.asarray(self.buffer[slot], copy=True)
         self.buffer[slot] = 0.0
         return out
 
@@ -208,16 +261,20 @@ class Delay(Behaviour):
             if dt is None:
                 raise ValueError(f"{owner}: time={time!r} needs a Clock (dt); add one with a smaller key "
                                  f"than this SynapseGroup's behaviours, or give steps=")
-            if isinstance(time, np.ndarray):
-                steps = steps_from_time(time, float(dt), owner)
+            if isinstance(time, np.ndarray) or is_torch_array(time):
+                steps = steps_from_time(to_numpy(time), float(dt), owner)
             else:
                 steps = steps_from_time(time_to_seconds(time, owner), float(dt), owner)
         if isinstance(steps, str):
-            steps = np.rint(synapses.get_synapse_mat(steps, sparse=False)).astype(np.int64)
+            steps = np.rint(to_numpy(synapses.get_synapse_mat(steps, sparse=False))).astype(np.int64)
+        elif is_torch_array(steps):
+            steps = to_numpy(steps)
         if np.ndim(steps) == 0:
             if isinstance(steps, (float, np.floating)) and float(steps).is_integer():
                 steps = int(steps)
-            synapses.delay_line = DelayLine(synapses.src.size, steps, max_delay, owner)
+            net = synapses.network
+            synapses.delay_line = DelayLine(synapses.src.size, steps, max_delay, owner,
+                                            xp=net.xp, device=net.array_backend.device)
         else:
             W = getattr(synapses, self.weights, None)
             if W is None:
@@ -234,15 +291,16 @@ def propagate(synapses: Any, spikes: Any = None, weights: Any = None) -> Any:
     synapses : SynapseGroup
         Its ``W`` (or ``weights``) and, when a :class:`Delay` is attached,
         its ``delay_line`` are used.
-    spikes : numpy.ndarray of bool, optional
+    spikes : array of bool, optional
         Source spikes of this step; default ``synapses.src.spike``.
     weights : matrix, optional
         Default ``synapses.W``.
 
     Returns
     -------
-    numpy.ndarray, shape (dst.size,)
-        Call once per step per SynapseGroup (the delay buffers advance with
+    array, shape (dst.size,)
+        A numpy array, or a tensor on the torch backend. Call once per
+        step per SynapseGroup (the delay buffers advance with
         ``network.iteration``).
     """
     W = synapses.W if weights is None else weights

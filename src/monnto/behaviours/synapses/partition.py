@@ -29,6 +29,10 @@ split_size : 'auto' or [sx, sy, sz]
     Number of boxes along x, y and z of the destination grid. ``'auto'``:
     ``int((src.width/7 + dst.width/7)/2)`` along x, likewise y and z, at
     least 1; when every axis gets fewer than 3 boxes nothing is split.
+
+On the torch backend the boxes and the reached sources are found on the host
+(numpy); each part's ``D x S`` tensors are sliced on the device, float
+matrices as ``SynapseTensor``s (``W.dot(spikes)`` works on the parts).
 """
 from __future__ import annotations
 
@@ -38,8 +42,10 @@ import warnings
 from typing import Any
 
 import numpy as np
+from array_api_compat import is_torch_array
 
 from ...core import Behaviour
+from ...core.backend import to_numpy
 from ...core.event_matrix import EventMatrix
 from ...core.sparse_matrix import SparseSynapseMatrix
 from .sparse import positions
@@ -72,10 +78,14 @@ def remove_synapse_group(net: Any, sg: Any) -> None:
     net.remove_synapse_group(sg)
 
 
-def _slice(value: Any, rows: np.ndarray, cols: np.ndarray, shape: tuple) -> Any:
+def _slice(value: Any, rows: np.ndarray, cols: np.ndarray, shape: tuple, backend: Any = None) -> Any:
     if isinstance(value, np.ndarray) and value.shape == shape:
         part = value[np.ix_(rows, cols)]
         return EventMatrix(part) if part.dtype.kind == "f" else part
+    if is_torch_array(value) and tuple(value.shape) == shape:
+        part = value[rows][:, cols].contiguous()  # a plain tensor on value's device
+        return backend.synapse_matrix(part) if backend is not None and hasattr(backend, "synapse_matrix") \
+            else part
     if hasattr(value, "indptr") and getattr(value, "shape", None) == shape:
         return SparseSynapseMatrix(value[rows][:, cols])
     return value
@@ -140,8 +150,8 @@ class Partition(Behaviour):
                       if k not in _OWN_ATTRIBUTES and k not in synapses._attribute_shortcuts}
         dense_attrs = [v for v in attributes.values()
                        if getattr(v, "shape", None) == shape and not isinstance(v, (bool, np.bool_))]
-        src_ids = np.asarray(src.id)
-        dst_ids = np.asarray(dst.id)
+        src_ids = np.asarray(to_numpy(src.id))
+        dst_ids = np.asarray(to_numpy(dst.id))
         base_src = getattr(src, "BaseNeuronGroup", src)
         base_dst = getattr(dst, "BaseNeuronGroup", dst)
         parts = []
@@ -163,8 +173,10 @@ class Partition(Behaviour):
                 part.enabled = _slice(enabled, rows, cols, shape)
                 if isinstance(part.enabled, np.ndarray) and part.enabled.dtype != bool:
                     part.enabled = part.enabled.astype(bool)
+                elif is_torch_array(part.enabled) and part.enabled.dtype != net.xp.bool:
+                    part.enabled = net.xp.astype(part.enabled, net.xp.bool)
                 for k, v in attributes.items():
-                    setattr(part, k, _slice(v, rows, cols, shape))
+                    setattr(part, k, _slice(v, rows, cols, shape, net.array_backend))
                 for k, b in behaviours.items():
                     part.add_behaviour(k, b)
                 parts.append(part)
@@ -181,4 +193,6 @@ def _reached_sources(matrix: Any, rows: np.ndarray) -> np.ndarray:
         reach = np.zeros(matrix.shape[1], dtype=bool)
         reach[sub.indices[np.asarray(sub.data) != 0]] = True
         return reach
+    if is_torch_array(matrix):  # the rows on the device, only they go to the host
+        return to_numpy(matrix[rows]).any(axis=0)
     return np.asarray(matrix)[rows].any(axis=0)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core.backend import to_numpy
 from ...core.init_strings import make_array
 from ...core.sparse_matrix import SparseSynapseMatrix, distinct_columns, from_rows
 
@@ -104,7 +105,7 @@ def fixed_indegree(synapses: Any, k: int, weights: Any = 1.0,
 def positions(group: Any, owner: str) -> np.ndarray:
     """``(size, 3)`` positions ``x, y, z`` of a group with a NeuronDimension."""
     try:
-        xyz = [np.asarray(getattr(group, a), dtype=float) for a in ("x", "y", "z")]
+        xyz = [np.asarray(to_numpy(getattr(group, a)), dtype=float) for a in ("x", "y", "z")]
     except AttributeError:
         raise ValueError(f"{owner}: {group!r} has no positions x, y, z; give it a NeuronDimension "
                          f"(size=NeuronDimension(width=..., height=...))") from None

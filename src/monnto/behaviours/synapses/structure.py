@@ -8,6 +8,9 @@ error. On a sparse SynapseGroup (``sparse=True``) the mask is a CSR boolean
 :class:`~monnto.core.sparse_matrix.SparseSynapseMatrix` built with a k-d tree,
 so no ``D x S`` array is made.
 
+On the torch backend the dense mask is computed on the host (numpy) and
+``enabled`` becomes a boolean tensor on the network's device.
+
 * ``Box_Receptive_Fields(range=r)``: ``|dx| <= r``, ``|dy| <= r``, ``|dz| <= r``.
 * ``Circle_Receptive_Fields(radius=r)``: Euclidean distance ``<= r``.
 * ``Remove_Autapses()``: no synapse from a neuron onto itself.
@@ -19,8 +22,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from array_api_compat import is_torch_array
 
 from ...core import Behaviour
+from ...core.backend import to_numpy
 from ...core.sparse_matrix import from_rows
 from .sparse import positions
 
@@ -65,17 +70,28 @@ def distance_mask(synapses: Any, radius: float, metric: str, owner: str) -> Any:
     return mask
 
 
+def _on_backend(synapses: Any, mask: Any) -> Any:
+    """A dense numpy mask moved to the network's backend (unchanged on numpy)."""
+    convert = getattr(getattr(synapses, "network", None), "_convert", None)
+    return convert(mask) if convert is not None and isinstance(mask, np.ndarray) else mask
+
+
+def _is_sparse(matrix: Any) -> bool:
+    """A scipy.sparse-like matrix (``multiply``), not a numpy array or torch tensor."""
+    return hasattr(matrix, "multiply") and not isinstance(matrix, np.ndarray) and not is_torch_array(matrix)
+
+
 def restrict_enabled(synapses: Any, mask: Any) -> None:
     """``synapses.enabled &= mask`` (``True`` becomes the mask itself)."""
     current = synapses.enabled
     if current is True or (isinstance(current, (bool, np.bool_)) and current):
-        synapses.enabled = mask
-    elif hasattr(mask, "multiply") and not isinstance(mask, np.ndarray):
+        synapses.enabled = _on_backend(synapses, mask)
+    elif _is_sparse(mask):
         synapses.enabled = type(mask)(mask.multiply(current).astype(bool))
-    elif hasattr(current, "multiply") and not isinstance(current, np.ndarray):
+    elif _is_sparse(current):
         synapses.enabled = type(current)(current.multiply(mask).astype(bool))
     else:
-        synapses.enabled = np.logical_and(current, mask)
+        synapses.enabled = _on_backend(synapses, np.logical_and(to_numpy(current), to_numpy(mask)))
 
 
 def _drop_autapses_sparse(mask: Any, synapses: Any) -> Any:
@@ -166,7 +182,7 @@ def max_receptive_field(synapses: Any) -> np.ndarray:
         keep = np.asarray(en.data, dtype=bool)
         rows, cols = rows[keep], cols[keep]
     else:
-        rows, cols = np.nonzero(en)
+        rows, cols = np.nonzero(to_numpy(en))
     if rows.size == 0:
         return np.ones(3)
     extent = np.abs(positions(synapses.dst, owner)[rows] - positions(synapses.src, owner)[cols]).max(axis=0)
