@@ -44,7 +44,8 @@ class Local_Input(Behaviour):
 
     def set_variables(self, neurons):
         for synapse in neurons.afferent_synapses["GLUTAMATE"]:
-            synapse.W = synapse.get_synapse_mat(0.03) * synapse.enabled
+            synapse.W = synapse.get_synapse_mat(0.03)
+            synapse.W *= synapse.enabled  # in place: W keeps its W.dot (numpy and torch)
 
     def new_iteration(self, neurons):
         for synapse in neurons.afferent_synapses["GLUTAMATE"]:

@@ -23,6 +23,7 @@ def test_partition_example_gives_same_spikes_with_less_memory(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.numpy_only  # sparse=True groups, scipy and EventMatrix baselines
 def test_benchmark_quick_runs(capsys):
     bench = _load("benchmarks/synapses.py")
     bench.main(["--quick"])
