@@ -3,9 +3,10 @@
 Each expression (``'n.voltage'``, ``'voltage'``, ``'np.mean(n.voltage)'``,
 ``'n.iteration'``) is compiled once at initialize into a function of the
 parent; ``n``, ``neurons``, ``s`` and ``synapse`` name the parent, ``np`` is
-numpy (on the torch backend: the backend's array namespace), ``xp`` the parent's array namespace, any module the user imported
-(``torch``, ``math``) is available by its name, and a bare name that is an
-attribute of the parent is read from it.
+numpy (on the torch backend: the backend's array namespace), ``xp`` the
+parent's array namespace, any module the user imported (``torch``, ``math``)
+is available by its name, and a bare name that is an attribute of the parent
+is read from it (see :mod:`.recorder_expressions`).
 Samples go into preallocated blocks that grow by doubling (and are sized for
 the whole run when ``simulate_iterations`` announces its length); reading
 back gives numpy arrays of shape ``(T, ...)``.
@@ -17,8 +18,6 @@ nonzero entries: ``net['n.spike.t', 0]`` (iterations) and
 """
 from __future__ import annotations
 
-import ast
-import sys
 from typing import Any
 
 import numpy as np
@@ -26,183 +25,16 @@ import numpy as np
 from ..core.backend import to_numpy
 from ..core.behaviour import Behaviour
 from ..core.tagging import LiveData
+from .recorder_expressions import (
+    RecorderExpressionError,
+    assigned_by_some_behaviour,
+    compile_expression,
+    compile_recording_step,
+)
+from .recording_blocks import EventBlock, SampleBlock, StreamedBlock
 
-PARENT_NAMES = ("n", "neurons", "s", "synapse", "syn")
-#: Short names of modules usable in expressions once the user imported them.
-MODULE_ALIASES = {"tf": "tensorflow", "pd": "pandas"}
+__all__ = ["EventRecorder", "Recorder", "RecorderExpressionError", "compile_expression"]
 
-
-class RecorderExpressionError(ValueError):
-    """A recorded expression that cannot be evaluated on its parent."""
-
-
-def compile_expression(expression: str, parent: Any, owner: str):
-    """Compile ``expression`` into ``f(parent) -> value``.
-
-    Bare names that are attributes of ``parent`` are read from it
-    (``'voltage'`` means ``n.voltage``).
-    """
-    try:
-        tree = ast.parse(expression.strip(), mode="eval")
-    except SyntaxError as err:
-        raise RecorderExpressionError(f"{owner}: expression {expression!r} is not valid Python "
-                                      f"({err.msg})") from None
-
-    xp = getattr(parent, "xp", np)
-    # 'np' is numpy, except on another backend, where it is that backend's array
-    # namespace, so 'np.mean(n.voltage)' works on torch tensors (on any device)
-    namespace: dict[str, Any] = {"np": np if xp is np else xp, "xp": xp}
-
-    class _Prefix(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name):
-            if not isinstance(node.ctx, ast.Load) or node.id in PARENT_NAMES or node.id in namespace:
-                return node
-            if node.id in MODULE_ALIASES and MODULE_ALIASES[node.id] in sys.modules:
-                namespace[node.id] = sys.modules[MODULE_ALIASES[node.id]]
-            elif node.id in sys.modules and not hasattr(parent, node.id):  # an imported module (torch, math)
-                namespace[node.id] = sys.modules[node.id]
-            elif hasattr(parent, node.id):
-                return ast.copy_location(
-                    ast.Attribute(value=ast.Name(id="n", ctx=ast.Load()), attr=node.id, ctx=ast.Load()),
-                    node)
-            return node
-
-    tree = ast.fix_missing_locations(_Prefix().visit(tree))
-    body = ast.unparse(tree)
-    source = f"def _record(n):\n    neurons = s = synapse = syn = n\n    return {body}\n"
-    exec(compile(source, f"<recorder {expression!r}>", "exec"), namespace)
-    record = namespace["_record"]
-    record.body = body
-    return record
-
-
-def compile_recording_step(functions: list, owner: str):
-    """One function ``step(n)`` that records every expression straight into its block.
-
-    ``functions`` holds ``(fn, block)`` pairs (``fn`` from
-    :func:`compile_expression`, ``block`` a growable :class:`_Block` without
-    ``max_length``). The function skips the step when ``n.recording`` is off,
-    evaluates all expressions in one frame and writes into the buffers, so a
-    Recorder costs about what hand-written stores cost.
-    """
-    namespace: dict[str, Any] = {}
-    lines = ["def _record_all(n):", "    if not n.recording:", "        return",
-             "    neurons = s = synapse = syn = n"]
-    for i, (fn, block) in enumerate(functions):
-        namespace.update({k: v for k, v in fn.__globals__.items() if not k.startswith("__")
-                          and k != "_record"})
-        namespace[f"_block{i}"] = block
-        lines += [f"    b = _block{i}",
-                  "    c = b.count",
-                  "    if c == len(b.data):",
-                  "        b.reserve(1)",
-                  f"    b.data[c] = {fn.body}",
-                  "    b.count = b.total = c + 1"]
-    exec(compile("\n".join(lines) + "\n", f"<recorder step of {owner}>", "exec"), namespace)
-    return namespace["_record_all"]
-
-
-class _Block:
-    """A growable ``(capacity, *shape)`` array, optionally a ring of ``max_length``.
-
-    The buffer has the sample's array type: a torch sample gets a tensor
-    buffer on the sample's device (copied to the host only when read as numpy).
-    """
-
-    def __init__(self, sample: Any, max_length: int | None):
-        self.torch = hasattr(sample, "detach") and hasattr(sample, "device")
-        if not self.torch:
-            sample = np.asarray(sample)
-        self.shape = tuple(sample.shape)
-        self.dtype = sample.dtype
-        self.device = sample.device if self.torch else None
-        self.max_length = max_length
-        self.count = 0          # samples held
-        self.total = 0          # samples ever written
-        self.data = self._empty(max_length or 16)
-
-    @property
-    def capacity(self) -> int:
-        return len(self.data)
-
-    def _empty(self, n: int) -> Any:
-        if self.torch:
-            import torch
-
-            return torch.empty((n,) + self.shape, dtype=self.dtype, device=self.device)
-        return np.empty((n,) + self.shape, dtype=self.dtype)
-
-    def _concatenate(self, parts: tuple) -> Any:
-        if self.torch:
-            import torch
-
-            return torch.cat(parts)
-        return np.concatenate(parts)
-
-    def reserve(self, extra: int) -> None:
-        if self.max_length is None and self.count + extra > len(self.data):
-            self._grow(self.count + extra)
-
-    def _grow(self, needed: int) -> None:
-        new = self._empty(max(needed, 2 * len(self.data)))
-        new[: self.count] = self.data[: self.count]
-        self.data = new
-
-    def append(self, value: Any) -> None:
-        if self.max_length is not None:
-            self.data[self.total % self.max_length] = value
-            self.total += 1
-            self.count = min(self.total, self.max_length)
-            return
-        if self.count == len(self.data):
-            self._grow(self.count + 1)
-        self.data[self.count] = value
-        self.count += 1
-        self.total += 1
-
-    def read(self) -> np.ndarray:
-        if self.max_length is None or self.total <= self.max_length:
-            return self.data[: self.count]
-        start = self.total % self.max_length
-        return self._concatenate((self.data[start:], self.data[:start]))
-
-    def clear(self) -> None:
-        self.count = 0
-        self.total = 0
-
-
-class _StreamedBlock:
-    """Keeps one chunk in memory and hands full chunks to a storage stream."""
-
-    def __init__(self, sample: np.ndarray, stream: Any, chunk: int):
-        self.stream = stream
-        self.buffer = _Block(sample, None)
-        self.buffer.reserve(chunk)
-        self.chunk = chunk
-
-    def reserve(self, extra: int) -> None:
-        pass
-
-    def append(self, value: Any) -> None:
-        self.buffer.append(to_numpy(value))
-        if self.buffer.count >= self.chunk:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buffer.count:
-            self.stream.append(self.buffer.read().copy())
-            self.stream.flush()
-            self.buffer.clear()
-
-    def read(self) -> np.ndarray:
-        stored = np.asarray(self.stream.read()) if len(self.stream) else None
-        pending = self.buffer.read()
-        if stored is None:
-            return pending.copy()
-        return np.concatenate((stored, pending)) if len(pending) else stored
-
-    def clear(self) -> None:
-        self.buffer.clear()
 
 
 class Recorder(Behaviour):
@@ -289,7 +121,7 @@ class Recorder(Behaviour):
         fast, slow = [], []
         for expression, fn in self._functions:
             block = self._blocks[expression]
-            if type(block) is _Block and block.max_length is None and hasattr(fn, "body"):
+            if type(block) is SampleBlock and block.max_length is None and hasattr(fn, "body"):
                 fast.append((fn, block))
             else:
                 slow.append((fn, block))
@@ -320,7 +152,7 @@ class Recorder(Behaviour):
             # The paper's behaviours create some variables (n.spike) in their
             # first step: defer only when a behaviour of the network assigns
             # the missing attribute somewhere in its code.
-            if err.name is not None and _assigned_by_some_behaviour(parent.network, err.name):
+            if err.name is not None and assigned_by_some_behaviour(parent.network, err.name):
                 self._pending.append((expression, fn, owner))
                 return
             raise RecorderExpressionError(
@@ -358,8 +190,8 @@ class Recorder(Behaviour):
             sample = to_numpy(sample)
             name = f"{self.parent.tag}.{self.tag}.{expression}"
             stream = self.storage_manager.open_stream(name, sample.shape, sample.dtype)
-            return _StreamedBlock(sample, stream, self.chunk)
-        return _Block(sample, self.max_length)
+            return StreamedBlock(sample, stream, self.chunk)
+        return SampleBlock(sample, self.max_length)
 
     def reserve(self, steps: int) -> None:
         """Make room for a run of ``steps`` steps (called by simulate_iterations)."""
@@ -421,7 +253,7 @@ class Recorder(Behaviour):
     def flush(self) -> None:
         """Write pending samples of streamed recordings."""
         for block in self._blocks.values():
-            if isinstance(block, _StreamedBlock):
+            if isinstance(block, StreamedBlock):
                 block.flush()
 
     def clear_recorder(self) -> None:
@@ -442,7 +274,7 @@ class EventRecorder(Recorder):
     """
 
     def _new_block(self, expression: str, sample: np.ndarray):
-        return _EventBlock(sample.ndim)
+        return EventBlock(sample.ndim)
 
     def new_iteration(self, parent) -> None:
         if not self._sample_due(parent):
@@ -466,97 +298,3 @@ class EventRecorder(Recorder):
                 return [LiveData(lambda: self._read(base)[:, 1:])]
             return [LiveData(lambda: self._read(base)[:, column])]
         return []
-
-
-class _EventBlock:
-    """Growable ``(E, 1 + ndim)`` int64 event table."""
-
-    def __init__(self, ndim: int):
-        self.ndim = max(ndim, 1)
-        self.data = np.empty((64, 1 + self.ndim), dtype=np.int64)
-        self.count = 0
-
-    def add(self, iteration: int, value: Any) -> None:
-        value = to_numpy(value)
-        if value.ndim <= 1:
-            idx = np.flatnonzero(value)
-            k = len(idx)
-            if k == 0:
-                return
-            self._ensure(k)
-            rows = self.data[self.count: self.count + k]
-            rows[:, 0] = iteration
-            rows[:, 1] = idx
-        else:
-            idx = np.argwhere(value)
-            k = len(idx)
-            if k == 0:
-                return
-            self._ensure(k)
-            rows = self.data[self.count: self.count + k]
-            rows[:, 0] = iteration
-            rows[:, 1:] = idx
-        self.count += k
-
-    def _ensure(self, k: int) -> None:
-        if self.count + k > len(self.data):
-            new = np.empty((max(2 * len(self.data), self.count + k), 1 + self.ndim), dtype=np.int64)
-            new[: self.count] = self.data[: self.count]
-            self.data = new
-
-    def read(self) -> np.ndarray:
-        return self.data[: self.count]
-
-    def reserve(self, extra: int) -> None:
-        pass
-
-    def clear(self) -> None:
-        self.count = 0
-
-
-def _assigned_by_some_behaviour(network, attribute: str) -> bool:
-    """True when the source of some behaviour class assigns ``<obj>.<attribute>``."""
-    for behaviour in network.all_behaviours():
-        assigned = _assigned_attributes(type(behaviour))
-        if assigned is None or attribute in assigned:  # unreadable source: give it the benefit of the doubt
-            return True
-    return False
-
-
-_ASSIGNED_CACHE: dict[type, frozenset | None] = {}
-
-
-def _assigned_attributes(cls: type) -> frozenset | None:
-    """Attribute names assigned (``x.name = ...``, ``x.name += ...``) in a class's source.
-
-    None when some class of the MRO has no readable source (defined in an
-    interactive session or a script run with runpy).
-    """
-    if cls not in _ASSIGNED_CACHE:
-        import inspect
-        import textwrap
-
-        names: set[str] = set()
-        for klass in cls.__mro__:
-            if klass is Behaviour or klass is object:
-                break
-            try:
-                tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
-            except (OSError, TypeError, SyntaxError):
-                _ASSIGNED_CACHE[cls] = None
-                return None
-            for node in ast.walk(tree):
-                targets = []
-                if isinstance(node, ast.Assign):
-                    targets = node.targets
-                elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-                    targets = [node.target]
-                for target in targets:
-                    for sub in ast.walk(target):
-                        if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store):
-                            names.add(sub.attr)
-                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setattr" \
-                        and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
-                    names.add(str(node.args[1].value))
-        _ASSIGNED_CACHE[cls] = frozenset(names)
-    return _ASSIGNED_CACHE[cls]

@@ -74,7 +74,7 @@ def _is_torch_tensor(value: Any) -> bool:
 def _is_recorder_block(value: Any) -> bool:
     """A Recorder's sample buffer (its array factory is a closure, so it is stored by content)."""
     cls = type(value)
-    return cls.__name__ == "_Block" and cls.__module__ == "monnto.behaviours.recorder"
+    return cls.__name__ == "SampleBlock" and cls.__module__ == "monnto.behaviours.recording_blocks"
 
 
 def scipy_sparse():
@@ -303,12 +303,12 @@ class Decoder:
                 self.files[key] = tensor.requires_grad_(info["requires_grad"])
             return self.files[key]
         if tag == "$rblock":
-            from ..behaviours.recorder import _Block
+            from ..behaviours.recording_blocks import SampleBlock
 
             info = value["$rblock"]
             data = self.dec(info["data"])
             sample = np.asarray(data[0]) if isinstance(data, np.ndarray) else data[0]
-            block = _Block(sample, info["max_length"])
+            block = SampleBlock(sample, info["max_length"])
             block.data, block.count, block.total = data, info["count"], info["total"]
             return block
         if tag == "$stream":

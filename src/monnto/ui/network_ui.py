@@ -308,9 +308,9 @@ class Network_UI(_NetworkUIFront):  # noqa: N801 (the paper's name)
 
     def group_has(self, group: Any, attribute: str) -> bool:
         """True when ``group`` has ``attribute`` or some behaviour assigns it."""
-        from ..behaviours.recorder import _assigned_by_some_behaviour
+        from ..behaviours.recorder_expressions import assigned_by_some_behaviour
 
-        return hasattr(group, attribute) or _assigned_by_some_behaviour(group.network, attribute)
+        return hasattr(group, attribute) or assigned_by_some_behaviour(group.network, attribute)
 
     # -- selection ------------------------------------------------------------
     def selected_neuron_group(self):

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..behaviours.recorder import Recorder, _assigned_by_some_behaviour, compile_expression
+from ..behaviours.recorder import Recorder
+from ..behaviours.recorder_expressions import assigned_by_some_behaviour, compile_expression
 
 log = logging.getLogger("monnto.ui")
 
@@ -62,7 +63,7 @@ class UIRecordings:
             fn = compile_expression(expression, group, f"Network_UI recorder on {group!r}")
             fn(group)
         except AttributeError as err:
-            if err.name is not None and _assigned_by_some_behaviour(group.network, err.name):
+            if err.name is not None and assigned_by_some_behaviour(group.network, err.name):
                 return True
             log.info("Network_UI: not recording %r on %r (%s)", expression, group, err)
             return False
