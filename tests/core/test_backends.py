@@ -105,7 +105,11 @@ def test_torch_synapse_matrices_take_the_papers_dot(tmp_path):
     W = SynapseGroup(net=net, src=ng, dst=ng).get_synapse_mat("uniform(0, 1)")
     spikes = torch.tensor([True, False, True, False])
     torch.testing.assert_close(W.dot(spikes), W[:, 0] + W[:, 2])  # torch's own dot is 1-D only
-    assert type(W * 2) is torch.Tensor and type(W > 0) is torch.Tensor  # results are plain tensors
+    enabled = W > 0.5
+    assert type(W > 0) is torch.Tensor and type(W.sum(0)) is torch.Tensor  # plain tensors
+    masked = W * enabled  # float results shaped like W keep the paper's dot, as EventMatrix does
+    assert type(masked).__name__ == "SynapseTensor"
+    torch.testing.assert_close(masked.dot(spikes), (W * enabled)[:, 0] + (W * enabled)[:, 2])
     path = tmp_path / "w.pkl"
     path.write_bytes(pickle.dumps(W))
     code = (f"import pickle, torch; W = pickle.loads(open({str(path)!r}, 'rb').read()); "

@@ -91,8 +91,10 @@ def synapse_tensor_class():
 
     torch's ``Tensor.dot`` is for two 1-D tensors only; on a synapse matrix,
     ``W.dot(spikes)`` (the paper's propagation, with a boolean ``spikes``) is
-    the matrix-vector product, as with numpy. Every other operation returns a
-    plain tensor. Defined on first use so importing monnto never imports torch.
+    the matrix-vector product, as with numpy. Float results shaped like the
+    matrix (``W * 0.5``, ``W * enabled``) stay SynapseTensors; everything else
+    (``W > 0``, reductions, slices) is a plain tensor. Defined on first use so
+    importing monnto never imports torch.
     """
     global _SYNAPSE_TENSOR
     if _SYNAPSE_TENSOR is None:
@@ -109,7 +111,13 @@ def synapse_tensor_class():
             @classmethod
             def __torch_function__(cls, func, types, args=(), kwargs=None):
                 with torch._C.DisableTorchFunctionSubclass():
-                    return func(*args, **(kwargs or {}))
+                    result = func(*args, **(kwargs or {}))
+                # as EventMatrix on numpy: float results shaped like the matrix stay
+                # synapse matrices (W * 0.5, W * enabled); everything else is plain
+                if (type(result) is torch.Tensor and result.ndim == 2 and result.dtype.is_floating_point
+                        and any(type(a) is cls and a.shape == result.shape for a in args)):
+                    return result.as_subclass(cls)
+                return result
 
         SynapseTensor.__module__ = __name__
         SynapseTensor.__qualname__ = "SynapseTensor"
