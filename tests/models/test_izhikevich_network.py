@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from monnto.core.backend import to_numpy
 from monnto.models.izhikevich_network import izhikevich_network
 from monnto.models.spike_stats import population_counts, welch_spectrum
 
@@ -14,8 +15,8 @@ def test_population_rhythm_in_alpha_and_gamma_bands():
     3.5-6.5 times, nothing above 60 Hz (~1 times)."""
     net = izhikevich_network(seed=1)
     net.simulate_iterations(8000, progress=False)          # 4 s at dt = 0.5 ms
-    t = np.concatenate([np.asarray(net["exc", 0]["n.spike.t", 0]),
-                        np.asarray(net["inh", 0]["n.spike.t", 0])])
+    t = np.concatenate([to_numpy(net["exc", 0]["n.spike.t", 0]),
+                        to_numpy(net["inh", 0]["n.spike.t", 0])])
     counts = population_counts(t, 7600, 2, start=401)       # 1 ms bins after 0.2 s
     f, p = welch_spectrum(counts, 1e-3, segment=500)
     ref = np.median(p[(f >= 2) & (f <= 100)])

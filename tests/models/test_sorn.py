@@ -4,18 +4,27 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from monnto.core.backend import to_numpy
 from monnto.models.sorn import readout_accuracy, sorn_network
 
 
 @pytest.fixture(scope="module")
-def trained():
-    net = sorn_network(n_exc=200, counting_n=4, seed=0)
-    net.simulate_iterations(5000, progress=False)
-    learning = np.asarray(net["n.spike", 0], dtype=float)
-    net.deactivate_behaviours("plasticity")
-    net.clear_recorder()
-    net.simulate_iterations(3000, progress=False)
-    return net, learning
+def _runs():
+    return {}
+
+
+@pytest.fixture
+def trained(_runs, array_backend):
+    """SORN after 5000 learning and 3000 frozen steps, simulated once per backend."""
+    if array_backend not in _runs:
+        net = sorn_network(n_exc=200, counting_n=4, seed=0)
+        net.simulate_iterations(5000, progress=False)
+        learning = np.asarray(to_numpy(net["n.spike", 0]), dtype=float)
+        net.deactivate_behaviours("plasticity")
+        net.clear_recorder()
+        net.simulate_iterations(3000, progress=False)
+        _runs[array_backend] = net, learning
+    return _runs[array_backend]
 
 
 def test_mean_activity_converges_to_the_ip_target(trained):
@@ -24,7 +33,7 @@ def test_mean_activity_converges_to_the_ip_target(trained):
     assert np.mean(learning[-1000:]) == pytest.approx(0.1, abs=0.01)
     rates = learning[-2000:].mean(0)
     assert np.mean(np.abs(rates - 0.1) < 0.05) > 0.8          # per unit, not only on average
-    assert np.mean(np.asarray(net["n.spike", 0], float)) == pytest.approx(0.1, abs=0.015)
+    assert np.mean(np.asarray(to_numpy(net["n.spike", 0]), float)) == pytest.approx(0.1, abs=0.015)
 
 
 def test_readout_predicts_next_symbol_far_above_chance(trained):
@@ -35,8 +44,8 @@ def test_readout_predicts_next_symbol_far_above_chance(trained):
     because the word after 'c' / 'f' is random.
     """
     net, _ = trained
-    states = np.asarray(net["n.spike", 0], dtype=float)
-    symbols = np.asarray(net["n.input_index", 0], dtype=int)
+    states = np.asarray(to_numpy(net["n.spike", 0]), dtype=float)
+    symbols = np.asarray(to_numpy(net["n.input_index", 0]), dtype=int)
     inp = net["SymbolSequenceInput", 0]
     n_sym = len(inp.alphabet)
     acc = readout_accuracy(states, symbols, n_sym)
@@ -50,7 +59,8 @@ def test_readout_predicts_next_symbol_far_above_chance(trained):
 def test_plasticity_keeps_weights_normalized_and_bounded(trained):
     net, _ = trained
     ee = net["EE", 0]
-    sums = ee.W.sum(1)
+    W, enabled = to_numpy(ee.W), to_numpy(ee.enabled)
+    sums = W.sum(1)
     np.testing.assert_allclose(sums[sums > 0], 1.0, rtol=1e-9)
-    assert ee.W.min() >= 0.0 and ee.W.max() <= 1.0
-    assert np.all(ee.W[~ee.enabled] == 0)                      # no new synapses appear
+    assert W.min() >= 0.0 and W.max() <= 1.0
+    assert np.all(W[~enabled] == 0)                            # no new synapses appear

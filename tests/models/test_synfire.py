@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from monnto.core.backend import to_numpy
 from monnto.models.synfire import packet_trajectory, synfire_network
 
 
@@ -22,8 +23,8 @@ def test_strong_tight_packet_reaches_the_last_group():
     assert np.all(a_k >= 80), a_k
     # the volley travels: its mean time increases from layer to layer
     chain = net["chain", 0]
-    t = np.asarray(chain["n.spike.t", 0])
-    layer = chain.layer[np.asarray(chain["n.spike.i", 0])]
+    t = to_numpy(chain["n.spike.t", 0])
+    layer = to_numpy(chain.layer)[to_numpy(chain["n.spike.i", 0])]
     medians = [np.median(t[(layer == k) & (t > 100)]) for k in range(10)]
     assert np.all(np.diff(medians) > 0), medians
 
@@ -40,6 +41,6 @@ def test_background_rate_is_low():
     """The noisy background alone gives a few spikes per second per neuron."""
     net = synfire_network(a=1, sigma=1e-3, seed=2)
     net.simulate_iterations(2000, progress=False)
-    n_spikes = np.asarray(net["chain", 0]["n.spike.t", 0]).size
+    n_spikes = to_numpy(net["chain", 0]["n.spike.t", 0]).size
     rate = n_spikes / 1000 / 0.2
     assert 0.5 < rate < 10, rate

@@ -13,6 +13,9 @@ are touched). The behaviour must run *before* the neuron models in a step
 delay is one step and ``delay`` (s) is rounded to a whole number of steps
 (at least one). With ``release_attr`` (float efficacies of short-term
 plasticity instead of spikes) a float ring buffer of its own is used.
+The buffers live on the network's backend and device; a CSR
+``SparseSynapseMatrix`` (numpy-only) on another backend is refused at
+initialization.
 
 Exponentially decaying synaptic currents or conductances (CUBA/COBA) are
 provided by :class:`ExponentialSynapses`: ``x <- x exp(-dt/tau)`` each step,
@@ -27,6 +30,8 @@ import numpy as np
 
 from monnto.behaviours.synapses.delays import DelayLine, product
 from monnto.core import Behaviour
+from monnto.core.sparse_matrix import SparseSynapseMatrix
+from monnto.models._backend import host_to_backend
 
 __all__ = ["DelayedSynapticInput", "ExponentialSynapses", "delay_steps"]
 
@@ -63,12 +68,19 @@ class DelayedSynapticInput(Behaviour):
         if not hasattr(s, self.weight_attr):
             raise ValueError(f"{owner}: the SynapseGroup has no weights {self.weight_attr!r}; "
                              f"set them before (lower key) or at construction")
+        net = s.network
+        if net.backend != "numpy" and isinstance(getattr(s, self.weight_attr), SparseSynapseMatrix):
+            raise ValueError(f"{owner}: the weights {self.weight_attr!r} are a CSR SparseSynapseMatrix, "
+                             f"which needs the numpy backend, but the network uses "
+                             f"backend={net.backend!r}; store a dense matrix (s.get_synapse_mat(...) "
+                             f"or monnto.models._backend.synapse_weights(s, W))")
         self.line = None
         if self.release_attr is None:
             # src.spike read now was made in the previous step: one step of delay already
-            self.line = DelayLine(s.src.size, self.n_delay - 1, owner=owner)
+            self.line = DelayLine(s.src.size, self.n_delay - 1, owner=owner, xp=net.xp,
+                                  device=net.array_backend.device)
         else:
-            self.buffer = np.zeros((self.n_delay, s.src.size), dtype=s.network.dtype)
+            self.buffer = host_to_backend(net, np.zeros((self.n_delay, s.src.size), dtype=net.dtype))
             self.pointer = 0
         if s.dst.__dict__.get(self.target) is None:
             setattr(s.dst, self.target, s.dst.get_neuron_vec())
@@ -85,7 +97,7 @@ class DelayedSynapticInput(Behaviour):
             self.pointer += 1
             if self.pointer == self.n_delay:
                 self.pointer = 0
-            out = W.dot(self.buffer[self.pointer])
+            out = product(W, self.buffer[self.pointer])
         target = getattr(s.dst, self.target)
         if self.scale == 1.0:
             target += out

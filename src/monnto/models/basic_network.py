@@ -48,7 +48,8 @@ class Input_Behaviour(Behaviour):
 
 
 def basic_network(size: int = 100, seed: int | None = 1, record: bool = True,
-                  dtype: str = "float64", leak_factor: float | str = 0.9) -> Network:
+                  dtype: str = "float64", leak_factor: float | str = 0.9, backend: str | None = None,
+                  device: str = "cpu") -> Network:
     """Build and initialize the paper's basic network (code blocks 2-3).
 
     Parameters
@@ -64,13 +65,16 @@ def basic_network(size: int = 100, seed: int | None = 1, record: bool = True,
         Float dtype of the network.
     leak_factor : float or str
         Passed to Basic_Behaviour (a distribution string diversifies it).
+    backend, device : str, optional
+        Array backend and device of the network (default: the network
+        default, numpy on the CPU).
 
     Returns
     -------
     Network
         Initialized, at iteration 0.
     """
-    net = Network(seed=seed, dtype=dtype)
+    net = Network(seed=seed, dtype=dtype, backend=backend, device=device)
     behaviour = {1: Basic_Behaviour(leak_factor=leak_factor), 2: Input_Behaviour()}
     if record:
         behaviour[9] = Recorder(tag="my_recorder", variables=["n.voltage", "np.mean(n.voltage)"])

@@ -36,6 +36,12 @@ is delivered as the constant input J / (1 - exp(-dt/tau)) during one step,
 which moves V by exactly J by the end of the step (and is ignored while
 the neuron is refractory, as in the paper). Delays use a ring buffer
 (:class:`~monnto.models._propagation.DelayedSynapticInput`).
+
+Backends: the builders use the network's default backend unless
+``backend`` / ``device`` are given. Connectivity and random input are drawn
+with the network's numpy generator on every backend; on numpy the
+fixed-in-degree matrices are CSR (event-driven), on torch the same matrices
+are stored dense on the device (CSR is numpy-only).
 """
 from __future__ import annotations
 
@@ -50,6 +56,8 @@ from monnto.behaviours.neurons.lif import LIF
 from monnto.behaviours.recorder import EventRecorder
 from monnto.behaviours.synapses.sparse import fixed_indegree
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
+from monnto.core.backend import to_numpy
+from monnto.models._backend import host_to_backend, synapse_weights
 from monnto.models._propagation import DelayedSynapticInput
 from monnto.models.spike_stats import cv_isi, fano_factor, firing_rates, population_counts, spectrum_peak
 
@@ -74,7 +82,8 @@ def brunel_network(regime: str | None = "AI", g: float | None = None, eta: float
                    n_exc: int = 2000, gamma: float = 0.25, epsilon: float = 0.1,
                    J: float | None = None, delay: float = 1.5e-3, dt: float = 1e-4,
                    tau_m: float = 20e-3, theta: float = 20e-3, v_reset: float = 10e-3,
-                   t_ref: float = 2e-3, seed: int | None = 0, record: bool = True) -> Network:
+                   t_ref: float = 2e-3, seed: int | None = 0, record: bool = True,
+                   backend: str | None = None, device: str = "cpu") -> Network:
     """Build and initialize the Brunel (2000) network.
 
     Parameters
@@ -97,6 +106,9 @@ def brunel_network(regime: str | None = "AI", g: float | None = None, eta: float
         Network seed.
     record : bool
         Add EventRecorders for the spikes of both groups.
+    backend, device : str, optional
+        Array backend and device of the network (default: the network
+        default, numpy on the CPU). On torch the connectivity is dense.
 
     Returns
     -------
@@ -123,7 +135,7 @@ def brunel_network(regime: str | None = "AI", g: float | None = None, eta: float
     nu_ext = eta * nu_thr
     k = _jump_scale(dt, tau_m)
 
-    net = Network(seed=seed, tag="brunel", behaviour={0: Clock(step=dt)})
+    net = Network(seed=seed, tag="brunel", behaviour={0: Clock(step=dt)}, backend=backend, device=device)
     net.brunel = dict(g=g, eta=eta, n_exc=n_exc, n_inh=n_inh, c_e=c_e, c_i=c_i, J=J, nu_thr=nu_thr,
                       nu_ext=nu_ext, delay=delay, dt=dt, tau_m=tau_m, theta=theta, regime=regime)
     lif = dict(tau_m=tau_m, v_rest=0.0, v_reset=v_reset, v_th=theta, r_m=1.0, t_ref=t_ref,
@@ -141,7 +153,7 @@ def brunel_network(regime: str | None = "AI", g: float | None = None, eta: float
         for dst_tag in ("exc", "inh"):
             s = SynapseGroup(net=net, src=groups[src_tag], dst=groups[dst_tag], tag=syn_tag,
                              behaviour={1: DelayedSynapticInput(delay=delay, scale=k, target="I_input")})
-            s.W = fixed_indegree(s, indegree, weights=weight, autapses=src_tag != dst_tag)
+            s.W = synapse_weights(s, fixed_indegree(s, indegree, weights=weight, autapses=src_tag != dst_tag))
     net.initialize()
     return net
 
@@ -166,23 +178,26 @@ class GaussianNoiseInput(Behaviour):
             n.I_input = n.get_neuron_vec()
 
     def new_iteration(self, n: Any) -> None:
-        n.I_input += self.mu + self.noise_scale * self.rng.standard_normal(n.size)
+        n.I_input += host_to_backend(n, self.mu + self.noise_scale * self.rng.standard_normal(n.size))
 
 
 def brunel_hakim_network(n: int = 1000, c: int = 1000, J: float = 0.1e-3, mu_ext: float = 25e-3,
                          sigma_ext: float = 1e-3, delay: float = 2e-3, dt: float = 1e-4,
                          tau_m: float = 20e-3, theta: float = 20e-3, v_reset: float = 10e-3,
-                         t_ref: float = 2e-3, seed: int | None = 0, record: bool = True) -> Network:
+                         t_ref: float = 2e-3, seed: int | None = 0, record: bool = True,
+                         backend: str | None = None, device: str = "cpu") -> Network:
     """Build and initialize the Brunel & Hakim (1999) inhibitory network.
 
     Parameters (paper's Fig. values, scaled like Brian2's example): ``n``
     neurons, ``c`` inhibitory inputs each (``c = n`` is all-to-all), jump
     ``-J`` (V), external mean ``mu_ext`` and noise ``sigma_ext`` (V), delay
     (s). The group is tagged 'inh'; spikes are recorded when ``record``.
+    ``backend`` / ``device`` as in :func:`brunel_network`.
     """
     c = min(int(c), int(n) - 1)
     k = _jump_scale(dt, tau_m)
-    net = Network(seed=seed, tag="brunel_hakim", behaviour={0: Clock(step=dt)})
+    net = Network(seed=seed, tag="brunel_hakim", behaviour={0: Clock(step=dt)}, backend=backend,
+                  device=device)
     behaviour: dict[Any, Behaviour] = {
         2: GaussianNoiseInput(mu=mu_ext, sigma=sigma_ext, tau=tau_m),
         3: LIF(tau_m=tau_m, v_rest=0.0, v_reset=v_reset, v_th=theta, r_m=1.0, t_ref=t_ref,
@@ -195,10 +210,11 @@ def brunel_hakim_network(n: int = 1000, c: int = 1000, J: float = 0.1e-3, mu_ext
                      behaviour={1: DelayedSynapticInput(delay=delay, scale=k, target="I_input")})
     if c >= int(n) - 1:                      # all-to-all without autapses: dense
         W = s.get_synapse_mat(-J)
-        np.fill_diagonal(W, 0.0)
+        diagonal = net.xp.arange(int(n), device=net.array_backend.device)
+        W[diagonal, diagonal] = 0.0
         s.W = W
     else:
-        s.W = fixed_indegree(s, c, weights=-J, autapses=False)
+        s.W = synapse_weights(s, fixed_indegree(s, c, weights=-J, autapses=False))
     net.initialize()
     return net
 
@@ -235,8 +251,8 @@ def network_statistics(net: Network, warmup: float = 0.1, bin_size: float = 1e-3
         grp = net[tag, 0]
         if grp is None:
             continue
-        t = np.asarray(grp["n.spike.t", 0], dtype=np.int64)
-        i = np.asarray(grp["n.spike.i", 0], dtype=np.int64)
+        t = np.asarray(to_numpy(grp["n.spike.t", 0]), dtype=np.int64)
+        i = np.asarray(to_numpy(grp["n.spike.i", 0]), dtype=np.int64)
         keep = t > start
         ts.append(t[keep])
         is_.append(i[keep] + offset)

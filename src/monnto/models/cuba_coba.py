@@ -29,6 +29,11 @@ Implementation: CUBA uses :class:`~monnto.behaviours.neurons.lif.LIF` with
 with their exact step average. COBA uses
 :class:`~monnto.behaviours.neurons.lif.ConductanceLIF`. Synapses are sparse
 (CSR, event-driven) with a one-step transmission delay.
+
+Backends: the builders use the network's default backend unless
+``backend`` / ``device`` are given. Connectivity and the kick are drawn with
+the network's numpy generator on every backend; on torch the same
+connectivity is stored dense on the device (CSR is numpy-only).
 """
 from __future__ import annotations
 
@@ -40,6 +45,7 @@ from monnto.behaviours.neurons.lif import LIF, ConductanceLIF
 from monnto.behaviours.recorder import EventRecorder
 from monnto.behaviours.synapses.sparse import fixed_probability
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
+from monnto.models._backend import host_to_backend, synapse_weights
 from monnto.models._propagation import DelayedSynapticInput, ExponentialSynapses
 
 __all__ = ["PoissonKick", "SynapticCurrents", "coba_network", "cuba_network"]
@@ -96,7 +102,7 @@ class PoissonKick(Behaviour):
             return
         self.count += 1
         target = getattr(n, self.target)
-        target += self.weight * self.rng.poisson(self.lam, n.size)
+        target += host_to_backend(n, self.weight * self.rng.poisson(self.lam, n.size))
 
 
 def _populations(net: Network, n_exc: int, n_inh: int, neuron_factory, record: bool,
@@ -118,12 +124,13 @@ def _connect(net: Network, groups: dict, p: float, w_exc: float, w_inh: float,
         for dst_tag in ("exc", "inh"):
             s = SynapseGroup(net=net, src=groups[src_tag], dst=groups[dst_tag], tag=syn_tag,
                              behaviour={1: DelayedSynapticInput(target=target, dt=dt)})
-            s.W = fixed_probability(s, p, weights=weight, autapses=src_tag != dst_tag)
+            s.W = synapse_weights(s, fixed_probability(s, p, weights=weight, autapses=src_tag != dst_tag))
 
 
 def cuba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float = 1e-4,
                  w_exc: float = 1.62e-3, w_inh: float = -9e-3, scale_weights: bool = True,
-                 seed: int | None = 0, record: bool = True) -> Network:
+                 seed: int | None = 0, record: bool = True, backend: str | None = None,
+                 device: str = "cpu") -> Network:
     """Build and initialize the CUBA benchmark network (Brette et al. 2007, benchmark 2).
 
     Parameters
@@ -142,9 +149,12 @@ def cuba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float
     seed : int, optional
     record : bool
         Record spikes of both groups.
+    backend, device : str, optional
+        Array backend and device of the network (default: the network
+        default, numpy on the CPU). On torch the connectivity is dense.
     """
     scale = 4000.0 / (n_exc + n_inh) if scale_weights else 1.0
-    net = Network(seed=seed, tag="cuba", behaviour={0: Clock(step=dt)})
+    net = Network(seed=seed, tag="cuba", behaviour={0: Clock(step=dt)}, backend=backend, device=device)
     taus = {"g_e": 5e-3, "g_i": 10e-3}
     lif = dict(tau_m=20e-3, v_rest=-49e-3, v_reset=-60e-3, v_th=-50e-3, r_m=1.0, t_ref=5e-3,
                v_init="uniform(-0.06, -0.05)")
@@ -159,12 +169,13 @@ def cuba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float
 def coba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float = 1e-4,
                  w_exc: float = 6e-9, w_inh: float = 67e-9, scale_weights: bool = True,
                  kick: float = 0.05, kick_rate: float = 20.0, kick_sources: int = 20,
-                 seed: int | None = 0, record: bool = True) -> Network:
+                 seed: int | None = 0, record: bool = True, backend: str | None = None,
+                 device: str = "cpu") -> Network:
     """Build and initialize the COBA benchmark network (Brette et al. 2007, benchmark 1).
 
     Parameters
     ----------
-    n_exc, n_inh, p, dt, scale_weights, seed, record
+    n_exc, n_inh, p, dt, scale_weights, seed, record, backend, device
         As in :func:`cuba_network`.
     w_exc, w_inh : float
         Conductance jumps (S); both positive (the inhibitory reversal
@@ -174,7 +185,7 @@ def coba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float
         excitatory jumps ``w_exc``) during the first ``kick`` seconds.
     """
     scale = 4000.0 / (n_exc + n_inh) if scale_weights else 1.0
-    net = Network(seed=seed, tag="coba", behaviour={0: Clock(step=dt)})
+    net = Network(seed=seed, tag="coba", behaviour={0: Clock(step=dt)}, backend=backend, device=device)
     extra = {2: lambda: PoissonKick(rate=kick_rate, n_sources=kick_sources, weight=w_exc * scale,
                                     target="g_e", duration=kick)}
     groups = _populations(net, n_exc, n_inh,

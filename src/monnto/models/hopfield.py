@@ -13,6 +13,11 @@ Below the capacity (P/N < 0.138; Amit, Gutfreund & Sompolinsky 1985) a cue
 with a fraction of flipped bits converges to the stored pattern: the
 overlap m = (1/N) sum_i s_i xi_i goes to ~1.
 
+Backends: :func:`hopfield_network` uses the network's default backend
+unless ``backend`` / ``device`` are given (the state and weights live
+there; patterns, cues and :func:`recall`'s result are numpy arrays on the
+host).
+
 Reference: J. J. Hopfield (1982), PNAS 79:2554-2558.
 """
 from __future__ import annotations
@@ -22,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup, get_squared_dim
+from monnto.core.backend import to_numpy
+from monnto.models._backend import host_to_backend, synapse_weights
 
 __all__ = ["HopfieldUnits", "corrupt", "hebbian_weights", "hopfield_energy", "hopfield_network",
            "hopfield_step", "overlap", "random_patterns", "recall"]
@@ -39,19 +46,19 @@ def hebbian_weights(patterns: Any, xp: Any = np) -> Any:
         raise ValueError(f"hebbian_weights: patterns must be (n_patterns, N), got shape {tuple(P.shape)}")
     n = P.shape[1]
     W = (P.T @ P) / n
-    W = W * (1.0 - xp.eye(n, dtype=W.dtype))
+    W = W * (1.0 - xp.eye(n, dtype=W.dtype, device=W.device))
     return W
 
 
 def hopfield_step(s: Any, W: Any, theta: Any, xp: Any = np) -> Any:
     """Synchronous update ``sign(W s - theta)``; units with a zero field keep their state."""
     h = W @ s - theta
-    return xp.where(h > 0, 1.0, xp.where(h < 0, -1.0, s))
+    return xp.where(h > 0, xp.ones_like(s), xp.where(h < 0, -xp.ones_like(s), s))
 
 
 def hopfield_energy(s: Any, W: Any, theta: Any = 0.0) -> float:
     """Energy ``-1/2 s^T W s + theta . s``."""
-    return float(-0.5 * s @ (W @ s) + np.sum(theta * s))
+    return float(-0.5 * s @ (W @ s) + (theta * s).sum())
 
 
 def overlap(s: Any, pattern: Any) -> float:
@@ -87,7 +94,9 @@ class HopfieldUnits(Behaviour):
         if self.update not in ("synchronous", "asynchronous"):
             raise ValueError(f"{type(self).__name__}: update must be 'synchronous' or 'asynchronous', "
                              f"got {self.update!r}")
-        n.s = np.where(n.get_neuron_vec("uniform(0,1)") < 0.5, -1.0, 1.0)
+        u = n.get_neuron_vec("uniform(0,1)")
+        one = n.xp.ones_like(u, dtype=n.xp.float64)
+        n.s = n.xp.where(u < 0.5, -one, one)
         n.spike = n.s > 0
         n.energy = 0.0
         self.rng = n.network.rng
@@ -105,9 +114,11 @@ class HopfieldUnits(Behaviour):
             n.s = hopfield_step(n.s, W, self.theta, n.xp)
         else:
             s = n.s
-            theta = np.broadcast_to(self.theta, s.shape)
+            theta = self.theta
+            if getattr(theta, "ndim", 0) == 0:
+                theta = np.broadcast_to(theta, s.shape)
             for i in self.rng.permutation(n.size):
-                h = W[i] @ s - theta[i]
+                h = float(W[i] @ s - theta[i])
                 if h != 0:
                     s[i] = 1.0 if h > 0 else -1.0
         n.spike = n.s > 0
@@ -116,7 +127,7 @@ class HopfieldUnits(Behaviour):
 
 def hopfield_network(patterns: Any = None, n_patterns: int = 4, size: int = 100,
                      update: str = "synchronous", theta: float = 0.0,
-                     seed: int | None = 0) -> Network:
+                     seed: int | None = 0, backend: str | None = None, device: str = "cpu") -> Network:
     """Build and initialize a Hopfield network storing ``patterns``.
 
     Parameters
@@ -129,6 +140,9 @@ def hopfield_network(patterns: Any = None, n_patterns: int = 4, size: int = 100,
     theta : float
         Threshold of every unit.
     seed : int, optional
+    backend, device : str, optional
+        Array backend and device of the network (default: the network
+        default, numpy on the CPU).
 
     Returns
     -------
@@ -137,7 +151,7 @@ def hopfield_network(patterns: Any = None, n_patterns: int = 4, size: int = 100,
         recurrent SynapseGroup 'GLUTAMATE' with the Hebbian ``W``; the stored
         patterns are ``net.patterns``.
     """
-    net = Network(seed=seed, tag="hopfield_net")
+    net = Network(seed=seed, tag="hopfield_net", backend=backend, device=device)
     if patterns is None:
         patterns = random_patterns(n_patterns, size, net.rng)
     patterns = np.asarray(patterns, dtype=float)
@@ -149,7 +163,7 @@ def hopfield_network(patterns: Any = None, n_patterns: int = 4, size: int = 100,
     grp = NeuronGroup(net=net, size=size_arg, tag="hopfield",
                       behaviour={1: HopfieldUnits(theta=theta, update=update)})
     syn = SynapseGroup(net=net, src=grp, dst=grp, tag="GLUTAMATE")
-    syn.W = hebbian_weights(patterns)
+    syn.W = synapse_weights(syn, hebbian_weights(patterns))
     net.patterns = patterns
     net.initialize()
     return net
@@ -161,7 +175,7 @@ def recall(net: Network, cue: Any, steps: int = 10) -> np.ndarray:
     cue = np.asarray(cue, dtype=float)
     if cue.shape != (grp.size,):
         raise ValueError(f"recall: cue has shape {cue.shape}, expected ({grp.size},)")
-    grp.s = cue.copy()
+    grp.s = host_to_backend(net, cue.copy())
     grp.spike = grp.s > 0
     net.simulate_iterations(int(steps), progress=False)
-    return np.array(grp.s)
+    return np.array(to_numpy(grp.s))

@@ -14,6 +14,10 @@ and the thalamic noise last the whole 1 ms step; here ``dt`` (default
 1 ms and synaptic input is scaled by 1 ms / dt, which gives the same drive.
 The paper reports alpha- and gamma-band rhythms (~10 Hz and ~40 Hz) in the
 population activity.
+
+Backends: :func:`izhikevich_network` uses the network's default backend
+unless ``backend`` / ``device`` are given; the parameters, weights and noise
+are drawn with the network's numpy generator on every backend.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from monnto.behaviours.equations import Clock
 from monnto.behaviours.neurons.izhikevich import Izhikevich
 from monnto.behaviours.recorder import EventRecorder
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
+from monnto.models._backend import host_to_backend
 from monnto.models._propagation import DelayedSynapticInput
 
 __all__ = ["ThalamicNoise", "izhikevich_network"]
@@ -50,13 +55,14 @@ class ThalamicNoise(Behaviour):
 
     def new_iteration(self, n: Any) -> None:
         if self.count % self.hold == 0:
-            self.current = self.amplitude * self.rng.standard_normal(n.size)
+            self.current = host_to_backend(n, self.amplitude * self.rng.standard_normal(n.size))
         self.count += 1
         n.I_input += self.current
 
 
 def izhikevich_network(n_exc: int = 800, n_inh: int = 200, dt: float = 0.5e-3,
-                       seed: int | None = 0, record: bool = True) -> Network:
+                       seed: int | None = 0, record: bool = True, backend: str | None = None,
+                       device: str = "cpu") -> Network:
     """Build and initialize the Izhikevich (2003) network.
 
     Parameters
@@ -68,6 +74,9 @@ def izhikevich_network(n_exc: int = 800, n_inh: int = 200, dt: float = 0.5e-3,
     seed : int, optional
     record : bool
         Record the spikes of both groups.
+    backend, device : str, optional
+        Array backend and device of the network (default: the network
+        default, numpy on the CPU).
 
     Returns
     -------
@@ -76,7 +85,8 @@ def izhikevich_network(n_exc: int = 800, n_inh: int = 200, dt: float = 0.5e-3,
         neurons (per-neuron a, b, c, d), dense all-to-all synapse groups
         'GLUTAMATE' and 'GABA'.
     """
-    net = Network(seed=seed, tag="izhikevich", behaviour={0: Clock(step=dt)})
+    net = Network(seed=seed, tag="izhikevich", behaviour={0: Clock(step=dt)}, backend=backend,
+                  device=device)
     rng = net.rng
     re, ri = rng.random(n_exc), rng.random(n_inh)
     params = {

@@ -29,7 +29,8 @@ __all__ = ["Basic_Behaviour", "Input_Behaviour", "basic_network", "extended_netw
 
 def extended_network(size: int = 100, seed: int | None = 1, record: bool = True,
                      target_voltage: float = 0.05, stdp_factor: float = 0.00015,
-                     norm_factor: float = 10.0, eta_ip: float = 0.001) -> Network:
+                     norm_factor: float = 10.0, eta_ip: float = 0.001, backend: str | None = None,
+                     device: str = "cpu") -> Network:
     """Build and initialize the basic network plus homeostasis, STDP and normalization.
 
     Parameters
@@ -45,6 +46,9 @@ def extended_network(size: int = 100, seed: int | None = 1, record: bool = True,
         One-step STDP rate.
     norm_factor : float
         Summed afferent weight per neuron.
+    backend, device : str, optional
+        Array backend and device of the network (default: the network
+        default, numpy on the CPU).
 
     Returns
     -------
@@ -53,7 +57,7 @@ def extended_network(size: int = 100, seed: int | None = 1, record: bool = True,
         5 normalization, 9/10 recorders) with its recurrent 'GLUTAMATE'
         SynapseGroup.
     """
-    net = Network(seed=seed, tag="extended_tutorial")
+    net = Network(seed=seed, tag="extended_tutorial", backend=backend, device=device)
     behaviour = {
         1: Basic_Behaviour(),
         2: Input_Behaviour(),

@@ -20,6 +20,10 @@ Paper values: N_E = 200, N_I = 40, lambda_ee = 10, eta_stdp = 0.001,
 eta_ip = 0.001, h_ip = 0.1 (= 2 N_U / N_E), T^E ~ U(0, 0.5),
 T^I ~ U(0, 1). Task: the counting task (words ``a b^n c`` and ``d e^n f``),
 with a linear readout of x(t) predicting the symbol of step t+1.
+
+Backends: :func:`sorn_network` uses the network's default backend unless
+``backend`` / ``device`` are given; the weights are drawn and normalized
+with the network's numpy generator on the host and moved to the device.
 """
 from __future__ import annotations
 
@@ -33,6 +37,8 @@ from monnto.behaviours.plasticity.normalization import Normalization
 from monnto.behaviours.plasticity.stdp import DiscreteSTDP
 from monnto.behaviours.recorder import Recorder
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
+from monnto.core.backend import to_numpy
+from monnto.models._backend import synapse_weights
 
 __all__ = ["SORNCommit", "SORNUnits", "readout_accuracy", "sorn_network", "sorn_step"]
 
@@ -60,7 +66,7 @@ class SORNUnits(Behaviour):
         init_rate = float(self.get_init_attr("init_rate", 0.1))
         n.T = n.get_neuron_vec(f"uniform(0, {t_max})")
         n.spike = n.get_neuron_vec("uniform(0,1)") < init_rate
-        n.spike_next = n.spike.copy()
+        n.spike_next = n.xp.asarray(n.spike, copy=True)
         if n.__dict__.get("I_input") is None:
             n.I_input = n.get_neuron_vec()
 
@@ -88,19 +94,20 @@ class _InitWeights(Behaviour):
 
     def set_variables(self, s: Any) -> None:
         density = float(self.get_init_attr("density", 1.0))
-        W = np.asarray(s.get_synapse_mat("uniform(0,1)", density=density))
+        W = np.asarray(to_numpy(s.get_synapse_mat("uniform(0,1)", density=density)))
         if s.src is s.dst:
             np.fill_diagonal(W, 0.0)
         sums = W.sum(1, keepdims=True)
         W = np.divide(W, sums, out=np.zeros_like(W), where=sums > 0)
-        s.W = W
-        s.enabled = W > 0
+        s.W = synapse_weights(s, W)
+        s.enabled = s.W > 0
 
 
 def sorn_network(n_exc: int = 200, counting_n: int = 4, n_per_symbol: int | None = None,
                  lambda_ee: int = 10, eta_stdp: float = 0.001, eta_ip: float = 0.001,
                  h_ip: float = 0.1, te_max: float = 0.5, ti_max: float = 1.0,
-                 input_strength: float = 1.0, seed: int | None = 0, record: bool = True) -> Network:
+                 input_strength: float = 1.0, seed: int | None = 0, record: bool = True,
+                 backend: str | None = None, device: str = "cpu") -> Network:
     """Build and initialize SORN on the counting task.
 
     Parameters
@@ -124,6 +131,9 @@ def sorn_network(n_exc: int = 200, counting_n: int = 4, n_per_symbol: int | None
     record : bool
         Record ``n.spike`` and ``n.input_index`` of the excitatory group
         (Recorder tag 'sorn_rec').
+    backend, device : str, optional
+        Array backend and device of the network (default: the network
+        default, numpy on the CPU).
 
     Returns
     -------
@@ -137,7 +147,7 @@ def sorn_network(n_exc: int = 200, counting_n: int = 4, n_per_symbol: int | None
     n_inh = max(1, int(round(0.2 * n_exc)))
     if n_per_symbol is None:
         n_per_symbol = max(1, int(round(h_ip * n_exc / 2)))
-    net = Network(seed=seed, tag="sorn")
+    net = Network(seed=seed, tag="sorn", backend=backend, device=device)
     exc_b: dict[Any, Behaviour] = {
         1: SymbolSequenceInput(counting_n=counting_n, n_per_symbol=n_per_symbol,
                                amplitude=input_strength),

@@ -21,6 +21,11 @@ the last layer, weak or loose ones die out.
 Integration: the linear (u, x, y) system is advanced exactly for a constant
 drive over each step (matrix exponential computed once); the white noise
 enters y as ``sigma sqrt(dt) N(0, 1)`` per step.
+
+Backends: :func:`synfire_network` uses the network's default backend unless
+``backend`` / ``device`` are given. The noise and the packet are drawn with
+the network's numpy generator on every backend; the chain's block matrix is
+CSR on numpy and dense on the device on torch (CSR is numpy-only).
 """
 from __future__ import annotations
 
@@ -34,7 +39,9 @@ import scipy.sparse as sp
 from monnto.behaviours.equations import Clock
 from monnto.behaviours.recorder import EventRecorder
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
+from monnto.core.backend import to_numpy
 from monnto.core.sparse_matrix import SparseSynapseMatrix
+from monnto.models._backend import host_to_backend, synapse_weights
 from monnto.models._propagation import DelayedSynapticInput
 
 __all__ = ["PulsePacket", "SynfireNeuron", "SynfireParams", "packet_trajectory", "synfire_network",
@@ -70,10 +77,12 @@ def synfire_step(u: Any, x: Any, y: Any, refractory_left: Any, noise: Any, P: np
     ``y`` already holds this step's synaptic jumps; ``noise`` is the white-noise
     increment of y (mV). Refractory neurons keep u = 0.
     """
+    P = [[float(v) for v in row] for row in P]    # Python floats work with every array library
+    q = [float(v) for v in q]
     y = y + noise
-    u_new = P[0, 0] * u + P[0, 1] * x + P[0, 2] * y + q[0] * p.mu
-    x_new = P[1, 1] * x + P[1, 2] * y + q[1] * p.mu
-    y_new = P[2, 2] * y + q[2] * p.mu
+    u_new = P[0][0] * u + P[0][1] * x + P[0][2] * y + q[0] * p.mu
+    x_new = P[1][1] * x + P[1][2] * y + q[1] * p.mu
+    y_new = P[2][2] * y + q[2] * p.mu
     active = refractory_left <= 0
     u_new = xp.where(active, u_new, 0.0 * u_new)
     spikes = u_new > p.theta
@@ -110,7 +119,7 @@ class SynfireNeuron(Behaviour):
         self.rng = n.network.rng
 
     def new_iteration(self, n: Any) -> None:
-        noise = self.noise_scale * self.rng.standard_normal(n.size)
+        noise = host_to_backend(n, self.noise_scale * self.rng.standard_normal(n.size))
         n.u, n.x, y, n.spike, n.refractory_left = synfire_step(
             n.u, n.x, n.y, n.refractory_left, noise, self.P, self.q, self.p, self.dt_ms, n.xp)
         n.y[...] = y
@@ -131,7 +140,7 @@ class PulsePacket(Behaviour):
         dt = self.get_init_attr("dt", None)
         dt = float(n.dt if dt is None else dt)
         self.times = t0 + sigma * n.network.rng.standard_normal(n.size)
-        self.steps = np.maximum(1, np.round(self.times / dt).astype(np.int64))
+        self.steps = host_to_backend(n, np.maximum(1, np.round(self.times / dt).astype(np.int64)))
         n.spike = n.get_neuron_vec(bool)
 
     def new_iteration(self, n: Any) -> None:
@@ -140,7 +149,7 @@ class PulsePacket(Behaviour):
 
 def synfire_network(a: int = 100, sigma: float = 1e-3, n_layers: int = 10, layer_size: int = 100,
                     weight: float = 4.86, t0: float = 10e-3, dt: float = 1e-4, seed: int | None = 0,
-                    record: bool = True) -> Network:
+                    record: bool = True, backend: str | None = None, device: str = "cpu") -> Network:
     """Build and initialize a synfire chain driven by one pulse packet.
 
     Parameters
@@ -160,6 +169,9 @@ def synfire_network(a: int = 100, sigma: float = 1e-3, n_layers: int = 10, layer
     seed : int, optional
     record : bool
         Record the chain's spikes (EventRecorder on group 'chain').
+    backend, device : str, optional
+        Array backend and device of the network (default: the network
+        default, numpy on the CPU). On torch the synapse matrices are dense.
 
     Returns
     -------
@@ -169,7 +181,7 @@ def synfire_network(a: int = 100, sigma: float = 1e-3, n_layers: int = 10, layer
     """
     if a < 1:
         raise ValueError(f"synfire_network: a must be >= 1 input spike, got {a!r}")
-    net = Network(seed=seed, tag="synfire", behaviour={0: Clock(step=dt)})
+    net = Network(seed=seed, tag="synfire", behaviour={0: Clock(step=dt)}, backend=backend, device=device)
     packet = NeuronGroup(net=net, size=int(a), tag="packet",
                          behaviour={1: PulsePacket(t0=t0, sigma=sigma)})
     behaviour: dict[Any, Behaviour] = {3: SynfireNeuron()}
@@ -177,16 +189,16 @@ def synfire_network(a: int = 100, sigma: float = 1e-3, n_layers: int = 10, layer
         behaviour[9] = EventRecorder(variables=["n.spike"], tag="chain_spikes")
     n = n_layers * layer_size
     chain = NeuronGroup(net=net, size=n, tag="chain", behaviour=behaviour)
-    chain.layer = np.repeat(np.arange(n_layers), layer_size)
+    chain.layer = host_to_backend(net, np.repeat(np.arange(n_layers), layer_size))
     feed = SynapseGroup(net=net, src=chain, dst=chain, tag="GLUTAMATE,feedforward",
                         behaviour={2: DelayedSynapticInput(target="y")})
     block = sp.kron(sp.eye(n_layers, k=-1, format="csr"), np.ones((layer_size, layer_size)), format="csr")
-    feed.W = SparseSynapseMatrix(block * weight)
+    feed.W = synapse_weights(feed, SparseSynapseMatrix(block * weight))
     inp = SynapseGroup(net=net, src=packet, dst=chain, tag="GLUTAMATE,input",
                        behaviour={2: DelayedSynapticInput(target="y")})
     W_in = np.zeros((n, int(a)))
     W_in[:layer_size] = weight
-    inp.W = SparseSynapseMatrix(W_in)
+    inp.W = synapse_weights(inp, SparseSynapseMatrix(W_in))
     net.synfire = dict(a=a, sigma=sigma, n_layers=n_layers, layer_size=layer_size, dt=dt, t0=t0)
     net.initialize()
     return net
@@ -202,9 +214,9 @@ def packet_trajectory(net: Network, window: float = 10e-3) -> tuple[np.ndarray, 
     info = net.synfire
     dt = info["dt"]
     chain = net["chain", 0]
-    t = np.asarray(chain["n.spike.t", 0], dtype=np.int64)
-    i = np.asarray(chain["n.spike.i", 0], dtype=np.int64)
-    layer = chain.layer[i]
+    t = np.asarray(to_numpy(chain["n.spike.t", 0]), dtype=np.int64)
+    i = np.asarray(to_numpy(chain["n.spike.i", 0]), dtype=np.int64)
+    layer = to_numpy(chain.layer)[i]
     w = max(1, int(round(window / dt)))
     a_k, s_k = [], []
     for k in range(info["n_layers"]):
