@@ -22,6 +22,11 @@ def dense(W):
     return W.toarray() if hasattr(W, "toarray") else np.asarray(to_numpy(W))
 
 
+# The two 4000-neuron, 0.6 s benchmark runs are numpy_only for time: on the torch
+# backend the CSR connectivity is dense (16 M weights), ~40 s per run on a CPU.
+# The same builders run on torch in test_connectivity_is_two_percent and, with
+# dynamics compared spike for spike against numpy, in test_backends.py.
+@pytest.mark.numpy_only
 @pytest.mark.parametrize("seed", [0])
 def test_cuba_rate_and_cv_match_the_benchmark(seed):
     net = cuba_network(seed=seed)
@@ -32,6 +37,7 @@ def test_cuba_rate_and_cv_match_the_benchmark(seed):
     assert 0.25 < st["cv"] < 0.7, st           # Brian2: 0.50 (1 s)
 
 
+@pytest.mark.numpy_only
 def test_coba_self_sustained_asynchronous_irregular():
     net = coba_network(seed=0)
     net.simulate_iterations(6000, progress=False)
