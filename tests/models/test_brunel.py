@@ -72,7 +72,7 @@ def test_regimes_table_is_fig8():
 
 
 # numpy_only for time (2 x 3000 steps of 2500 neurons, ~20 s on torch's dense
-# product); the AI/SR runs and test_backends.py cover the builder on torch.
+# product); the AI/SR runs and test_model_backends.py cover the builder on torch.
 @pytest.mark.numpy_only
 @pytest.mark.slow
 def test_si_fast_oscillates_near_180_hz_and_si_slow_slowly():
