@@ -67,3 +67,21 @@ def test_stp_release_is_propagated_and_exponential_decay():
     g.ge[...] = 1.0
     g.network.simulate_iterations(3, progress=False)
     np.testing.assert_allclose(to_numpy(g.ge), np.exp(-3e-3 / 5e-3))
+
+
+def test_csr_weights_on_torch_are_refused_with_a_clear_error(array_backend):
+    """CSR matrices are numpy-only: DelayedSynapticInput names the problem at initialize."""
+    from monnto.core.sparse_matrix import SparseSynapseMatrix
+
+    net = Network(seed=0, behaviour={0: Clock(step=1e-3)})
+    src = NeuronGroup(net=net, size=2, behaviour={3: SpikeAt(at=(1,))})
+    dst = NeuronGroup(net=net, size=2, behaviour={2: Log()})
+    s = SynapseGroup(net=net, src=src, dst=dst, behaviour={1: DelayedSynapticInput(target="x")})
+    s.W = SparseSynapseMatrix(np.eye(2))
+    if array_backend == "numpy":
+        net.initialize()
+        net.simulate_iterations(4, progress=False)
+        assert dst["Log", 0].log == [0.0, 1.0, 0.0, 0.0]      # spike of step 1 arrives in step 2
+    else:
+        with pytest.raises(ValueError, match="CSR SparseSynapseMatrix.*numpy backend"):
+            net.initialize()
