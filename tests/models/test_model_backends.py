@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 
 from monnto.core.backend import to_numpy
-from monnto.models import brunel_network, cuba_network, izhikevich_network, synfire_network
+from monnto.models import brunel_network, coba_network, cuba_network, izhikevich_network, synfire_network
 
 # (builder(backend), steps, recorded groups, state variable compared)
 MODELS = {
     "brunel": (lambda b: brunel_network("AI", n_exc=400, seed=0, backend=b), 300, ("exc", "inh"), "v"),
     "cuba": (lambda b: cuba_network(n_exc=400, n_inh=100, seed=0, backend=b), 300, ("exc", "inh"), "v"),
+    "coba": (lambda b: coba_network(n_exc=400, n_inh=100, seed=0, backend=b), 300, ("exc", "inh"), "v"),
     "izhikevich": (lambda b: izhikevich_network(n_exc=200, n_inh=50, seed=0, backend=b), 300,
                    ("exc", "inh"), "v"),
     "synfire": (lambda b: synfire_network(a=100, sigma=1e-3, n_layers=5, seed=0, backend=b), 300,
