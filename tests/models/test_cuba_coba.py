@@ -25,7 +25,7 @@ def dense(W):
 # The two 4000-neuron, 0.6 s benchmark runs are numpy_only for time: on the torch
 # backend the CSR connectivity is dense (16 M weights), ~40 s per run on a CPU.
 # The same builders run on torch in test_connectivity_is_two_percent and, with
-# dynamics compared spike for spike against numpy, in test_model_backends.py.
+# dynamics compared spike for spike against numpy (CUBA and COBA), in test_model_backends.py.
 @pytest.mark.numpy_only
 @pytest.mark.parametrize("seed", [0])
 def test_cuba_rate_and_cv_match_the_benchmark(seed):
