@@ -17,36 +17,9 @@ from monnto import (
     SynapseGroup,
     get_squared_dim,
 )
+from monnto.models.basic_network import Basic_Behaviour, Input_Behaviour  # paper blocks 2-3
 from monnto.storage import FormatVersionError, StorageManager
 from monnto.storage.network_io import FORMAT_VERSION, MANIFEST, load_network, save_network
-
-
-class Basic_Behaviour(Behaviour):  # noqa: N801 (the paper's name)
-    """Paper code block 2."""
-
-    def set_variables(self, neurons):
-        neurons.voltage = neurons.get_neuron_vec()
-        self.threshold = 0.5
-        self.leak_factor = self.get_init_attr("leak_factor", 0.9, neurons)
-
-    def new_iteration(self, neurons):
-        neurons.spike = neurons.voltage > self.threshold
-        neurons.voltage[neurons.spike] = 0.0
-        neurons.voltage *= self.leak_factor
-        neurons.voltage += neurons.get_neuron_vec("uniform", density=0.01)
-
-
-class Input_Behaviour(Behaviour):  # noqa: N801
-    """Paper code block 3."""
-
-    def set_variables(self, neurons):
-        for synapse in neurons.afferent_synapses["GLUTAMATE"]:
-            synapse.W = synapse.get_synapse_mat("uniform(0,10)", density=0.1)
-            synapse.enabled = synapse.W > 0
-
-    def new_iteration(self, neurons):
-        for synapse in neurons.afferent_synapses["GLUTAMATE"]:
-            neurons.voltage += synapse.W.dot(synapse.src.spike) / synapse.src.size
 
 
 class SparseHebb(Behaviour):
