@@ -37,10 +37,6 @@ class NumpyBackend:
     def is_native(self, value: Any) -> bool:
         return isinstance(value, np.ndarray)
 
-    def empty(self, shape: tuple, like: Any) -> np.ndarray:
-        like = np.asarray(like)
-        return np.empty(shape, dtype=like.dtype)
-
 
 class TorchBackend:
     """Arrays are torch tensors on ``device``."""
@@ -78,9 +74,6 @@ class TorchBackend:
 
     def is_native(self, value: Any) -> bool:
         return isinstance(value, self.torch.Tensor)
-
-    def empty(self, shape: tuple, like: Any):
-        return self.torch.empty(shape, dtype=like.dtype, device=like.device)
 
 
 _SYNAPSE_TENSOR = None
@@ -141,11 +134,6 @@ def make_backend(backend: str, device: str = "cpu"):
         raise ValueError("Network: backend='cupy' is not supported; use backend='torch' with "
                          "device='cuda' for GPUs (`pip install monnto[torch]`)")
     raise ValueError(f"Network: backend must be one of {BACKENDS}, got {backend!r}")
-
-
-def get_namespace(backend: str):
-    """The array namespace of ``backend`` on the CPU."""
-    return make_backend(backend).xp
 
 
 def to_numpy(value: Any) -> Any:

@@ -21,7 +21,6 @@ GENOME_ENV_VAR = "MONNTO_GENOME"
 
 _genome: dict[str, Any] | None = None
 _evolution_mode = False
-_requested: dict[str, Any] = {}
 
 #: ``[default#name]`` inside a string argument; the default may be empty.
 GENE_PATTERN = re.compile(r"\[([^\[\]#]*)#([A-Za-z_][A-Za-z0-9_]*)\]")
@@ -79,7 +78,6 @@ def get_gene(key: str, default: Any = None) -> Any:
     and a genome value of ``3.0`` give ``3``).
     """
     genome = _load()
-    _requested.setdefault(key, default)
     if key not in genome:
         if default is None:
             raise KeyError(f"get_gene: gene {key!r} has no value in the genome and no default")
@@ -90,11 +88,6 @@ def get_gene(key: str, default: Any = None) -> Any:
     if isinstance(default, int) and isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-def requested_genes() -> dict[str, Any]:
-    """Genes asked for so far in this process, with their defaults."""
-    return dict(_requested)
 
 
 def format_gene(value: Any) -> str:

@@ -51,7 +51,6 @@ class SynapseGroup(NetworkObject):
         self.automatic_tags = {"syn", f"{self.src.tag}_to_{self.dst.tag}",
                                f"SynapseGroup_{len(net.SynapseGroups) + 1}"}
         self.enabled = True
-        self.group_weighting = 1
         self.sparse = bool(sparse)
         behaviours = normalize_behaviours(self, behaviour)
         for key, b in behaviours.items():

@@ -58,27 +58,18 @@ class WeightTab(TabBase):
             return None
         group, i = ui.selected_neuron_group(), ui.selected_neuron_id()
         base = lambda g: getattr(g, "BaseNeuronGroup", g)  # noqa: E731
-        if self.direction.currentText() == "afferent":
-            if base(synapse.dst) is not group:
-                return None
-            ids = np.asarray(getattr(synapse.dst, "id", np.arange(synapse.dst.size)))
-            where = np.flatnonzero(ids == i)
-            if not len(where):
-                return None
-            row = dense_row(w, int(where[0]))
-            full = np.zeros(base(synapse.src).size)
-            full[np.asarray(getattr(synapse.src, "id", np.arange(synapse.src.size)))] = row
-            return grid_image(ui, base(synapse.src), full)
-        if base(synapse.src) is not group:
+        if self.direction.currentText() == "afferent":  # the selected neuron's row, drawn on the sources
+            own, other, pick = synapse.dst, synapse.src, dense_row
+        else:  # its column, drawn on the destinations
+            own, other, pick = synapse.src, synapse.dst, dense_column
+        if base(own) is not group:
             return None
-        ids = np.asarray(getattr(synapse.src, "id", np.arange(synapse.src.size)))
-        where = np.flatnonzero(ids == i)
+        where = np.flatnonzero(np.asarray(getattr(own, "id", np.arange(own.size))) == i)
         if not len(where):
             return None
-        col = dense_column(w, int(where[0]))
-        full = np.zeros(base(synapse.dst).size)
-        full[np.asarray(getattr(synapse.dst, "id", np.arange(synapse.dst.size)))] = col
-        return grid_image(ui, base(synapse.dst), full)
+        full = np.zeros(base(other).size)
+        full[np.asarray(getattr(other, "id", np.arange(other.size)))] = pick(w, int(where[0]))
+        return grid_image(ui, base(other), full)
 
     def update(self, ui) -> None:
         if not self.tab.isVisible():
