@@ -14,9 +14,26 @@ from .network_object import NetworkObject, normalize_behaviours
 afferent = pre = 0
 efferent = post = 1
 
-#: Attributes a group reads from the network when it has none of its own
-#: (a Clock on the network gives every group ``t`` and ``dt``).
-NETWORK_FALLBACK_ATTRIBUTES = frozenset({"t", "dt"})
+class _NetworkFallback:
+    """Class attribute of a group: its own value when set, else the network's.
+
+    A non-data descriptor, so a value the group sets (its own Clock) shadows
+    it. It replaces a ``__getattr__`` hook: a class with one gets no
+    specialized (fast) attribute look-ups from CPython, which every
+    behaviour pays for on every ``n.voltage``.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        network = obj.__dict__.get("network")
+        if network is not None and self.name in network.__dict__:
+            return network.__dict__[self.name]
+        raise AttributeError(f"{obj!r} has no attribute {self.name!r} (and neither has its network)",
+                             name=self.name, obj=obj)
 
 
 class SynapseDict(dict):
@@ -106,13 +123,10 @@ class NeuronGroup(NetworkObject):
                 b.run_initialize(self)
         net._register_group(self)
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached when normal look-up fails: no cost for ordinary attributes.
-        if name in NETWORK_FALLBACK_ATTRIBUTES:
-            network = self.__dict__.get("network")
-            if network is not None and name in network.__dict__:
-                return network.__dict__[name]
-        raise AttributeError(f"{self!r} has no attribute {name!r}", name=name, obj=self)
+    # read from the network when the group has none of its own
+    # (a Clock on the network gives every group t and dt)
+    t = _NetworkFallback()
+    dt = _NetworkFallback()
 
     # -- arrays ------------------------------------------------------------
     def get_neuron_vec(self, mode: Any = "zeros", scale: Any = None, density: Any = None,

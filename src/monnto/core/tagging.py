@@ -43,6 +43,12 @@ class TaggableObject:
     """Base of everything that can be found by tag."""
 
     def __init__(self, tag: str | None = None):
+        # A plain dict of our own as the instance dict (keeping what a subclass
+        # set before calling us). CPython 3.11 does not specialize attribute
+        # look-ups on an instance whose shared-key dict was once exposed
+        # through __dict__ (the framework does that), which made every
+        # `n.voltage` in a behaviour ~10x slower (30 ns instead of 3 ns).
+        self.__dict__ = dict(self.__dict__)
         self.tags: list[str] = split_tags(tag)
         self._tag_cache: dict = {}
 

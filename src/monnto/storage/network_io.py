@@ -55,7 +55,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 
 _COMMON_SKIP = {"_tag_cache", "_attribute_shortcuts", "tags", "behaviour", "network"}
-_NETWORK_SKIP = _COMMON_SKIP | {"NeuronGroups", "SynapseGroups", "_steps", "_creation_order",
+_NETWORK_SKIP = _COMMON_SKIP | {"NeuronGroups", "SynapseGroups", "_steps", "_fused_cache", "_run_loop", "_creation_order",
                                 "_insertion_order", "_insertion", "rng", "xp", "array_backend",
                                 "_convert"}
 _NEURON_SKIP = _COMMON_SKIP | {"afferent_synapses", "efferent_synapses", "BaseNeuronGroup"}
@@ -194,20 +194,32 @@ def _write(net: Any, folder: Path) -> None:
     atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=1) + "\n")
 
 
+def _set_state(obj: Any, state: dict[str, Any]) -> None:
+    """Add ``state`` to the attributes of ``obj`` in a new plain instance dict.
+
+    A new dict rather than ``__dict__.update``: see TaggableObject.__init__
+    (CPython does not specialize attribute look-ups on an exposed shared-key dict).
+    """
+    try:
+        obj.__dict__ = {**obj.__dict__, **state}
+    except (AttributeError, TypeError):  # a frozen dataclass, a class that guards __dict__
+        obj.__dict__.update(state)
+
+
 def _apply_states(d: Decoder, m: dict[str, Any], net: Any, owners: list) -> tuple[list, list]:
     """Set every saved attribute (objects, network, groups, behaviours) and the RNG state."""
     for obj_id, entry in m["objects"].items():
-        d.objects[obj_id].__dict__.update(d.dec_state(entry["state"]))
+        _set_state(d.objects[obj_id], d.dec_state(entry["state"]))
     recorders, rebuild = [], []
     for _kind, _i, obj, e in owners:
         state = d.dec_state(e["state"])
         if obj is net:
             state.pop("initialized", None)
-        obj.__dict__.update(state)
+        _set_state(obj, state)
         for b_entry in e["behaviours"]:
             b = obj.behaviour[b_entry["key"]]
             b.__dict__.pop("initialize_on_init", None)
-            b.__dict__.update(d.dec_state(b_entry["state"]))
+            _set_state(b, d.dec_state(b_entry["state"]))
             b._tag_cache = {}
             if "recorder" in b_entry:
                 recorders.append((b, obj, b_entry["recorder"]))
