@@ -10,11 +10,15 @@ import numpy as np
 
 from .backend import make_backend
 from .behaviour import Behaviour
+from .fusion import fusable, fuse, make_run_loop
 from .genome import get_genome
 from .network_object import NetworkObject, normalize_behaviours
 
 #: Runs at least this long (in steps) show a progress bar when progress=None.
 PROGRESS_MIN_STEPS = 5000
+#: After this many structure changes within one run, step with the plain loop
+#: instead of generating the fused loop again.
+MAX_LOOP_REBUILDS = 8
 #: Backend of a Network built without ``backend=`` (the test suite runs the
 #: core tests once per backend by changing it).
 DEFAULT_BACKEND = "numpy"
@@ -41,7 +45,31 @@ class Network(NetworkObject):
         Array library of every array the framework makes (default numpy).
     device : str
         ``'cpu'``, or ``'cuda'`` / ``'cuda:N'`` with the torch backend.
+
+    Notes
+    -----
+    Generated step functions (equation modules, the Clock, Recorders) that
+    run one after the other on the same group are fused into one function
+    in the step list, and ``simulate_iterations`` runs the whole step list
+    in one generated loop with those bodies inlined
+    (:mod:`monnto.core.fusion`). This saves a Python call per behaviour and
+    step, which matters for small groups; results are identical. Set
+    ``net.fuse_steps = False`` to call each behaviour separately, e.g. to
+    profile them one by one.
     """
+
+    _fuse_steps_on = True
+
+    @property
+    def fuse_steps(self) -> bool:
+        """Whether generated step functions are fused (default True; see Notes)."""
+        return self._fuse_steps_on
+
+    @fuse_steps.setter
+    def fuse_steps(self, value: bool) -> None:
+        self._fuse_steps_on = bool(value)
+        if self.initialized:
+            self._build_step_list()
 
     def __init__(self, tag: str | None = None, behaviour: dict | list | None = None,
                  seed: int | None = None, dtype: Any = "float64", settings: dict | None = None,
@@ -196,7 +224,36 @@ class Network(NetworkObject):
             fn = b.step_function()
             if fn is not None:
                 steps.append((fn, parent))
-        self._steps = steps
+        self._steps = self._fuse_steps(steps) if self.fuse_steps else steps
+        self._run_loop = None  # generated again by the next simulate_iterations
+
+    def _fuse_steps(self, steps: list) -> list:
+        """Join runs of generated step functions on the same parent (see :mod:`.fusion`)."""
+        cache = getattr(self, "_fused_cache", {})
+        used = {}
+        fused_steps = []
+        run: list = []
+
+        def close_run() -> None:
+            if len(run) == 1:
+                fused_steps.append(run[0])
+            elif run:
+                functions = tuple(fn for fn, _ in run)
+                fused = used[functions] = cache.get(functions) or fuse(list(functions), f"step of {run[0][1]!r}")
+                fused_steps.append((fused, run[0][1]))
+            run.clear()
+
+        for fn, parent in steps:
+            if not fusable(fn):
+                close_run()
+                fused_steps.append((fn, parent))
+                continue
+            if run and run[0][1] is not parent:
+                close_run()
+            run.append((fn, parent))
+        close_run()
+        self._fused_cache = used
+        return fused_steps
 
     # -- initialize ---------------------------------------------------------
     def initialize(self, info: bool = False, warnings: bool = True, storage_manager: Any = None) -> None:
@@ -230,6 +287,8 @@ class Network(NetworkObject):
                 raise
         self.initialized = True
         self._structure_changed()
+        if self.fuse_steps:  # generated now, so that the first run does not pay for it
+            self._run_loop = make_run_loop(self._steps, repr(self))
         if info:
             import logging
 
@@ -288,13 +347,7 @@ class Network(NetworkObject):
             if progress:
                 self._run_with_progress(n, batch_size)
             else:
-                steps = self._steps
-                for _ in range(n):
-                    self.iteration += 1
-                    for fn, parent in steps:
-                        fn(parent)
-                    if steps is not self._steps:  # a behaviour changed the structure
-                        steps = self._steps
+                self._run_steps(n)
         finally:
             if disable_recording:
                 self.recording_on()
@@ -305,6 +358,22 @@ class Network(NetworkObject):
         seconds = time.perf_counter() - start
         return {"steps": n, "seconds": seconds, "steps_per_second": n / seconds if seconds > 0 else float("inf")}
 
+    def _run_steps(self, n: int) -> None:
+        """Run ``n`` steps; in one generated loop when the steps are fused (see the class Notes)."""
+        rebuilds = 0
+        while n > 0 and self.fuse_steps and rebuilds <= MAX_LOOP_REBUILDS:
+            if self._run_loop is None:
+                self._run_loop = make_run_loop(self._steps, repr(self))
+                rebuilds += 1
+            n = self._run_loop(self, n)  # returns early when a behaviour changed the structure
+        steps = self._steps
+        for _ in range(n):
+            self.iteration += 1
+            for fn, parent in steps:
+                fn(parent)
+            if steps is not self._steps:  # a behaviour changed the structure
+                steps = self._steps
+
     def _run_with_progress(self, n: int, batch_size: int | None) -> None:
         from tqdm.auto import tqdm
 
@@ -313,8 +382,7 @@ class Network(NetworkObject):
             done = 0
             while done < n:
                 k = min(block, n - done)
-                for _ in range(k):
-                    self.simulate_iteration()
+                self._run_steps(k)
                 done += k
                 bar.update(k)
 

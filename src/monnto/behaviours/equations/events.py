@@ -215,11 +215,10 @@ class Reset(CompiledStep, Behaviour):
         lines = [
             "def _step(_grp):",
             "    _spk = _grp.spike",
-            "    if not _spk.any():",
-            "        return",
-            "    _i = numpy.nonzero(_spk)[0]",
+            "    if _spk.any():",  # no early return: the network may fuse this step with others
+            "        _i = numpy.nonzero(_spk)[0]",
         ]
-        lines += _statement_code(parent, text, context)
+        lines += ["    " + line for line in _statement_code(parent, text, context)]
         self._install(parent, "\n".join(lines) + "\n", context)
 
 
@@ -287,17 +286,16 @@ class OnPre(CompiledStep, Behaviour):
             raise EquationError(f"{context}: {syn!r}.W has shape {W.shape}, expected {(dst.size, syn.src.size)}")
         _check_backend(syn, W, context)
         w_dim = registered_dims(syn).get("W")
-        lines = [
+        lines = [  # no early return: the network may fuse this step with others
             "def _step(_syn):",
             "    _spk = _syn.src.spike",
-            "    if not _spk.any():",
-            "        return",
-            "    _W = _syn.W",
-            "    if _issparse(_W):",
-            "        _x = _W @ numpy.astype(_spk, _W.dtype)",
-            "    else:",
-            "        _x = numpy.sum(_W[:, numpy.nonzero(_spk)[0]], axis=1)",
-            "    _dst = _syn.dst",
+            "    if _spk.any():",
+            "        _W = _syn.W",
+            "        if _issparse(_W):",
+            "            _x = _W @ numpy.astype(_spk, _W.dtype)",
+            "        else:",
+            "            _x = numpy.sum(_W[:, numpy.nonzero(_spk)[0]], axis=1)",
+            "        _dst = _syn.dst",
         ]
         for stmt in stmts:
             if stmt.op not in ("+=", "-="):
@@ -326,10 +324,10 @@ class OnPre(CompiledStep, Behaviour):
                 )
             names = sorted(s.name for s in coeff.free_symbols)
             for n in names:
-                lines.append(f"    {n} = _dst.{n}")
+                lines.append(f"        {n} = _dst.{n}")
             c = print_expr(coeff)
             inc = "_x" if coeff == 1 else f"({c}) * _x"
-            lines.append(f"    _dst.{stmt.target} {stmt.op} {inc}")
+            lines.append(f"        _dst.{stmt.target} {stmt.op} {inc}")
         self._install(dst, "\n".join(lines) + "\n", context)
 
     def _make_weights(self, syn, weight, p, sparse, context) -> None:

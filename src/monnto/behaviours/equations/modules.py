@@ -83,7 +83,7 @@ class Clock(Behaviour):
             args = args[1:]
         super().__init__(*args, **kwargs)
         self._dt = None
-        self._k = 0
+        self._ticks = [0]  # steps done; a list, cheaper to update than an attribute
 
     def _context(self):
         return f"Clock(step={self.init_kwargs.get('step', '1*ms')!r})"
@@ -97,16 +97,33 @@ class Clock(Behaviour):
                 raise EquationError(f"{self._context()}: the step must be > 0")
         return self._dt
 
+    #: the generated tick is rebuilt by after_load
+    transient_attributes = ("new_iteration",)
+
     def set_variables(self, parent) -> None:
         self.get_init_attr("step", "1*ms", do_not_diversify=True)
         self._dt = None
         parent.dt = self.dt
         parent.t = 0.0
-        self._k = 0
+        self._ticks = [0]
+        self._install_tick()
+
+    def _install_tick(self) -> None:
+        # generated, so that the network can fuse it with the equations behind it
+        source = ("def _tick(_grp):\n"
+                  "    _k = _ticks[0] + 1\n"
+                  "    _ticks[0] = _k\n"
+                  "    _grp.t = _k * _dt\n")
+        self.__dict__["new_iteration"] = compile_function(
+            source, "_tick", extra_globals={"_ticks": self._ticks, "_dt": self.dt}, label=self._context())
+
+    def after_load(self, parent) -> None:
+        """Rebuild the generated tick after ``load_network``."""
+        self._install_tick()
 
     def new_iteration(self, parent) -> None:
-        self._k += 1
-        parent.t = self._k * self._dt
+        self._ticks[0] += 1
+        parent.t = self._ticks[0] * self.dt
 
     def time_to_iterations(self, duration) -> int:
         """Number of steps in ``duration`` (``'1000*ms'`` or seconds); an int passes through.
