@@ -150,3 +150,33 @@ def test_parent_names_on_groups_and_synapse_groups():
 class _SetW(Behaviour):
     def set_variables(self, s):
         s.W = s.get_synapse_mat("ones")
+
+
+def test_buffers_grow_while_stepping_one_by_one():
+    # no reserve() in single steps: the generated recorder fills its 16-row
+    # buffers and grows them itself, several times
+    net = Network(seed=0)
+    ng = NeuronGroup(net=net, size=3, behaviour={1: Count(), 9: Recorder(["n.value", "n.iteration * 2"])})
+    net.initialize()
+    for _ in range(100):
+        net.simulate_iteration()
+    np.testing.assert_array_equal(net["n.value", 0][:, 1], np.arange(1, 101))
+    np.testing.assert_array_equal(net["n.iteration * 2", 0], 2 * np.arange(1, 101))
+    net.simulate_iterations(50)  # then a reserved run continues the same buffers
+    np.testing.assert_array_equal(net["n.iteration * 2", 0], 2 * np.arange(1, 151))
+    assert ng["Recorder", 0]._blocks["n.value"].count == 150
+
+
+def test_a_variable_added_later_is_counted_on_its_own():
+    net, ng = run(steps=10, variables=["n.iteration"])
+    rec = ng["Recorder", 0]
+    rec.add_variables(["n.value"])
+    net.simulate_iterations(5)
+    for _ in range(20):  # past the new buffer's first 16 rows
+        net.simulate_iteration()
+    np.testing.assert_array_equal(net["n.iteration", 0], np.arange(1, 36))
+    np.testing.assert_array_equal(net["n.value", 0][:, 2], np.arange(11, 36))
+    rec.clear_recorder()
+    net.simulate_iterations(3)
+    np.testing.assert_array_equal(net["n.iteration", 0], [36, 37, 38])
+    np.testing.assert_array_equal(net["n.value", 0][:, 0], [36, 37, 38])

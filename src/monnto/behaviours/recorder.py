@@ -61,7 +61,7 @@ class Recorder(Behaviour):
     initialize_last = True
     run_last = True
     #: rebuilt after loading a saved network (see after_load)
-    transient_attributes = ("_fast", "_slow")
+    transient_attributes = ("_fast", "_fast_blocks", "_slow")
 
     def __init__(self, variables: str | list[str] | None = None, gapwidth: int = 0,
                  tag: str | None = None, max_length: int | None = None, *args: Any,
@@ -92,6 +92,7 @@ class Recorder(Behaviour):
         self._pending: list = []
         self._blocks: dict[str, Any] = {}
         self._fast = None
+        self._fast_blocks: list = []
         self._slow: list = []
         self._counter = 0
 
@@ -125,8 +126,18 @@ class Recorder(Behaviour):
                 fast.append((fn, block))
             else:
                 slow.append((fn, block))
+        cohorts: dict[tuple[int, int], list] = {}
+        for _, block in fast:  # blocks holding as many samples are written in the same steps from now on
+            cohorts.setdefault((block.count, block.total), []).append(block)
+        for blocks in cohorts.values():  # ... share one counter, and grow together
+            capacity = max(block.capacity for block in blocks)
+            for block in blocks:
+                block.counter = blocks[0].counter
+                if block.capacity != capacity:
+                    block.resize(capacity)
         owner = f"{type(self).__name__} {self.tag!r} on {parent!r}"
-        self._fast = compile_recording_step(fast, owner) if fast else None
+        self._fast = compile_recording_step(fast, owner, self._grow) if fast else None
+        self._fast_blocks = [block for _, block in fast]
         self._slow = slow
         network = getattr(parent, "network", None)
         if network is not None and network.initialized:  # the step list may now call _fast directly
@@ -197,6 +208,20 @@ class Recorder(Behaviour):
         """Make room for a run of ``steps`` steps (called by simulate_iterations)."""
         for block in self._blocks.values():
             block.reserve(steps // self.gapwidth + 1)
+
+    def _grow(self, parent) -> None:
+        """The generated step found full buffers: record this step into grown ones."""
+        fast = {id(block) for block in self._fast_blocks}
+        counters = {}
+        for expression, fn in self._functions:
+            block = self._blocks[expression]
+            if id(block) in fast:
+                block.reserve(1)
+                block.data[block.count] = fn(parent)
+                counters[id(block.counter)] = block.counter
+        for counter in counters.values():  # one count per group of blocks written together
+            counter[0] += 1
+            counter[1] += 1
 
     # -- stepping -------------------------------------------------------------
     def _sample_due(self, parent) -> bool:

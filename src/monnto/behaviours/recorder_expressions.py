@@ -65,30 +65,48 @@ def compile_expression(expression: str, parent: Any, owner: str):
     return record
 
 
-def compile_recording_step(functions: list, owner: str):
+def compile_recording_step(functions: list, owner: str, grow):
     """One function ``step(n)`` that records every expression straight into its block.
 
     ``functions`` holds ``(fn, block)`` pairs (``fn`` from
-    :func:`compile_expression`, ``block`` a growable :class:`~.recording_blocks.SampleBlock` without
-    ``max_length``). The function skips the step when ``n.recording`` is off,
-    evaluates all expressions in one frame and writes into the buffers, so a
-    Recorder costs about what hand-written stores cost.
+    :func:`compile_expression`, ``block`` a growable
+    :class:`~.recording_blocks.SampleBlock` without ``max_length``). Blocks
+    that share a ``counter`` list are written at the same index and counted
+    once; they must have buffers of the same length (they grow together).
+    The function skips the step when ``n.recording`` is off and evaluates
+    all expressions in one frame, writing into the buffers, so a Recorder
+    costs about what hand-written stores cost. When the buffers are full it
+    calls ``grow(n)`` instead, which must record the step. The function has
+    no ``return``, so the network can fuse it with the steps before it.
     """
-    namespace: dict[str, Any] = {}
-    lines = ["def _record_all(n):", "    if not n.recording:", "        return",
-             "    neurons = s = synapse = syn = n"]
-    for i, (fn, block) in enumerate(functions):
-        namespace.update({k: v for k, v in fn.__globals__.items() if not k.startswith("__")
-                          and k != "_record"})
-        namespace[f"_block{i}"] = block
-        lines += [f"    b = _block{i}",
-                  "    c = b.count",
-                  "    if c == len(b.data):",
-                  "        b.reserve(1)",
-                  f"    b.data[c] = {fn.body}",
-                  "    b.count = b.total = c + 1"]
-    exec(compile("\n".join(lines) + "\n", f"<recorder step of {owner}>", "exec"), namespace)
-    return namespace["_record_all"]
+    namespace: dict[str, Any] = {"_grow": grow}
+    cohorts: dict[int, list] = {}
+    for fn, block in functions:
+        cohorts.setdefault(id(block.counter), []).append((fn, block))
+    lines = ["def _record_all(n):", "    if n.recording:", "        neurons = s = synapse = syn = n"]
+    room = []
+    writes = []
+    i = 0
+    for k, members in enumerate(cohorts.values()):
+        namespace[f"_n{k}"] = members[0][1].counter
+        lines += [f"        _c{k} = _n{k}[0]", f"        _d{i} = _b{i}.data"]
+        room.append(f"_c{k} < len(_d{i})")
+        for j, (fn, block) in enumerate(members):
+            namespace.update({name: value for name, value in fn.__globals__.items()
+                              if not name.startswith("__") and name != "_record"})
+            namespace[f"_b{i}"] = block
+            target = f"_d{i}" if j == 0 else f"_b{i}.data"
+            writes.append(f"            {target}[_c{k}] = {fn.body}")
+            i += 1
+        writes.append(f"            _n{k}[0] = _n{k}[1] = _c{k} + 1")
+    lines.append(f"        if {' and '.join(room)}:")
+    lines += writes
+    lines += ["        else:", "            _grow(n)"]
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<recorder step of {owner}>", "exec"), namespace)  # noqa: S102
+    record_all = namespace["_record_all"]
+    record_all.__source__ = source  # lets the network fuse it with the steps before it
+    return record_all
 
 
 def assigned_by_some_behaviour(network, attribute: str) -> bool:

@@ -23,9 +23,28 @@ class SampleBlock:
         self.dtype = sample.dtype
         self.device = sample.device if self.torch else None
         self.max_length = max_length
-        self.count = 0          # samples held
-        self.total = 0          # samples ever written
+        #: [samples held, samples ever written]; blocks a Recorder writes in
+        #: the same steps share one list (see Recorder._build_step)
+        self.counter = [0, 0]
         self.data = self._empty(max_length or 16)
+
+    @property
+    def count(self) -> int:
+        """Samples held."""
+        return self.counter[0]
+
+    @count.setter
+    def count(self, value: int) -> None:
+        self.counter[0] = value
+
+    @property
+    def total(self) -> int:
+        """Samples ever written (more than ``count`` once a ring wraps)."""
+        return self.counter[1]
+
+    @total.setter
+    def total(self, value: int) -> None:
+        self.counter[1] = value
 
     @property
     def capacity(self) -> int:
@@ -50,7 +69,11 @@ class SampleBlock:
             self._grow(self.count + extra)
 
     def _grow(self, needed: int) -> None:
-        new = self._empty(max(needed, 2 * len(self.data)))
+        self.resize(max(needed, 2 * len(self.data)))
+
+    def resize(self, capacity: int) -> None:
+        """Give the buffer exactly ``capacity`` rows (at least ``count``), keeping the samples."""
+        new = self._empty(max(capacity, self.count))
         new[: self.count] = self.data[: self.count]
         self.data = new
 
