@@ -4,6 +4,13 @@
 taum 20 ms, taue 5 ms, taui 10 ms, Vt -50 mV, Vr -60 mV, El -49 mV,
 we = 60*0.27/10 mV, wi = -20*4.5/10 mV, refractory 5 ms, dt 0.1 ms, exact
 integration. Written with Equation/Threshold/Reset/Refractory/OnPre only.
+
+Irregularity: the CV of a neuron's ISIs is estimated from its own spikes, so
+short runs (a 5.7 Hz neuron fires ~3 times in 0.5 s) bias it low: seed 1 gives
+a mean CV of 0.38 after 0.5 s, 0.60 after 2 s and 0.69 after 5 s, in monnto
+and in Brian2 alike (0.60 and 0.69 from Brian2). The test runs 2 s, long
+enough for the estimate to approach the network's irregular (Poisson-like,
+CV ~0.7) firing, and checks both simulators agree.
 """
 import numpy as np
 import pytest
@@ -17,7 +24,7 @@ dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
 dge/dt = -ge/taue : volt
 dgi/dt = -gi/taui : volt
 """
-DURATION = 0.5  # s
+DURATION = 2.0  # s
 DT = 1e-4  # s
 
 
@@ -93,7 +100,7 @@ def test_cuba_rates_and_irregularity_match_brian2():
     rate, cv = rate_and_cv(*cuba_monnto(seed=1))
     assert rate == pytest.approx(rate_b2, rel=0.10)
     assert cv == pytest.approx(cv_b2, rel=0.10)
-    assert 2.0 < rate < 20.0 and 0.2 < cv < 1.2  # asynchronous irregular, low rate
+    assert 2.0 < rate < 20.0 and 0.5 < cv < 1.2  # asynchronous irregular, low rate
 
 
 @pytest.mark.slow
