@@ -9,6 +9,8 @@ the source of a step function (see :mod:`.modules` for the semantics).
 
 from __future__ import annotations
 
+import ast
+import re
 import warnings
 
 import numpy as np
@@ -173,6 +175,59 @@ class CompiledStep:
 
 
 
+#: Dimension of a white-noise term ``xi`` (Brian2's convention): second ** -1/2.
+NOISE_DIM = TIME ** sympy.Rational(-1, 2)
+_NOISE_NAME = re.compile(r"xi(_\w+)?")
+
+
+def noise_names(lines, variables) -> list:
+    """Names of the white-noise terms (``xi``, ``xi_1``, ``xi_input``...) used in ``lines``."""
+    names = set()
+    for ln in lines:
+        if ln.kind == "param":
+            continue
+        try:
+            tree = ast.parse(ln.expr.strip(), mode="eval")
+        except SyntaxError:
+            continue  # reported with the line's context by the converter
+        names |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)
+                  and _NOISE_NAME.fullmatch(node.id) and node.id not in variables}
+    return sorted(names)
+
+
+def split_noise(rhs: dict, noise: dict, lines, context: str) -> tuple[dict, dict]:
+    """Split ``dx/dt = f + sum_k g_k*xi_k`` into ``({x: f}, {x: [(xi_k, g_k), ...]})``.
+
+    The noise must be additive: each ``g_k`` may depend on parameters but
+    not on the state variables (Euler-Maruyama is then exact in law for
+    the noise), and ``xi`` must appear linearly.
+    """
+    if not noise:
+        return rhs, {}
+    sources = {sym(ln.name): ln.source for ln in lines if ln.kind == "diff"}
+    states = set(rhs)
+    drift, diffusion = {}, {}
+    for x, f in rhs.items():
+        terms = []
+        for xi in noise.values():
+            g = sympy.expand(sympy.diff(f, xi))
+            if g == 0:
+                continue
+            if xi in g.free_symbols:
+                raise EquationError(f"{context}: in '{sources[x]}' the noise term must be linear in xi")
+            if g.free_symbols & states:
+                raise EquationError(
+                    f"{context}: in '{sources[x]}' the noise is multiplied by a state variable "
+                    f"({', '.join(sorted(str(s) for s in g.free_symbols & states))}); only additive "
+                    "noise is supported (Euler-Maruyama)"
+                )
+            terms.append((xi, g))
+        drift[x] = f.subs({xi: 0 for xi in noise.values()}) if terms else f
+        if terms:
+            diffusion[x] = terms
+    return drift, diffusion
+
+
 def compile_equations(parent, text: str, method: str, dt: float, context: str):
     """Parse, check and integrate ``text``; return ``(source, method_used)``."""
     lines = parse_equation_lines(text, context)
@@ -203,6 +258,8 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str):
     subs_done: dict = {}
     pending: list = []
     variables = {ln.name: (sym(ln.name), declared[ln.name]) for ln in lines if ln.kind != "sub"}
+    noise = {name: sym(f"_xi{k}") for k, name in enumerate(noise_names(lines, variables))}
+    variables.update({name: (symbol, NOISE_DIM) for name, symbol in noise.items()})
 
     conv = converter_for(parent, context, extra=variables)
     base_fallback = conv.fallback
@@ -253,11 +310,26 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str):
     if not rhs:
         raise EquationError(f"{context}: no differential equation ('dx/dt = ...') found")
 
+    rhs, diffusion = split_noise(rhs, noise, lines, context)
+    if diffusion:
+        if method not in ("auto", "euler"):
+            raise EquationError(
+                f"{context}: the stochastic term(s) {sorted(noise)} need method 'euler' "
+                f"(Euler-Maruyama) or 'auto', not {method!r}"
+            )
+        method = "euler"
     try:
         scheme = integrate(rhs, method, sympy.Float(dt), t=t_sym, t0=t0_sym,
                            freeze=freeze if method != "exact" else {})
     except NotApplicable as exc:
         raise EquationError(f"{context}: method {method!r} cannot integrate these equations: {exc}") from None
+    if diffusion:  # Euler-Maruyama: x += f*dt + sum_k g_k*sqrt(dt)*N(0, 1)
+        sqrt_dt = sympy.sqrt(sympy.Float(dt))
+        updates = dict(scheme.updates)
+        for x, terms in diffusion.items():
+            for xi, g in terms:
+                updates[x] = updates[x] + sqrt_dt * g * xi * freeze.get(x, 1)
+        scheme = type(scheme)(scheme.stages, updates, scheme.increment, "euler")
     # explicit methods multiply frozen right-hand sides by _nr; 'exact' masks
     # the new values with numpy.where instead
     mask_where = freeze if scheme.method == "exact" else {}
@@ -301,6 +373,9 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str):
         head.append("    t = _grp.t")
     if "_t0" in used:
         head.append(f"    _t0 = _grp.t - {dt!r}")
+    for symbol in noise.values():  # one standard normal number per element, step and xi
+        if symbol.name in used:
+            head.append(f"    {symbol.name} = _from_numpy(_grp.network.rng.standard_normal(_grp.size))")
     if freeze:
         head.append("    _nr = _grp.not_refractory")
         if not hasattr(parent, "not_refractory"):

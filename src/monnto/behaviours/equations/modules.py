@@ -246,6 +246,16 @@ class Equation(CompiledStep, Behaviour):
     variables integrate during the refractory period, as in Brian2.
     The compiled step function is in ``self.code``; ``self.method`` is the
     method actually used.
+
+    White noise, as in Brian2: ``xi`` (or ``xi_<name>``) is a Gaussian
+    white-noise term of dimension second**-1/2, e.g.
+    ``dv/dt = -v/tau + sigma*sqrt(2/tau)*xi : volt`` (an Ornstein-Uhlenbeck
+    process of standard deviation ``sigma``). It must enter additively (its
+    factor may not depend on the state variables) and is integrated with
+    Euler-Maruyama (``method='euler'`` or ``'auto'``): each step adds
+    ``g*sqrt(dt)*N(0, 1)``, one standard normal number per neuron and noise
+    name drawn from the network's seeded generator. One name used in
+    several equations is one noise; different names are independent.
     """
 
     def __init__(self, *args, **kwargs):
@@ -271,4 +281,9 @@ class Equation(CompiledStep, Behaviour):
             )
         source, self.method = compile_equations(parent, text, method, dt, context)
         self._install(parent, source, context)
+
+    def _extra_globals(self, parent) -> dict:
+        # xi: the network's numpy draws, moved to the group's backend and device
+        backend = getattr(getattr(parent, "network", None), "array_backend", None)
+        return {"_from_numpy": backend.from_numpy if backend is not None else np.asarray}
 
