@@ -84,7 +84,7 @@ SubNeuronGroup = NeuronSubGroup
 
 #: Names loaded on first use: ``name -> module`` (relative to this package).
 _LAZY = {
-    **dict.fromkeys(("Clock", "Equation", "EquationError", "OnPre", "Refractory", "Reset", "Threshold",
+    **dict.fromkeys(("Clock", "Equation", "EquationError", "OnPost", "OnPre", "Refractory", "Reset", "Threshold",
                      "Variable"), ".behaviours.equations"),
     **dict.fromkeys(("Network_UI", "TabBase", "get_default_UI_modules"), ".ui"),
     "set_score": ".evolution.score",

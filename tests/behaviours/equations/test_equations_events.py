@@ -196,8 +196,8 @@ def test_on_pre_dimension_mismatch_is_reported():
         net.initialize()
     net = Network(behaviour={1: Clock(step='1*ms')})
     g = NeuronGroup(net=net, size=3, behaviour={2: Variable(eq='ge=0*nA; v=0*mV'), 5: Threshold('v > 1*mV')})
-    SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre('ge += 1*nA', w='1*mV')})
-    with pytest.raises(EquationError, match="proportional to the weight"):
+    SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre('ge += 1*mV', w='1*mV')})
+    with pytest.raises(EquationError, match=r"OnPre\('ge \+= 1\*mV'\).*inconsistent dimensions"):
         net.initialize()
 
 

@@ -1,4 +1,4 @@
-"""Brian2-like equations: Clock, Variable, Equation, Threshold, Reset, Refractory, OnPre.
+"""Brian2-like equations: Clock, Variable, Equation, Threshold, Reset, Refractory, OnPre, OnPost.
 
 Models are written as strings with physical units (resolved with
 :mod:`sympy.physics.units`), checked for dimensional consistency and
@@ -21,8 +21,10 @@ Example (a leaky integrate-and-fire group, Brian2 style)::
     net.simulate_iterations('100*ms')
 """
 
-from .events import OnPre, Refractory, Reset, Threshold
+from .events import Refractory, Reset, Threshold
 from .modules import Clock, Equation, Variable
 from .parser import EquationError
+from .synaptic import OnPost, OnPre
 
-__all__ = ["Clock", "Equation", "EquationError", "OnPre", "Refractory", "Reset", "Threshold", "Variable"]
+__all__ = ["Clock", "Equation", "EquationError", "OnPost", "OnPre", "Refractory", "Reset", "Threshold",
+           "Variable"]

@@ -1,11 +1,11 @@
-"""Event behaviours: Threshold, Reset, Refractory and synaptic OnPre.
+"""Event behaviours: Threshold, Reset and Refractory (OnPre/OnPost: :mod:`.synaptic`).
 
 With these, a Brian2 network such as the Vogels-Abbott CUBA benchmark is
 written without custom Python (see ``tests/behaviours/equations``).
 
 Order within a step (recommended keys, as Brian2 does it): Clock (1),
-Variables (2-3), Equation (4), Threshold (5), OnPre on SynapseGroups (6),
-Reset (7), Recorders (9).
+Variables (2-3), Equation (4), Threshold (5), OnPre/OnPost on SynapseGroups
+(6), Reset (7), Recorders (9).
 
 Refractoriness (precise definition)
 -----------------------------------
@@ -27,7 +27,6 @@ spikes of this one, so the key of Refractory does not matter.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 import sympy
 
 from monnto.core import Behaviour
@@ -41,12 +40,11 @@ from .compiler import (
     is_state_array,
     registered_dims,
     string_arg,
-    sym,
 )
 from .parser import EquationError, parse_duration, parse_statements
 from .units import DIMENSIONLESS, TIME
 
-__all__ = ["OnPre", "Refractory", "Reset", "Threshold"]
+__all__ = ["Refractory", "Reset", "Threshold"]
 
 
 def _positional(kwargs, args, key):
@@ -220,158 +218,3 @@ class Reset(CompiledStep, Behaviour):
         ]
         lines += ["    " + line for line in _statement_code(parent, text, context)]
         self._install(parent, "\n".join(lines) + "\n", context)
-
-
-class OnPre(CompiledStep, Behaviour):
-    """On each presynaptic spike, add the synapses' weights to a target variable.
-
-    Attach to a SynapseGroup: ``OnPre('ge += w')`` adds, for every source
-    neuron that spiked this step, its weight column ``W[:, j]`` to ``dst.ge``;
-    i.e. ``dst.ge += c * W[:, spiking].sum(axis=1)`` (dense ``W``) or
-    ``c * (W @ spike)`` (scipy.sparse ``W``), where the statement's value is
-    ``c * w``.
-
-    Parameters
-    ----------
-    statement : str
-        ``'<dst variable> += <expression linear in w>'`` (or ``-=``), e.g.
-        ``'ge += w'``, ``'g_ampa += 0.5*w'``. ``w`` is the synapse weight
-        (the SynapseGroup's ``W``, D x S); other names are variables of
-        the destination group (``c`` may depend on them) or units. Alias
-        ``on_pre``.
-    w : str or float, optional
-        If given, the weight of every synapse, with units (``'1.62*mV'``,
-        ``'normal(1, 0.1)*nS'``), stored in SI units; it also fixes the unit
-        of ``w``. Without it ``W`` must already exist, and ``w`` has the
-        unit the statement needs.
-    p : float, optional
-        Connection probability used with ``w`` (default 1: all to all),
-        drawn with the network's RNG.
-    sparse : bool
-        Store a created ``W`` as scipy.sparse CSR (default False: dense).
-
-    Notes
-    -----
-    ``syn.enabled`` is not consulted: a synapse that must not act needs a
-    zero weight. The increment acts from the next integration step on (the
-    destination's Equation has already run in this step), as in Brian2.
-    """
-
-    _step_globals = {"_issparse": sp.issparse}
-
-    def __init__(self, *args, **kwargs):
-        if "on_pre" in kwargs:
-            kwargs.setdefault("statement", kwargs.pop("on_pre"))
-        args, kwargs = _positional(kwargs, args, "statement")
-        super().__init__(*args, **kwargs)
-        self.code = None
-        self._step = None
-
-    def set_variables(self, syn) -> None:
-        text = string_arg(self, "statement")
-        weight = self.get_init_attr("w", None, do_not_diversify=True)
-        p = self.get_init_attr("p", 1.0)
-        sparse = bool(self.get_init_attr("sparse", False))
-        context = f"OnPre({text!r})"
-        dst = syn.dst
-        stmts = parse_statements(text, context)
-        if weight is not None:
-            self._make_weights(syn, weight, p, sparse, context)
-        W = getattr(syn, "W", None)
-        if W is None or not hasattr(W, "shape"):
-            raise EquationError(
-                f"{context}: {syn!r} has no weight matrix W; set syn.W (D x S) or pass w='1*mV' (and p=...)"
-            )
-        if tuple(W.shape) != (dst.size, syn.src.size):
-            raise EquationError(f"{context}: {syn!r}.W has shape {W.shape}, expected {(dst.size, syn.src.size)}")
-        _check_backend(syn, W, context)
-        w_dim = registered_dims(syn).get("W")
-        lines = [  # no early return: the network may fuse this step with others
-            "def _step(_syn):",
-            "    _spk = _syn.src.spike",
-            "    if _spk.any():",
-            "        _W = _syn.W",
-            "        if _issparse(_W):",
-            "            _x = _W @ numpy.astype(_spk, _W.dtype)",
-            "        else:",
-            "            _x = numpy.sum(_W[:, numpy.nonzero(_spk)[0]], axis=1)",
-            "        _dst = _syn.dst",
-        ]
-        for stmt in stmts:
-            if stmt.op not in ("+=", "-="):
-                raise EquationError(f"{context}: '{stmt.source}': on_pre statements must use += or -=")
-            target_dim = registered_dims(dst).get(stmt.target, DIMENSIONLESS)
-            if not is_state_array(getattr(dst, stmt.target, None), dst.size):
-                raise EquationError(
-                    f"{context}: '{stmt.source}': the destination {dst!r} has no variable '{stmt.target}'"
-                )
-            w = sym("_w")
-            conv = converter_for(dst, context, extra={"w": (w, w_dim or DIMENSIONLESS)})
-            typed = conv.convert(stmt.expr)
-            coeff = sympy.simplify(typed.expr / w)
-            if w not in typed.expr.free_symbols or w in coeff.free_symbols:
-                raise EquationError(
-                    f"{context}: '{stmt.source}': the value must be proportional to the weight w "
-                    "(e.g. 'ge += w' or 'ge += 0.5*w')"
-                )
-            if w_dim is None:  # the unit of w is whatever makes the statement consistent
-                w_dim = target_dim / typed.dim
-                registered_dims(syn)["W"] = w_dim
-            elif typed.dim != target_dim:
-                raise EquationError(
-                    f"{context}: inconsistent dimensions in '{stmt.source}': '{stmt.expr}' is "
-                    f"{typed.dim} (w is {w_dim}) but {stmt.target} is {target_dim}"
-                )
-            names = sorted(s.name for s in coeff.free_symbols)
-            for n in names:
-                lines.append(f"        {n} = _dst.{n}")
-            c = print_expr(coeff)
-            inc = "_x" if coeff == 1 else f"({c}) * _x"
-            lines.append(f"        _dst.{stmt.target} {stmt.op} {inc}")
-        self._install(dst, "\n".join(lines) + "\n", context)
-
-    def _make_weights(self, syn, weight, p, sparse, context) -> None:
-        backend = _backend_name(syn)
-        if sparse and backend != "numpy":
-            raise EquationError(f"{context}: sparse=True (scipy.sparse CSR weights) needs the numpy backend, "
-                                f"{syn!r} is on backend {backend!r}; use sparse=False (dense weights)")
-        if isinstance(weight, (int, float, np.integer, np.floating)):
-            value, dim = float(weight), None
-            matrix = syn.get_synapse_mat("ones", density=p if p < 1 else None) * value
-        else:
-            conv = converter_for(syn, context, random_calls=True)
-            typed = conv.convert(weight)
-            mask = syn.get_synapse_mat("ones", density=p if p < 1 else None)
-            values = {s.name: syn.get_synapse_mat(init) for s, init in conv.random_placeholders}
-            if values:
-                src = f"def _value({', '.join(sorted(values))}):\n    return {print_expr(typed.expr)}\n"
-                value = compile_function(src, "_value", xp=getattr(syn, "xp", None), label=context)(**values)
-                matrix = mask * value
-            else:
-                matrix = mask * float(typed.expr)
-            dim = typed.dim
-        syn.W = sp.csr_matrix(matrix) if sparse else matrix
-        if dim is not None:
-            registered_dims(syn)["W"] = dim
-
-
-def _backend_name(obj) -> str:
-    """The array backend of ``obj``'s network ('numpy' without one)."""
-    return getattr(getattr(obj, "network", None), "backend", None) or "numpy"
-
-
-def _check_backend(syn, W, context) -> None:
-    """Reject a weight matrix that is not an array of the synapse group's backend."""
-    backend = _backend_name(syn)
-    if backend == "numpy":
-        return
-    if sp.issparse(W):
-        raise EquationError(
-            f"{context}: {syn!r}.W is a scipy.sparse matrix, which needs the numpy backend; the network "
-            f"uses backend {backend!r}: set a dense W (syn.get_synapse_mat(...)) instead"
-        )
-    if isinstance(W, np.ndarray):
-        raise EquationError(
-            f"{context}: {syn!r}.W is a numpy array but the network uses backend {backend!r}; "
-            f"make it with syn.get_synapse_mat(...) or syn.xp.asarray(W)"
-        )

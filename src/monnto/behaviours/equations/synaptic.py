@@ -1,0 +1,463 @@
+"""Synaptic event statements on SynapseGroups: ``OnPre`` and ``OnPost`` (Brian2's on_pre/on_post).
+
+A SynapseGroup ``syn`` (``src`` -> ``dst``, weights ``syn.W`` of shape
+``(dst.size, src.size)``) runs statements when neurons of one side spiked
+this step (``src.spike`` for OnPre, ``dst.spike`` for OnPost)::
+
+    OnPre('ge += w')                                  # CUBA/COBA input
+    OnPre('ge += w; w = clip(w + apost, 0, wmax)')    # pair STDP, with
+    OnPost('w = clip(w + apre_pre, 0, wmax)')         # traces on the neurons
+
+Names, as in Brian2: ``w`` is ``syn.W``; another bare name is a synaptic
+variable when ``syn`` has a ``(dst.size, src.size)`` matrix of that name
+(``Variable`` on the SynapseGroup makes them), else a variable of the
+postsynaptic group; ``x_post`` / ``x_pre`` name variables of ``dst`` /
+``src``; units, ``t`` and ``dt`` as in equations. Statements run in order,
+each seeing the values the previous ones wrote.
+
+What a statement may assign (``j``: the spiking sources of OnPre, ``i``:
+the spiking targets of OnPost):
+
+* a synaptic variable (``w = ...``, ``w += ...``, also ``-=``, ``*=``,
+  ``/=``): the synapses of the spiking neurons (columns ``W[:, j]`` or rows
+  ``W[i, :]``) of existing connections only (see below);
+* a variable of the other side with ``+=`` / ``-=`` (OnPre: ``ge += w``):
+  the sum over the spiking neurons' existing synapses; ``ge += c*w`` with
+  ``c`` free of synaptic and presynaptic variables is summed with one
+  product (and works with scipy.sparse ``W``);
+* a variable of the spiking side (OnPre: ``x_pre += 1``; OnPost:
+  ``apost += dApost``): the spiking neurons' values; the expression may
+  not use synaptic variables or the other side's.
+
+Connections: a synapse exists where ``syn.connected`` (bool, D x S) is
+True. Without it the connections are the nonzero weights when a statement
+first needs them (at initialize), so plasticity never creates a synapse
+that was not there; ``w='...'`` with ``p`` draws ``connected`` with the
+weights.
+
+Plasticity traces are neuron variables (Brian2's ``(event-driven)``
+per-synapse traces of pair-based STDP are the same for all synapses of a
+neuron): an Equation ``dapre/dt = -apre/taupre`` and a
+``Reset('apre += Apre')`` on the presynaptic group, and the same for
+``apost`` on the postsynaptic group.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import sympy
+
+from monnto.core import Behaviour
+
+from .codegen import compile_function, print_expr
+from .compiler import (
+    CompiledStep,
+    converter_for,
+    is_state_array,
+    registered_dims,
+    string_arg,
+    sym,
+)
+from .parser import EquationError, ExpressionConverter, parse_statements
+from .units import DIMENSIONLESS, TIME
+
+__all__ = ["OnPost", "OnPre"]
+
+_SUFFIXES = ("_pre", "_post")
+
+
+class _SynapticEvent(CompiledStep, Behaviour):
+    """Statements run on the synapses of the neurons of one side that spiked."""
+
+    #: 'pre' (OnPre: spikes of syn.src) or 'post' (OnPost: spikes of syn.dst)
+    side = "pre"
+    _step_globals = {"_issparse": sp.issparse}
+
+    def __init__(self, *args, **kwargs):
+        alias = f"on_{self.side}"
+        if alias in kwargs:
+            kwargs.setdefault("statement", kwargs.pop(alias))
+        if args:
+            kwargs.setdefault("statement", args[0])
+            args = args[1:]
+        super().__init__(*args, **kwargs)
+        self.code = None
+        self._step = None
+
+    # -- setup ----------------------------------------------------------------
+    def set_variables(self, syn) -> None:
+        text = string_arg(self, "statement")
+        name = type(self).__name__
+        context = f"{name}({text!r})"
+        if not hasattr(syn, "src") or not hasattr(syn, "dst"):
+            raise EquationError(f"{context}: attach it to a SynapseGroup, not to {syn!r}")
+        stmts = parse_statements(text, context)
+        self._prepare_weights(syn, context)
+        W = getattr(syn, "W", None)
+        if W is None or not hasattr(W, "shape"):
+            raise EquationError(
+                f"{context}: {syn!r} has no weight matrix W; set syn.W (D x S) or pass w='1*mV' (and p=...)"
+            )
+        if tuple(W.shape) != (syn.dst.size, syn.src.size):
+            raise EquationError(f"{context}: {syn!r}.W has shape {W.shape}, expected {(syn.dst.size, syn.src.size)}")
+        _check_backend(syn, W, context)
+        spiking, index = ("_syn.src.spike", "_j") if self.side == "pre" else ("_syn.dst.spike", "_i")
+        lines = ["def _step(_syn):", f"    _spk = {spiking}",
+                 "    if _spk.any():",  # no early return: the network may fuse this step with others
+                 f"        {index} = numpy.nonzero(_spk)[0]",
+                 "        _src = _syn.src", "        _dst = _syn.dst"]
+        for stmt in stmts:
+            lines += _StatementCompiler(self.side, syn, stmt, context).lines()
+        self._install(syn.dst, "\n".join(lines) + "\n", context)
+
+    def _prepare_weights(self, syn, context) -> None:
+        """OnPost takes the weights as they are; OnPre may create them."""
+
+
+class OnPre(_SynapticEvent):
+    """Statements run when presynaptic neurons spike (Brian2's ``on_pre``).
+
+    Attach to a SynapseGroup: ``OnPre('ge += w')`` adds, for every source
+    neuron that spiked this step, its weight column ``W[:, j]`` to
+    ``dst.ge``. See :mod:`.synaptic` for the statements a SynapseGroup
+    accepts (plasticity on ``w``, sums into postsynaptic variables,
+    presynaptic updates).
+
+    Parameters
+    ----------
+    statement : str
+        One or more statements (``;`` or new lines), e.g. ``'ge += w'``,
+        ``'g_ampa += 0.5*w'``, ``'ge += w; w = clip(w + apost, 0, wmax)'``.
+        Alias ``on_pre``.
+    w : str or float, optional
+        If given, the weight of every synapse, with units (``'1.62*mV'``,
+        ``'normal(1, 0.1)*nS'``), stored in SI units; it also fixes the unit
+        of ``w``. Without it ``W`` must already exist, and ``w`` has the
+        unit the first ``x += c*w`` statement needs.
+    p : float, optional
+        Connection probability used with ``w`` (default 1: all to all),
+        drawn with the network's RNG; sets ``syn.connected``.
+    sparse : bool
+        Store a created ``W`` as scipy.sparse CSR (default False: dense).
+        CSR weights take ``x += c*w`` statements only.
+
+    Notes
+    -----
+    ``syn.enabled`` is not consulted. An increment of a postsynaptic
+    variable acts from the next integration step on (the destination's
+    Equation has already run in this step), as in Brian2.
+    """
+
+    side = "pre"
+
+    def _prepare_weights(self, syn, context) -> None:
+        weight = self.get_init_attr("w", None, do_not_diversify=True)
+        p = self.get_init_attr("p", 1.0)
+        sparse = bool(self.get_init_attr("sparse", False))
+        if weight is not None:
+            _make_weights(syn, weight, p, sparse, context)
+
+
+class OnPost(_SynapticEvent):
+    """Statements run when postsynaptic neurons spike (Brian2's ``on_post``).
+
+    Attach to a SynapseGroup, e.g. ``OnPost('w = clip(w + apre_pre, 0, wmax)')``
+    (the potentiation half of pair STDP). See :mod:`.synaptic` for names and
+    what may be assigned.
+
+    Parameters
+    ----------
+    statement : str
+        One or more statements (``;`` or new lines). Alias ``on_post``.
+    """
+
+    side = "post"
+
+
+# ----------------------------------------------------------------------
+
+
+class _StatementCompiler:
+    """Code lines for one statement of OnPre/OnPost (see the module docstring)."""
+
+    def __init__(self, side: str, syn, stmt, context: str):
+        self.side, self.syn, self.stmt, self.context = side, syn, stmt, context
+        self.spiking_group = syn.src if side == "pre" else syn.dst
+        self.other_group = syn.dst if side == "pre" else syn.src
+        self.used: dict[str, tuple[str, str]] = {}  # symbol name -> (kind, attribute)
+
+    def error(self, msg: str) -> EquationError:
+        return EquationError(f"{self.context}: '{self.stmt.source}': {msg}")
+
+    # -- names --------------------------------------------------------------
+    def _synaptic_names(self) -> set[str]:
+        shape = (self.syn.dst.size, self.syn.src.size)
+        names = {"W"}
+        for name, value in vars(self.syn).items():
+            if not name.startswith("_") and tuple(getattr(value, "shape", ())) == shape and name != "connected":
+                names.add(name)
+        return names
+
+    def resolve(self, name: str):
+        """``(kind, attribute)`` of ``name``: kind 'syn', 'pre' or 'post'; None if not a variable."""
+        if name == "w":
+            return "syn", "W"
+        if name in self._synaptic_names() and name != "W":
+            return "syn", name
+        for suffix, kind in (("_pre", "pre"), ("_post", "post")):
+            if name.endswith(suffix) and len(name) > len(suffix):
+                base = name[: -len(suffix)]
+                group = self.syn.src if kind == "pre" else self.syn.dst
+                if hasattr(group, base):
+                    return kind, base
+                if not hasattr(self.syn.dst, name):  # not a postsynaptic variable called, say, g_pre
+                    raise self.error(f"{group!r} has no variable '{base}' (named by '{name}')")
+        if hasattr(self.syn.dst, name) and not name.startswith("_"):
+            return "post", name
+        return None
+
+    def _dim(self, kind: str, attribute: str):
+        obj = {"syn": self.syn, "pre": self.syn.src, "post": self.syn.dst}[kind]
+        return registered_dims(obj).get(attribute, DIMENSIONLESS)
+
+    def converter(self) -> ExpressionConverter:
+        conv = converter_for(self.syn.dst, self.context)
+        conv.variables = {"t": (sym("t"), TIME)}  # everything else is resolved below
+        used = self.used
+
+        def fallback(name):
+            found = self.resolve(name)
+            if found is None:
+                return None
+            kind, attribute = found
+            value = getattr({"syn": self.syn, "pre": self.syn.src, "post": self.syn.dst}[kind], attribute)
+            if not hasattr(value, "shape") and not isinstance(value, (int, float, np.integer, np.floating)):
+                return None
+            local = f"_{kind}_{attribute}"
+            used[local] = (kind, attribute)
+            return sym(local), self._dim(kind, attribute)
+
+        conv.fallback = fallback
+        return conv
+
+    # -- code -----------------------------------------------------------------
+    def lines(self) -> list[str]:
+        stmt = self.stmt
+        target = self.resolve(stmt.target)
+        if target is None:
+            raise self.error(f"'{stmt.target}' is neither w, a synaptic variable nor a variable of "
+                             f"{self.syn.dst!r} (use x_pre / x_post for the neuron groups)")
+        kind, attribute = target
+        if kind == "syn":
+            return self._synaptic(attribute)
+        group = self.syn.src if kind == "pre" else self.syn.dst
+        if not is_state_array(getattr(group, attribute, None), group.size):
+            raise self.error(f"{group!r}.{attribute} is not a variable of the group")
+        if kind == self.side:
+            return self._spiking_side(kind, attribute)
+        return self._other_side(kind, attribute)
+
+    def _typed(self, target_dim, op: str):
+        """The statement's value, dimension-checked against ``target_dim``."""
+        typed = self.converter().convert(self.stmt.expr)
+        if typed.is_bool:
+            raise self.error("the value is a condition")
+        want = target_dim if op in ("=", "+=", "-=") else DIMENSIONLESS
+        if typed.dim != want and not typed.is_zero_literal:
+            raise self.error(f"inconsistent dimensions: '{self.stmt.expr}' is {typed.dim} but "
+                             f"{self.stmt.target} {op} needs {want}")
+        return typed
+
+    def _operand(self, local: str, layout: str) -> str:
+        """Code reading the symbol ``local`` in ``layout``: 'matrix' (spiking slice) or 'spiking' (1-D)."""
+        kind, attribute = self.used[local]
+        obj = {"syn": "_syn", "pre": "_src", "post": "_dst"}[kind]
+        index = "_j" if self.side == "pre" else "_i"
+        value = getattr({"syn": self.syn, "pre": self.syn.src, "post": self.syn.dst}[kind], attribute)
+        if layout == "full" or not hasattr(value, "shape") or getattr(value, "ndim", 1) == 0:
+            return f"{obj}.{attribute}"
+        if layout == "spiking":
+            return f"{obj}.{attribute}[{index}]"
+        if kind == "syn":
+            return f"{obj}.{attribute}[:, _j]" if self.side == "pre" else f"{obj}.{attribute}[_i, :]"
+        if self.side == "pre":  # matrix rows are dst, columns the spiking sources
+            return f"{obj}.{attribute}[:, None]" if kind == "post" else f"{obj}.{attribute}[_j][None, :]"
+        return f"{obj}.{attribute}[_i][:, None]" if kind == "post" else f"{obj}.{attribute}[None, :]"
+
+    def _reads(self, expr, layout: str) -> list[str]:
+        """Lines binding the symbols of ``expr`` (layout: 'matrix', 'spiking' or 'full')."""
+        names = sorted(s.name for s in expr.free_symbols if s.name in self.used)
+        lines = [f"        {n} = {self._operand(n, layout)}" for n in names]
+        if sym("t") in expr.free_symbols:
+            lines.append("        t = _dst.t")
+        return lines
+
+    def _mask(self) -> str | None:
+        """Code of the connection mask of the spiking slice, or None when every synapse exists."""
+        syn = self.syn
+        connected = getattr(syn, "connected", None)
+        if connected is None:
+            W = syn.W
+            connected = (W.toarray() != 0) if sp.issparse(W) else (W != 0)
+            if isinstance(connected, np.ndarray):
+                connected = np.asarray(connected)  # a plain bool array, not an EventMatrix
+            syn.connected = connected
+        if bool(connected.all()):
+            return None
+        return "_syn.connected[:, _j]" if self.side == "pre" else "_syn.connected[_i, :]"
+
+    def _no_sparse(self, what: str) -> None:
+        if sp.issparse(self.syn.W):
+            raise self.error(f"{what} needs dense weights; {self.syn!r}.W is scipy.sparse "
+                             "(use sparse=False)")
+
+    def _synaptic(self, attribute: str) -> list[str]:
+        stmt = self.stmt
+        self._no_sparse("a statement on synaptic variables")
+        typed = self._typed(self._dim("syn", attribute), stmt.op)
+        value = print_expr(typed.expr)
+        reads = self._reads(typed.expr, "matrix")
+        ref = f"_syn.{attribute}[:, _j]" if self.side == "pre" else f"_syn.{attribute}[_i, :]"
+        local = f"_syn_{attribute}"
+        old = local if any(s.name == local for s in typed.expr.free_symbols) else ref  # gathered once
+        lines = reads + [f"        _old = {old}"]
+        new = value if stmt.op == "=" else f"_old {stmt.op[0]} ({value})"
+        mask = self._mask()
+        if mask is None:
+            lines.append(f"        {ref} = {new}")
+        else:
+            lines.append(f"        {ref} = numpy.where({mask}, {new}, _old)")
+        return lines
+
+    def _spiking_side(self, kind: str, attribute: str) -> list[str]:
+        stmt = self.stmt
+        group = self.spiking_group
+        typed = self._typed(registered_dims(group).get(attribute, DIMENSIONLESS), stmt.op)
+        others = {k for k, _ in (self.used[s.name] for s in typed.expr.free_symbols if s.name in self.used)}
+        if others - {kind}:
+            raise self.error(f"the value of a {kind}synaptic variable may only use variables of {group!r} "
+                             "(a sum over synapses goes the other way: e.g. 'ge += w' in OnPre)")
+        obj = "_src" if kind == "pre" else "_dst"
+        index = "_j" if self.side == "pre" else "_i"
+        value = print_expr(typed.expr)
+        lines = self._reads(typed.expr, "spiking")
+        if stmt.op == "=":
+            lines.append(f"        {obj}.{attribute}[{index}] = {value}")
+        else:
+            lines.append(f"        {obj}.{attribute}[{index}] {stmt.op} {value}")
+        return lines
+
+    def _other_side(self, kind: str, attribute: str) -> list[str]:
+        stmt = self.stmt
+        group = self.other_group
+        if stmt.op not in ("+=", "-="):
+            raise self.error(f"a {kind}synaptic variable receives a sum over synapses: use += or -=")
+        target_dim = registered_dims(group).get(attribute, DIMENSIONLESS)
+        fast = self._proportional_to_w(target_dim)
+        obj = "_dst" if kind == "post" else "_src"
+        if fast is not None:  # x += c*w: one product of the weights with the spikes
+            return fast
+        self._no_sparse(f"'{stmt.source}'")
+        typed = self._typed(target_dim, stmt.op)
+        value = print_expr(typed.expr)
+        mask = self._mask()
+        axis = 1 if self.side == "pre" else 0
+        terms = f"({value})" if mask is None else f"numpy.where({mask}, {value}, 0.0)"
+        shape = "(_dst.size, _j.shape[0])" if self.side == "pre" else "(_i.shape[0], _src.size)"
+        return self._reads(typed.expr, "matrix") + [
+            f"        {obj}.{attribute} {stmt.op} numpy.sum(numpy.broadcast_to({terms}, {shape}), axis={axis})"]
+
+    def _proportional_to_w(self, target_dim) -> list[str] | None:
+        """Lines for ``x += c*w`` with ``c`` free of synaptic and spiking-side variables, else None.
+
+        Fixes the unit of ``w`` when none is registered (the unit the statement needs).
+        """
+        stmt = self.stmt
+        w = sym("_syn_W")
+        w_dim = registered_dims(self.syn).get("W")
+        conv = self.converter()
+        if w_dim is None:
+            self.used["_syn_W"] = ("syn", "W")
+            conv.variables["w"] = (w, DIMENSIONLESS)
+        typed = conv.convert(stmt.expr)
+        if typed.is_bool or w not in typed.expr.free_symbols:
+            return None
+        coeff = sympy.simplify(typed.expr / w)
+        if coeff.free_symbols & {sym(n) for n, (k, _) in self.used.items() if k != self.other_kind}:
+            return None
+        if w_dim is None:
+            w_dim = target_dim / typed.dim
+            registered_dims(self.syn)["W"] = w_dim
+        elif typed.dim != target_dim:
+            raise self.error(f"inconsistent dimensions: '{stmt.expr}' is {typed.dim} (w is {w_dim}) "
+                             f"but {stmt.target} is {target_dim}")
+        reads = self._reads(coeff, "full")
+        c = print_expr(coeff)
+        if self.side == "pre":
+            total = ("_W @ numpy.astype(_spk, _W.dtype) if _issparse(_W) "
+                     "else numpy.sum(_W[:, _j], axis=1)")
+            obj, attribute = "_dst", self.resolve(stmt.target)[1]
+        else:
+            total = ("(_W.T @ numpy.astype(_spk, _W.dtype)) if _issparse(_W) "
+                     "else numpy.sum(_W[_i, :], axis=0)")
+            obj, attribute = "_src", self.resolve(stmt.target)[1]
+        inc = "_x" if coeff == 1 else f"({c}) * _x"
+        return reads + ["        _W = _syn.W", f"        _x = {total}",
+                        f"        {obj}.{attribute} {stmt.op} {inc}"]
+
+    @property
+    def other_kind(self) -> str:
+        return "post" if self.side == "pre" else "pre"
+
+
+# ----------------------------------------------------------------------
+
+
+def _make_weights(syn, weight, p, sparse, context) -> None:
+    """``syn.W`` (and ``syn.connected``) from OnPre's ``w`` and ``p``."""
+    backend = _backend_name(syn)
+    if sparse and backend != "numpy":
+        raise EquationError(f"{context}: sparse=True (scipy.sparse CSR weights) needs the numpy backend, "
+                            f"{syn!r} is on backend {backend!r}; use sparse=False (dense weights)")
+    mask = syn.get_synapse_mat("ones", density=p if p < 1 else None)
+    if isinstance(weight, (int, float, np.integer, np.floating)):
+        value, dim = float(weight), None
+        matrix = mask * value
+    else:
+        conv = converter_for(syn, context, random_calls=True)
+        typed = conv.convert(weight)
+        values = {s.name: syn.get_synapse_mat(init) for s, init in conv.random_placeholders}
+        if values:
+            src = f"def _value({', '.join(sorted(values))}):\n    return {print_expr(typed.expr)}\n"
+            value = compile_function(src, "_value", xp=getattr(syn, "xp", None), label=context)(**values)
+            matrix = mask * value
+        else:
+            matrix = mask * float(typed.expr)
+        dim = typed.dim
+    syn.connected = mask != 0
+    syn.W = sp.csr_matrix(matrix) if sparse else matrix
+    if dim is not None:
+        registered_dims(syn)["W"] = dim
+
+
+def _backend_name(obj) -> str:
+    """The array backend of ``obj``'s network ('numpy' without one)."""
+    return getattr(getattr(obj, "network", None), "backend", None) or "numpy"
+
+
+def _check_backend(syn, W, context) -> None:
+    """Reject a weight matrix that is not an array of the synapse group's backend."""
+    backend = _backend_name(syn)
+    if backend == "numpy":
+        return
+    if sp.issparse(W):
+        raise EquationError(
+            f"{context}: {syn!r}.W is a scipy.sparse matrix, which needs the numpy backend; the network "
+            f"uses backend {backend!r}: set a dense W (syn.get_synapse_mat(...)) instead"
+        )
+    if isinstance(W, np.ndarray):
+        raise EquationError(
+            f"{context}: {syn!r}.W is a numpy array but the network uses backend {backend!r}; "
+            f"make it with syn.get_synapse_mat(...) or syn.xp.asarray(W)"
+        )
