@@ -62,25 +62,51 @@ def _check_method(method: str) -> None:
         raise ValueError(f"LIF method={method!r}: expected 'exact' or 'euler'")
 
 
+def _at_least(x, low, xp):
+    """``max(x, low)`` elementwise; numpy's ``clip`` costs microseconds of Python per call."""
+    return np.maximum(x, low) if xp is np else xp.clip(x, min=low)
+
+
+def _indices(mask, xp):
+    """Indices of the True entries of a 1-D mask (numpy, torch or an array-API namespace)."""
+    if xp is np:
+        return np.flatnonzero(mask)
+    found = xp.nonzero(mask)
+    return found[0] if isinstance(found, tuple) else found.reshape(-1)
+
+
 def _exact_membrane_step(v, v_inf, tau, refractory_left, p, dt, xp):
-    """Shared exact update of ``tau dv/dt = v_inf - v`` with threshold and refractoriness."""
-    active_time = xp.clip(dt - refractory_left, min=0.0, max=dt)
-    rest_refractory = xp.clip(refractory_left - dt, min=0.0)
-    v_end = v_inf + (v - v_inf) * xp.exp(-active_time / tau)
+    """Shared exact update of ``tau dv/dt = v_inf - v`` with threshold and refractoriness.
+
+    Every neuron decays exactly over the active (non-refractory) part of the
+    step; the crossing time, reset and new refractory time are computed only
+    for the few neurons that cross the threshold in this step.
+    """
+    active_time = _at_least(dt - refractory_left, 0.0, xp)
+    active_time = np.minimum(active_time, dt) if xp is np else xp.clip(active_time, max=dt)
+    refractory_new = _at_least(refractory_left - dt, 0.0, xp)
+    v_new = v_inf + (v - v_inf) * xp.exp(-active_time / tau)
     started_above = v >= p.v_th
-    has_time = active_time > 0
-    crossed = has_time & (started_above | (v_end > p.v_th))
+    crossed = (active_time > 0) & (started_above | (v_new > p.v_th))
+    offset = xp.zeros_like(v)
+    idx = _indices(crossed, xp)
+    if idx.shape[0] == 0:
+        return v_new, crossed, refractory_new, offset
+
+    def at(x):  # a per-neuron parameter at the crossing neurons; scalars pass
+        return x[idx] if getattr(x, "ndim", 0) else x
+
+    v_c, v_inf_c, tau_c = v[idx], at(v_inf), at(tau)
     # time of the crossing measured from the start of the active part
-    rising = crossed & ~started_above
-    ratio = xp.where(rising, (v_inf - v) / xp.where(rising, v_inf - p.v_th, 1.0), 1.0)
-    t_cross = tau * xp.log(xp.clip(ratio, min=1.0))
-    offset = (dt - active_time) + t_cross          # spike time inside the step, s
-    left_after_spike = p.t_ref - (dt - offset)      # refractory time left at step end
-    extra = xp.clip(-left_after_spike, min=0.0)     # active time after the refractory period
-    v_after = v_inf + (p.v_reset - v_inf) * xp.exp(-extra / tau)
-    v_new = xp.where(crossed, v_after, v_end)
-    refractory_new = xp.where(crossed, xp.clip(left_after_spike, min=0.0), rest_refractory)
-    offset = xp.where(crossed, offset, 0.0 * offset)
+    rising = ~started_above[idx]
+    ratio = xp.where(rising, (v_inf_c - v_c) / xp.where(rising, v_inf_c - at(p.v_th), 1.0), 1.0)
+    t_cross = tau_c * xp.log(_at_least(ratio, 1.0, xp))
+    spike_offset = (dt - active_time[idx]) + t_cross    # spike time inside the step, s
+    left_after_spike = at(p.t_ref) - (dt - spike_offset)  # refractory time left at step end
+    extra = _at_least(-left_after_spike, 0.0, xp)       # active time after the refractory period
+    v_new[idx] = v_inf_c + (at(p.v_reset) - v_inf_c) * xp.exp(-extra / tau_c)
+    refractory_new[idx] = _at_least(left_after_spike, 0.0, xp)
+    offset[idx] = spike_offset
     return v_new, crossed, refractory_new, offset
 
 
