@@ -182,7 +182,13 @@ class ConductanceLIFParams:
         check_positive(self, ("c_m", "g_l", "tau_e", "tau_i"), allow_zero=("t_ref",))
 
 
-def conductance_lif_step(v, g_e, g_i, i_in, refractory_left, p: ConductanceLIFParams, dt: float, xp):
+def conductance_decays(v, p: ConductanceLIFParams, dt: float, xp):
+    """Per-step decay factors ``(exp(-dt/tau_e), exp(-dt/tau_i))`` as arrays shaped like ``v``."""
+    return xp.exp(-dt / (p.tau_e + 0.0 * v)), xp.exp(-dt / (p.tau_i + 0.0 * v))
+
+
+def conductance_lif_step(v, g_e, g_i, i_in, refractory_left, p: ConductanceLIFParams, dt: float, xp,
+                         decays=None):
     """Advance conductance-based LIF neurons by one step.
 
     The conductances are replaced by their exact average over the step,
@@ -205,13 +211,15 @@ def conductance_lif_step(v, g_e, g_i, i_in, refractory_left, p: ConductanceLIFPa
         Time step (s).
     xp : module
         Array namespace.
+    decays : tuple of arrays, optional
+        :func:`conductance_decays` of these parameters, to reuse (they only
+        change with ``p`` and ``dt``).
 
     Returns
     -------
     v, g_e, g_i, spikes, refractory_left, spike_offset
     """
-    decay_e = xp.exp(-dt / (p.tau_e + 0.0 * v))
-    decay_i = xp.exp(-dt / (p.tau_i + 0.0 * v))
+    decay_e, decay_i = conductance_decays(v, p, dt, xp) if decays is None else decays
     mean_e = g_e * (1.0 - decay_e) * p.tau_e / dt
     mean_i = g_i * (1.0 - decay_i) * p.tau_i / dt
     g_tot = p.g_l + mean_e + mean_i
@@ -280,10 +288,15 @@ class ConductanceLIF(Behaviour):
         n.spike_offset = n.get_neuron_vec()
         input_vector(n)
         n.I_total = n.get_neuron_vec()
+        self._decays = (None, None, None)  # (p, dt, conductance_decays) of the last step
 
     def new_iteration(self, n) -> None:
         i_in = n.I_input
         n.I_total = self.p.I_bias + i_in
+        p, dt, decays = self._decays
+        if p is not self.p or dt != self.dt:  # computed again only when the parameters change
+            decays = conductance_decays(n.v, self.p, self.dt, n.xp)
+            self._decays = (self.p, self.dt, decays)
         n.v, n.g_e, n.g_i, n.spike, n.refractory_left, n.spike_offset = conductance_lif_step(
-            n.v, n.g_e, n.g_i, i_in, n.refractory_left, self.p, self.dt, n.xp)
+            n.v, n.g_e, n.g_i, i_in, n.refractory_left, self.p, self.dt, n.xp, decays)
         clear_(i_in)
