@@ -205,3 +205,15 @@ def test_a_structure_change_every_step_gives_the_same_run():
     np.testing.assert_array_equal(finals[0][0], finals[1][0])
     np.testing.assert_array_equal(finals[0][1], finals[1][1])
     assert finals[0][0].shape == (30, 50)
+
+
+def test_tracebacks_through_the_run_loop_show_the_generated_line():
+    import traceback
+
+    failing = generated("def f(p):\n    p.a = p.a / p.zero\n", "f")
+    box = Box(a=1.0, zero=0.0)
+    net = Box(iteration=0)
+    net._steps = [(failing, box)]
+    with pytest.raises(ZeroDivisionError) as err:
+        make_run_loop(net._steps)(net, 3)
+    assert "_P0.a = _P0.a / _P0.zero" in "".join(traceback.format_tb(err.value.__traceback__))

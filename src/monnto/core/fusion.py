@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import itertools
+import linecache
 import types
 import weakref
 from collections.abc import Callable
@@ -31,6 +33,8 @@ __all__ = ["fusable", "fuse", "make_run_loop"]
 
 _PARAM = "_p"
 _counter = itertools.count()
+_KEEP_SOURCES = 256
+_registered: collections.deque = collections.deque()
 _FORBIDDEN = (ast.Return, ast.Yield, ast.YieldFrom, ast.Await, ast.Global, ast.Nonlocal,
               ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -129,7 +133,13 @@ def _names(func: ast.FunctionDef) -> tuple[set[str], set[str]]:
 def _compile(module_body: list[ast.stmt], name: str, namespace: dict[str, Any], label: str) -> Callable:
     module = ast.fix_missing_locations(ast.Module(body=module_body, type_ignores=[]))
     source = ast.unparse(module) + "\n"
-    exec(compile(source, f"<monnto {label} {next(_counter)}>", "exec"), namespace)  # noqa: S102
+    filename = f"<monnto {label} {next(_counter)}>"
+    # tracebacks through generated code show its lines (the newest few sources are kept)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    _registered.append(filename)
+    if len(_registered) > _KEEP_SOURCES:
+        linecache.cache.pop(_registered.popleft(), None)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102
     fn = namespace[name]
     fn.__source__ = source
     return fn
