@@ -15,7 +15,12 @@ step. Timed in one process, best of ``--repeats`` runs:
 * ``NEST iaf_psc_delta`` if installed: 100 neurons decaying from 1 mV with
   tau_m = 100 ms, no threshold reached, V_m recorded every 0.1 ms.
 
-    python benchmarks/equations.py [--repeats 7] [--neurons 100]
+Second part (skip with ``--skip-cuba``): Brian2's CUBA example (4000 neurons,
+``examples/equations_cuba.py``) written with equation modules, against the
+same model in Brian2 (runtime numpy target), ``--cuba-seconds`` simulated
+seconds each: run time per simulated second and the mean rates.
+
+    python benchmarks/equations.py [--repeats 7] [--neurons 100] [--skip-cuba] [--cuba-seconds 1]
 """
 from __future__ import annotations
 
@@ -124,6 +129,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--neurons", type=int, default=100, help="group size (the paper's block: 100)")
+    parser.add_argument("--skip-cuba", action="store_true", help="skip the CUBA comparison")
+    parser.add_argument("--cuba-seconds", type=float, default=1.0, help="simulated seconds of CUBA")
     args = parser.parse_args(argv)
     global N
     N = args.neurons
@@ -169,6 +176,38 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"  Brian2 total / monnto total:     {total:.1f}x")
     if "NEST iaf_psc_delta, run" in results:
         print(f"  NEST run / monnto euler run:     {results['NEST iaf_psc_delta, run'] / results['monnto block 8 (euler), run']:.2f}x")
+    if not args.skip_cuba:
+        results.update(cuba(args.cuba_seconds))
+    return results
+
+
+def cuba(seconds: float) -> dict:
+    """Brian2's CUBA example in equation modules and in Brian2: seconds per simulated second."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "equations_cuba.py"
+    spec = importlib.util.spec_from_file_location("equations_cuba_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    net = example.build(seed=1)
+    start = time.perf_counter()
+    net.simulate_iterations(f"{seconds * 1000}*ms", progress=False)
+    results = {"CUBA monnto equations, s per simulated s": (time.perf_counter() - start) / seconds}
+    rate = len(example.spikes(net)[0]) / 4000 / seconds
+    print(f"CUBA (4000 neurons, {seconds:g} s simulated; equation modules vs Brian2 numpy, run only)")
+    print(f"  monnto equations   {results['CUBA monnto equations, s per simulated s']:6.2f} s/s   {rate:5.2f} Hz")
+    try:
+        import brian2  # noqa: F401
+    except ImportError:
+        return results
+    timing: dict = {}
+    times, _ = example.run_brian2(seed=1, duration=seconds, timing=timing)
+    results["CUBA Brian2 numpy, s per simulated s"] = timing["run"] / seconds
+    print(f"  Brian2 numpy       {results['CUBA Brian2 numpy, s per simulated s']:6.2f} s/s   "
+          f"{len(times) / 4000 / seconds:5.2f} Hz")
+    ratio = results["CUBA Brian2 numpy, s per simulated s"] / results["CUBA monnto equations, s per simulated s"]
+    print(f"  Brian2 / monnto:   {ratio:.2f}x")
     return results
 
 

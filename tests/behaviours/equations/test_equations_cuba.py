@@ -12,69 +12,27 @@ and in Brian2 alike (0.60 and 0.69 from Brian2). The test runs 2 s, long
 enough for the estimate to approach the network's irregular (Poisson-like,
 CV ~0.7) firing, and checks both simulators agree.
 """
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from monnto import EventRecorder, Network, NeuronGroup, SynapseGroup
-from monnto.behaviours.equations import Clock, Equation, OnPre, Refractory, Reset, Threshold, Variable
-from monnto.core.backend import to_numpy
+_SPEC = importlib.util.spec_from_file_location(
+    "equations_cuba_example", Path(__file__).resolve().parents[3] / "examples" / "equations_cuba.py")
+example = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(example)  # the network as users read it, in examples/equations_cuba.py
 
-CUBA = """
-dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
-dge/dt = -ge/taue : volt
-dgi/dt = -gi/taui : volt
-"""
 DURATION = 2.0  # s
-DT = 1e-4  # s
 
 
 def cuba_monnto(seed, sparse=False, duration=DURATION):
-    net = Network(seed=seed, behaviour={1: Clock(step='0.1*ms')})
-    groups = [
-        NeuronGroup(net=net, size=size, tag=tag, behaviour={
-            1: Variable(eq='taum=20*ms; taue=5*ms; taui=10*ms; El=-49*mV; Vt=-50*mV; Vr=-60*mV'),
-            2: Variable(eq='v = Vr + rand()*(Vt - Vr); ge = 0*mV; gi = 0*mV'),
-            3: Refractory('5*ms'),
-            4: Equation(eq=CUBA, method='exact'),
-            5: Threshold('v > Vt'),
-            7: Reset('v = Vr'),
-            10: EventRecorder(['n.spike']),
-        })
-        for tag, size in (('exc', 3200), ('inh', 800))
-    ]
-    exc, inh = groups
-    for src, statement, w in ((exc, 'ge += w', f'{60 * 0.27 / 10}*mV'), (inh, 'gi += w', f'{-20 * 4.5 / 10}*mV')):
-        for dst in groups:
-            SynapseGroup(net=net, src=src, dst=dst,
-                         behaviour={6: OnPre(statement, w=w, p=0.02, sparse=sparse)})
-    net.initialize()
-    net.simulate_iterations(f'{duration * 1000}*ms')
-    times, indices = [], []
-    for g, offset in ((exc, 0), (inh, 3200)):
-        times.append(to_numpy(g['n.spike.t', 0]) * DT)  # iterations -> s
-        indices.append(to_numpy(g['n.spike.i', 0]) + offset)
-    return np.concatenate(times), np.concatenate(indices)
+    return example.run(seed=seed, sparse=sparse, duration=duration)
 
 
 def cuba_brian2(seed):
-    b2 = pytest.importorskip("brian2")
-    from brian2 import ms, mV, second
-
-    b2.start_scope()
-    b2.prefs.codegen.target = "numpy"
-    b2.seed(seed)
-    ns = {"taum": 20 * ms, "taue": 5 * ms, "taui": 10 * ms, "Vt": -50 * mV, "Vr": -60 * mV,
-          "El": -49 * mV, "we": (60 * 0.27 / 10) * mV, "wi": (-20 * 4.5 / 10) * mV}
-    P = b2.NeuronGroup(4000, CUBA, threshold="v>Vt", reset="v = Vr", refractory=5 * ms,
-                       method="exact", dt=0.1 * ms, namespace=ns)
-    P.v = "Vr + rand() * (Vt - Vr)"
-    Ce = b2.Synapses(P, P, on_pre="ge += we", namespace=ns, dt=0.1 * ms)
-    Ci = b2.Synapses(P, P, on_pre="gi += wi", namespace=ns, dt=0.1 * ms)
-    Ce.connect("i<3200", p=0.02)
-    Ci.connect("i>=3200", p=0.02)
-    M = b2.SpikeMonitor(P)
-    b2.Network(P, Ce, Ci, M).run(DURATION * second)
-    return np.asarray(M.t / second), np.asarray(M.i)
+    pytest.importorskip("brian2")
+    return example.run_brian2(seed=seed, duration=DURATION)
 
 
 def rate_and_cv(times, indices, skip=0.1):

@@ -72,7 +72,7 @@ class _SynapticEvent(CompiledStep, Behaviour):
 
     #: 'pre' (OnPre: spikes of syn.src) or 'post' (OnPost: spikes of syn.dst)
     side = "pre"
-    _step_globals = {"_issparse": sp.issparse}
+    _step_globals = {"_issparse": sp.issparse, "_column_sum": lambda W, j: _column_sum(W, j)}
 
     def __init__(self, *args, **kwargs):
         alias = f"on_{self.side}"
@@ -395,8 +395,8 @@ class _StatementCompiler:
         reads = self._reads(coeff, "full")
         c = print_expr(coeff)
         if self.side == "pre":
-            total = ("_W @ numpy.astype(_spk, _W.dtype) if _issparse(_W) "
-                     "else numpy.sum(_W[:, _j], axis=1)")
+            columns = "_column_sum(_W, _j)" if _backend_name(self.syn) == "numpy" else "numpy.sum(_W[:, _j], axis=1)"
+            total = f"_W @ numpy.astype(_spk, _W.dtype) if _issparse(_W) else {columns}"
             obj, attribute = "_dst", self.resolve(stmt.target)[1]
         else:
             total = ("(_W.T @ numpy.astype(_spk, _W.dtype)) if _issparse(_W) "
@@ -412,6 +412,19 @@ class _StatementCompiler:
 
 
 # ----------------------------------------------------------------------
+
+
+def _column_sum(W: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``W[:, j].sum(axis=1)`` for a dense numpy ``W`` (an EventMatrix is read as a plain array).
+
+    Weights from ``get_synapse_mat`` are Fortran-ordered, so the columns are
+    gathered as contiguous rows of ``W.T``.
+    """
+    if type(W) is not np.ndarray:
+        W = W.view(np.ndarray)
+    if W.flags.f_contiguous:
+        return W.T[j].sum(axis=0)
+    return W[:, j].sum(axis=1)
 
 
 def _make_weights(syn, weight, p, sparse, context) -> None:
