@@ -35,6 +35,28 @@ def normalize_behaviours(owner: Any, behaviour: Any) -> dict:
                     f"Behaviours, got {type(behaviour).__name__}")
 
 
+class NetworkFallback:
+    """Class attribute of a group: its own value when set, else the network's.
+
+    A non-data descriptor, so a value the group sets (its own Clock) shadows
+    it. It replaces a ``__getattr__`` hook: a class with one gets no
+    specialized (fast) attribute look-ups from CPython, which every
+    behaviour pays for on every ``n.voltage``.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        network = obj.__dict__.get("network")
+        if network is not None and self.name in network.__dict__:
+            return network.__dict__[self.name]
+        raise AttributeError(f"{obj!r} has no attribute {self.name!r} (and neither has its network)",
+                             name=self.name, obj=obj)
+
+
 class NetworkObject(TaggableObject):
     """Base of Network, NeuronGroup and SynapseGroup."""
 

@@ -8,33 +8,11 @@ import numpy as np
 
 from .dimension import NeuronDimension
 from .init_strings import make_array
-from .network_object import NetworkObject, normalize_behaviours
+from .network_object import NetworkFallback, NetworkObject, normalize_behaviours
 
 #: ``neurons.synapses(afferent, tag)`` direction constants.
 afferent = pre = 0
 efferent = post = 1
-
-class _NetworkFallback:
-    """Class attribute of a group: its own value when set, else the network's.
-
-    A non-data descriptor, so a value the group sets (its own Clock) shadows
-    it. It replaces a ``__getattr__`` hook: a class with one gets no
-    specialized (fast) attribute look-ups from CPython, which every
-    behaviour pays for on every ``n.voltage``.
-    """
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
-        if obj is None:
-            return self
-        network = obj.__dict__.get("network")
-        if network is not None and self.name in network.__dict__:
-            return network.__dict__[self.name]
-        raise AttributeError(f"{obj!r} has no attribute {self.name!r} (and neither has its network)",
-                             name=self.name, obj=obj)
-
 
 class SynapseDict(dict):
     """``{tag: [SynapseGroup, ...]}``; ``'All'`` holds every group.
@@ -125,8 +103,8 @@ class NeuronGroup(NetworkObject):
 
     # read from the network when the group has none of its own
     # (a Clock on the network gives every group t and dt)
-    t = _NetworkFallback()
-    dt = _NetworkFallback()
+    t = NetworkFallback()
+    dt = NetworkFallback()
 
     # -- arrays ------------------------------------------------------------
     def get_neuron_vec(self, mode: Any = "zeros", scale: Any = None, density: Any = None,

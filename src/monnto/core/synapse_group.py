@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from .network_object import NetworkObject, normalize_behaviours
+from .network_object import NetworkFallback, NetworkObject, normalize_behaviours
 
 
 class SynapseGroup(NetworkObject):
@@ -30,6 +30,10 @@ class SynapseGroup(NetworkObject):
         Default of :meth:`get_synapse_mat`'s ``sparse``: matrices of this
         group are CSR (:class:`~monnto.core.sparse_matrix.SparseSynapseMatrix`).
     """
+
+    # read from the network when the group has none of its own (a Clock on the network)
+    t = NetworkFallback()
+    dt = NetworkFallback()
 
     def __init__(self, net=None, src: Any = None, dst: Any = None, tag: str | None = None,
                  behaviour: dict | list | None = None, behavior=None, sparse: bool = False):

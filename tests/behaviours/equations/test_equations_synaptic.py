@@ -148,3 +148,36 @@ def test_bad_synaptic_statements_name_the_statement(cls, statement, message):
     with pytest.raises(EquationError, match=message) as err:
         net.initialize()
     assert f"{cls.__name__}({statement!r})" in str(err.value)
+
+
+def test_equations_on_a_synapse_group_integrate_every_synapse():
+    """Clock-driven synaptic variables (Brian2's Synapses model equations) with per-synapse taus."""
+    net = Network(seed=2, behaviour={0: Clock(step="0.1*ms")})
+    src = NeuronGroup(net=net, size=4, tag="src", behaviour={1: Variable(eq="v = 0"), 5: Threshold("v > 0.5")})
+    dst = NeuronGroup(net=net, size=3, tag="dst", behaviour={1: Variable(eq="ge = 0")})
+    syn = SynapseGroup(net=net, src=src, dst=dst, behaviour={
+        1: Variable(eq="u = 0; tau_u = uniform(5, 20)*ms"),
+        4: Equation(eq="du/dt = -u/tau_u : 1", method="exact"),
+        6: OnPre("u += 1; ge += w*u"),
+    })
+    syn.W = net.xp.asarray(np.full((3, 4), 2.0))
+    net.initialize()
+    tau = to_numpy(syn.tau_u).copy()
+    assert tau.shape == (3, 4) and 5e-3 <= tau.min() and tau.max() <= 20e-3 and np.ptp(tau) > 1e-3
+    src.v[...] = net.xp.asarray([0.0, 1.0, 0.0, 0.0])  # source 1 spikes in the first step only
+    net.simulate_iteration()
+    src.v[...] = 0.0
+    np.testing.assert_array_equal(to_numpy(syn.u)[:, [0, 2, 3]], 0.0)
+    np.testing.assert_array_equal(to_numpy(syn.u)[:, 1], 1.0)
+    np.testing.assert_array_equal(to_numpy(dst.ge), 2.0)  # w * u after the increment
+    net.simulate_iterations(100)  # 10 ms of exact decay
+    np.testing.assert_allclose(to_numpy(syn.u)[:, 1], np.exp(-10e-3 / tau[:, 1]), rtol=1e-12)
+
+
+def test_unless_refractory_on_a_synapse_group_is_refused():
+    net = Network(behaviour={0: Clock(step="1*ms")})
+    g = NeuronGroup(net=net, size=2, behaviour={1: Variable(eq="v = 0")})
+    SynapseGroup(net=net, src=g, dst=g, behaviour={
+        4: Equation(eq="du/dt = -u/(5*ms) : 1 (unless refractory)")})
+    with pytest.raises(EquationError, match="needs a NeuronGroup"):
+        net.initialize()

@@ -107,21 +107,34 @@ def bool_vector(parent, fill: bool):
     return vec == 0 if fill else vec != 0
 
 
+def state_shape(parent) -> tuple:
+    """Shape of one state variable: ``(size,)`` on a NeuronGroup, ``(D, S)`` on a SynapseGroup."""
+    matrix_dim = getattr(parent, "matrix_dim", None)
+    return tuple(matrix_dim()) if callable(matrix_dim) else (parent.size,)
+
+
+def new_state(parent):
+    """A zero state variable of ``parent`` (a vector, or a dense matrix on a SynapseGroup)."""
+    if callable(getattr(parent, "matrix_dim", None)):
+        return parent.get_synapse_mat("zeros", sparse=False)
+    return parent.get_neuron_vec()
+
+
 def ensure_vector(parent, name: str, context: str):
-    """Make ``parent.name`` a float vector of the group's size (zeros if absent)."""
+    """Make ``parent.name`` a float state variable of the group (zeros if absent)."""
     value = getattr(parent, name, None)
-    size = parent.size
-    if is_state_array(value, size):
+    shape = state_shape(parent)
+    if tuple(getattr(value, "shape", ())) == shape:
         if not is_float_array(value):
-            vec = parent.get_neuron_vec()
+            vec = new_state(parent)
             vec[...] = value
             setattr(parent, name, vec)
         return
     if value is not None and not isinstance(value, (int, float, np.integer, np.floating)):
         raise EquationError(
-            f"{context}: {parent!r}.{name} must be a number or an array of shape ({size},), got {value!r}"
+            f"{context}: {parent!r}.{name} must be a number or an array of shape {shape}, got {value!r}"
         )
-    vec = parent.get_neuron_vec()
+    vec = new_state(parent)
     if value is not None:
         vec[...] = value
     setattr(parent, name, vec)
@@ -304,6 +317,9 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str):
             )
         rhs[x] = typed.expr
         if "unless refractory" in ln.flags:
+            if callable(getattr(parent, "matrix_dim", None)):
+                raise EquationError(f"{context}: '(unless refractory)' in '{ln.source}' needs a NeuronGroup; "
+                                    f"{parent!r} is a SynapseGroup")
             freeze[x] = nr_sym
         ensure_vector(parent, ln.name, context)
 
@@ -375,7 +391,7 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str):
         head.append(f"    _t0 = _grp.t - {dt!r}")
     for symbol in noise.values():  # one standard normal number per element, step and xi
         if symbol.name in used:
-            head.append(f"    {symbol.name} = _from_numpy(_grp.network.rng.standard_normal(_grp.size))")
+            head.append(f"    {symbol.name} = _from_numpy(_grp.network.rng.standard_normal({state_shape(parent)!r}))")
     if freeze:
         head.append("    _nr = _grp.not_refractory")
         if not hasattr(parent, "not_refractory"):

@@ -247,6 +247,10 @@ class Equation(CompiledStep, Behaviour):
     The compiled step function is in ``self.code``; ``self.method`` is the
     method actually used.
 
+    On a SynapseGroup the variables are ``(dst.size, src.size)`` matrices,
+    one value per synapse (Brian2's clock-driven synaptic equations); they
+    can be read and changed by :class:`OnPre` / :class:`OnPost` statements.
+
     White noise, as in Brian2: ``xi`` (or ``xi_<name>``) is a Gaussian
     white-noise term of dimension second**-1/2, e.g.
     ``dv/dt = -v/tau + sigma*sqrt(2/tau)*xi : volt`` (an Ornstein-Uhlenbeck

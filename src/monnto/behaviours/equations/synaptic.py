@@ -35,6 +35,9 @@ first needs them (at initialize), so plasticity never creates a synapse
 that was not there; ``w='...'`` with ``p`` draws ``connected`` with the
 weights.
 
+Synaptic variables may also follow differential equations: an ``Equation``
+on the SynapseGroup integrates every synapse (``du/dt = -u/tau_u``).
+
 Plasticity traces are neuron variables (Brian2's ``(event-driven)``
 per-synapse traces of pair-based STDP are the same for all synapses of a
 neuron): an Equation ``dapre/dt = -apre/taupre`` and a
