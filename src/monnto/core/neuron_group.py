@@ -14,6 +14,7 @@ from .network_object import NetworkFallback, NetworkObject, normalize_behaviours
 afferent = pre = 0
 efferent = post = 1
 
+
 class SynapseDict(dict):
     """``{tag: [SynapseGroup, ...]}``; ``'All'`` holds every group.
 
