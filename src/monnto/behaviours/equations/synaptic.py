@@ -67,7 +67,17 @@ from .units import DIMENSIONLESS, TIME
 
 __all__ = ["OnPost", "OnPre"]
 
-_SUFFIXES = ("_pre", "_post")
+def _column_sum(W: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``W[:, j].sum(axis=1)`` for a dense numpy ``W`` (an EventMatrix is read as a plain array).
+
+    Weights from ``get_synapse_mat`` are Fortran-ordered, so the columns are
+    gathered as contiguous rows of ``W.T``.
+    """
+    if type(W) is not np.ndarray:
+        W = W.view(np.ndarray)
+    if W.flags.f_contiguous:
+        return W.T[j].sum(axis=0)
+    return W[:, j].sum(axis=1)
 
 
 class _SynapticEvent(CompiledStep, Behaviour):
@@ -75,7 +85,7 @@ class _SynapticEvent(CompiledStep, Behaviour):
 
     #: 'pre' (OnPre: spikes of syn.src) or 'post' (OnPost: spikes of syn.dst)
     side = "pre"
-    _step_globals = {"_issparse": sp.issparse, "_column_sum": lambda W, j: _column_sum(W, j)}
+    _step_globals = {"_issparse": sp.issparse, "_column_sum": _column_sum}
 
     def __init__(self, *args, **kwargs):
         alias = f"on_{self.side}"
@@ -415,19 +425,6 @@ class _StatementCompiler:
 
 
 # ----------------------------------------------------------------------
-
-
-def _column_sum(W: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """``W[:, j].sum(axis=1)`` for a dense numpy ``W`` (an EventMatrix is read as a plain array).
-
-    Weights from ``get_synapse_mat`` are Fortran-ordered, so the columns are
-    gathered as contiguous rows of ``W.T``.
-    """
-    if type(W) is not np.ndarray:
-        W = W.view(np.ndarray)
-    if W.flags.f_contiguous:
-        return W.T[j].sum(axis=0)
-    return W[:, j].sum(axis=1)
 
 
 def _make_weights(syn, weight, p, sparse, context) -> None:
