@@ -67,3 +67,20 @@ def test_timeout_kills_the_script_and_its_children(tmp_path):
 def test_missing_script_is_a_failure_not_an_exception(tmp_path):
     result = run_script(str(tmp_path / "nope.py"), {}, str(tmp_path / "r"))
     assert result.failure == "crash" and "does not exist" in result.error
+
+
+def test_storage_managers_of_the_script_write_into_the_trial_run_folder(tmp_path, write_script):
+    script = write_script("""
+        from monnto.storage import StorageManager
+        sm = StorageManager('sweep')
+        sm.save_param('a', get_gene('a', 1.0))
+        set_score(1.0, info={'path': str(sm.path)})
+    """)
+    (tmp_path / "Data").mkdir()  # a project Data folder above the script: not used by the trial
+    run = tmp_path / "Data" / "evolution" / "trial_3"
+    result = run_script(script, {"a": 2.5}, str(run), timeout=60, cwd=str(tmp_path))
+    assert result.ok, result.error
+    path = run / "StorageManager" / "sweep" / "sweep"
+    assert result.info == {"path": str(path)}
+    assert json.loads((path / "params.json").read_text())["a"] == 2.5
+    assert not (tmp_path / "Data" / "StorageManager").exists()

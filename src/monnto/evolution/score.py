@@ -18,6 +18,7 @@ import tempfile
 from typing import Any
 
 from monnto.core.genome import get_genome
+from monnto.storage import storage_manager as _storage_manager
 
 _logger = logging.getLogger("monnto.evolution")
 
@@ -26,7 +27,7 @@ SCORE_FILE_ENV_VAR = "MONNTO_SCORE_FILE"
 NAME_ENV_VAR = "MONNTO_EVOLUTION_NAME"
 ID_ENV_VAR = "MONNTO_EVOLUTION_ID"
 GENERATION_ENV_VAR = "MONNTO_EVOLUTION_GENERATION"
-RUN_FOLDER_ENV_VAR = "MONNTO_RUN_FOLDER"
+RUN_FOLDER_ENV_VAR = _storage_manager.RUN_FOLDER_ENV_VAR  # StorageManagers of the script save there
 
 
 def _as_score(score: Any) -> float:
@@ -88,8 +89,9 @@ def set_score(score: float, info: dict[str, Any] | None = None) -> float:
 def get_run_folder() -> str | None:
     """The run folder the evolution made for this evaluation, or None outside an evolution.
 
-    Open it with ``StorageManager.open(get_run_folder())`` to store results
-    next to the evaluation's parameters.
+    A ``StorageManager('name')`` made by the script creates its run folder
+    inside it (``<run folder>/StorageManager/name/...``), next to the
+    evaluation's score and log.
     """
     return os.environ.get(RUN_FOLDER_ENV_VAR) or None
 

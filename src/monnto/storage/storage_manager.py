@@ -44,6 +44,9 @@ __all__ = ["INCOMPLETE_MARKER", "PARAMS_FILE", "STORAGE_FOLDER", "StorageManager
 STORAGE_FOLDER = "StorageManager"
 #: Parameter file of a run folder.
 PARAMS_FILE = "params.json"
+#: Set by an evolution worker for the script it starts: the trial's run folder,
+#: the default data folder of StorageManagers made by that script.
+RUN_FOLDER_ENV_VAR = "MONNTO_RUN_FOLDER"
 #: Marker file present while a run is not finished.
 INCOMPLETE_MARKER = ".incomplete"
 _RECORDERS_FILE = "recorders.json"
@@ -103,7 +106,10 @@ class StorageManager:
         Append ``_YYYYmmdd-HHMMSS`` (local time).
     data_folder : path-like, optional
         The Data folder (default: :func:`get_data_folder`, created in the
-        working directory when none is found).
+        working directory when none is found). In a script started by an
+        evolution worker the default is the trial's own run folder
+        (environment variable ``MONNTO_RUN_FOLDER``), so each evaluated
+        genome keeps its data next to its score and log.
     auto_finish : bool
         Mark the run complete at normal interpreter exit if :meth:`finish`
         was not called (not after an uncaught exception or a kill).
@@ -129,6 +135,8 @@ class StorageManager:
             folder = f"{folder}_{int(random_nr)}"
         if add_date:
             folder = f"{folder}_{time.strftime('%Y%m%d-%H%M%S')}"
+        if data_folder is None:
+            data_folder = os.environ.get(RUN_FOLDER_ENV_VAR) or None
         data = Path(data_folder).resolve() if data_folder is not None else get_data_folder()
         group = data / STORAGE_FOLDER / main
         group.mkdir(parents=True, exist_ok=True)
