@@ -8,9 +8,10 @@
     threshold v > Vt, reset v = Vr, refractory 5 ms
     on_pre: ge += we (excitatory sources), gi += wi (inhibitory sources)
 
-taum 20 ms, taue 5 ms, taui 10 ms, Vt -50 mV, Vr -60 mV, El -49 mV,
-we = 60*0.27/10 mV, wi = -20*4.5/10 mV, dt 0.1 ms, exact integration, initial
-v uniform in [Vr, Vt]. The network fires asynchronously and irregularly at
+taum 20 ms, taue 5 ms, taui 10 ms, Vt -50 mV, Vr -60 mV, El -49 mV (passed as
+``namespace=``, as Brian2's example does), we = 60*0.27/10 mV,
+wi = -20*4.5/10 mV, dt 0.1 ms, exact integration, initial v uniform in
+[Vr, Vt]. The network fires asynchronously and irregularly at
 about 5.7 Hz without external input (El > Vt).
 
 Run: ``python examples/equations_cuba.py --out figures`` (``--small``: 0.2 s).
@@ -46,17 +47,22 @@ dgi/dt = -gi/taui : volt
 DT = 1e-4  # s
 
 
+#: The model's constants, as Brian2's example takes them from its namespace:
+#: inlined as numbers in the generated code.
+CONSTANTS = {"taum": "20*ms", "taue": "5*ms", "taui": "10*ms", "El": "-49*mV", "Vt": "-50*mV", "Vr": "-60*mV"}
+
+
 def build(seed: int = 1, sparse: bool = False) -> Network:
     """The initialized network; groups 'exc' (3200) and 'inh' (800) record their spikes."""
     net = Network(seed=seed, behaviour={1: Clock(step="0.1*ms")})
+    ns = CONSTANTS
     groups = [
         NeuronGroup(net=net, size=size, tag=tag, behaviour={
-            1: Variable(eq="taum=20*ms; taue=5*ms; taui=10*ms; El=-49*mV; Vt=-50*mV; Vr=-60*mV"),
-            2: Variable(eq="v = Vr + rand()*(Vt - Vr); ge = 0*mV; gi = 0*mV"),
+            2: Variable(eq="v = Vr + rand()*(Vt - Vr); ge = 0*mV; gi = 0*mV", namespace=ns),
             3: Refractory("5*ms"),
-            4: Equation(eq=CUBA, method="exact"),
-            5: Threshold("v > Vt"),
-            7: Reset("v = Vr"),
+            4: Equation(eq=CUBA, method="exact", namespace=ns),
+            5: Threshold("v > Vt", namespace=ns),
+            7: Reset("v = Vr", namespace=ns),
             10: EventRecorder(["n.spike"]),
         })
         for tag, size in (("exc", 3200), ("inh", 800))

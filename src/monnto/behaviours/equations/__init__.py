@@ -7,6 +7,10 @@ group's arrays in place. **Stored values are SI base units** (V, s, A, S, F,
 ohm, Hz): ``Variable(eq='v=1*mV')`` stores ``0.001``. See
 :mod:`.modules` for timing and :mod:`.events` for refractoriness.
 
+Constants can be passed as ``namespace={'taum': '20*ms'}`` to every one of
+these behaviours (inlined as numbers, like Brian2's namespace) instead of
+being stored as per-neuron Variables.
+
 Example (a leaky integrate-and-fire group, Brian2 style)::
 
     net = Network(seed=1, behaviour={1: Clock(step='0.1*ms')})

@@ -80,8 +80,13 @@ def group_fallback(parent):
     return resolve
 
 
-def converter_for(parent, context: str, extra: dict | None = None, **kw) -> ExpressionConverter:
-    """An ExpressionConverter seeing ``parent``'s registered variables and ``t``."""
+def converter_for(parent, context: str, extra: dict | None = None, namespace: dict | None = None,
+                  **kw) -> ExpressionConverter:
+    """An ExpressionConverter seeing ``parent``'s registered variables, ``t`` and ``dt``.
+
+    ``namespace`` holds constants from :func:`namespace_constants`, inlined
+    as numbers; a name that is also a variable of ``parent`` is an error.
+    """
     variables = {name: (sym(name), dim) for name, dim in registered_dims(parent).items()}
     variables["t"] = (sym("t"), TIME)
     if extra:
@@ -90,7 +95,43 @@ def converter_for(parent, context: str, extra: dict | None = None, **kw) -> Expr
     dt = getattr(parent, "dt", None)
     if isinstance(dt, float):
         constants["dt"] = (dt, TIME)
+    if namespace:
+        clash = sorted(set(namespace) & set(variables))
+        if clash:
+            raise EquationError(f"{context}: namespace name(s) {clash} are also variables of {parent!r}; "
+                                "rename one of them")
+        constants.update(namespace)
     return ExpressionConverter(variables, context, constants=constants, fallback=group_fallback(parent), **kw)
+
+
+def namespace_constants(behaviour, context: str) -> dict:
+    """Parse a behaviour's ``namespace={'taum': '20*ms', 'gain': 2}`` into ``{name: (SI value, Dim)}``.
+
+    Brian2's namespace: constants used by the strings of the behaviour,
+    inlined as numbers when the code is generated (so ``exp(-dt/taum)`` is
+    computed once), instead of per-neuron Variables.
+    """
+    namespace = behaviour.get_init_attr("namespace", None, do_not_diversify=True)
+    if namespace is None:
+        return {}
+    if not isinstance(namespace, dict):
+        raise EquationError(f"{context}: namespace must be a dict such as {{'taum': '20*ms'}}, got {namespace!r}")
+    out = {}
+    for name, value in namespace.items():
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or name in RESERVED:
+            raise EquationError(f"{context}: namespace key {name!r} is not a usable name")
+        where = f"{context}, namespace[{name!r}]"
+        if isinstance(value, str):
+            typed = ExpressionConverter({}, where).convert(value)
+            if typed.is_bool or not typed.expr.is_number:
+                raise EquationError(f"{where}: '{value}' is not a constant (a number times units, e.g. '20*ms')")
+            out[name] = (float(typed.expr), typed.dim)
+        elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+            out[name] = (float(value), DIMENSIONLESS)
+        else:
+            raise EquationError(f"{where}: expected a number or a string with units such as '20*ms', "
+                                f"got {value!r}")
+    return out
 
 
 def is_float_array(value) -> bool:
@@ -241,8 +282,11 @@ def split_noise(rhs: dict, noise: dict, lines, context: str) -> tuple[dict, dict
     return drift, diffusion
 
 
-def compile_equations(parent, text: str, method: str, dt: float, context: str):
-    """Parse, check and integrate ``text``; return ``(source, method_used)``."""
+def compile_equations(parent, text: str, method: str, dt: float, context: str, namespace: dict | None = None):
+    """Parse, check and integrate ``text``; return ``(source, method_used)``.
+
+    ``namespace``: constants from :func:`namespace_constants`.
+    """
     lines = parse_equation_lines(text, context)
     dims = registered_dims(parent)
     declared = {}
@@ -274,7 +318,7 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str):
     noise = {name: sym(f"_xi{k}") for k, name in enumerate(noise_names(lines, variables))}
     variables.update({name: (symbol, NOISE_DIM) for name, symbol in noise.items()})
 
-    conv = converter_for(parent, context, extra=variables)
+    conv = converter_for(parent, context, extra=variables, namespace=namespace)
     base_fallback = conv.fallback
 
     def fallback(name):

@@ -38,6 +38,7 @@ from .compiler import (
     converter_for,
     ensure_vector,
     is_state_array,
+    namespace_constants,
     registered_dims,
     string_arg,
 )
@@ -83,7 +84,7 @@ class Threshold(CompiledStep, Behaviour):
         context = f"Threshold({text!r})"
         if not isinstance(text, str):
             raise EquationError(f"{context}: expected a condition string such as 'v > -50*mV'")
-        conv = converter_for(parent, context, random_calls=True)
+        conv = converter_for(parent, context, random_calls=True, namespace=namespace_constants(self, context))
         typed = conv.convert(text)
         if not typed.is_bool:
             raise EquationError(f"{context}: '{text}' is not a condition (use a comparison such as 'v > -50*mV')")
@@ -136,12 +137,16 @@ class Refractory(Behaviour):
     def set_variables(self, parent) -> None:
         text = string_arg(self, "duration")
         context = f"Refractory({text!r})"
-        if isinstance(text, str) and "(" in text:
-            conv = converter_for(parent, context, random_calls=True)
+        namespace = namespace_constants(self, context)
+        if isinstance(text, str) and ("(" in text or namespace):
+            conv = converter_for(parent, context, random_calls=True, namespace=namespace)
             typed = conv.convert(text)
             if typed.dim != TIME:
                 raise EquationError(f"{context}: '{text}' is {typed.dim}, expected a duration (second)")
             values = {s.name: parent.get_neuron_vec(init) for s, init in conv.random_placeholders}
+            if not values and not typed.expr.is_number:
+                raise EquationError(f"{context}: '{text}' must be a duration, from constants and random "
+                                    "draws only")
             src = f"def _value({', '.join(sorted(values))}):\n    return {print_expr(typed.expr)}\n"
             refractory = compile_function(src, "_value", xp=getattr(parent, "xp", None), label=context)(**values)
         else:
@@ -153,8 +158,8 @@ class Refractory(Behaviour):
         registered_dims(parent)["lastspike"] = TIME
 
 
-def _statement_code(parent, text, context, index="_i", target_obj="_grp"):
-    """Lines applying statements to the neurons ``index`` of ``parent``."""
+def _statement_code(parent, text, context, index="_i", target_obj="_grp", namespace=None):
+    """Lines applying statements to the neurons ``index`` of ``parent`` (``namespace``: constants)."""
     lines = []
     size = parent.size
     for stmt in parse_statements(text, context):
@@ -166,7 +171,7 @@ def _statement_code(parent, text, context, index="_i", target_obj="_grp"):
                 "(set it with a Variable or declare it in an Equation)"
             )
         target_dim = registered_dims(parent).get(name, DIMENSIONLESS)
-        typed = converter_for(parent, context).convert(stmt.expr)
+        typed = converter_for(parent, context, namespace=namespace).convert(stmt.expr)
         if typed.is_bool:
             raise EquationError(f"{context}: '{stmt.source}': the value is a condition")
         want = target_dim if stmt.op in ("=", "+=", "-=") else DIMENSIONLESS
@@ -216,5 +221,6 @@ class Reset(CompiledStep, Behaviour):
             "    if _spk.any():",  # no early return: the network may fuse this step with others
             "        _i = numpy.nonzero(_spk)[0]",
         ]
-        lines += ["    " + line for line in _statement_code(parent, text, context)]
+        lines += ["    " + line for line in _statement_code(parent, text, context,
+                                                          namespace=namespace_constants(self, context))]
         self._install(parent, "\n".join(lines) + "\n", context)

@@ -46,6 +46,7 @@ from .compiler import (
     CompiledStep,
     compile_equations,
     converter_for,
+    namespace_constants,
     registered_dims,
     string_arg,
     sym,
@@ -187,7 +188,8 @@ class Variable(Behaviour):
             for short, local in (("i", "_index"), ("N", "_size")):
                 if short not in registered_dims(parent) and not hasattr(parent, short):
                     extra[short] = (sym(local), DIMENSIONLESS)
-        conv = converter_for(parent, context, extra=extra, random_calls=True)
+        conv = converter_for(parent, context, extra=extra, random_calls=True,
+                             namespace=namespace_constants(self, context))
         typed = conv.convert(stmt.expr)
         if typed.is_bool:
             raise EquationError(f"{context}: '{stmt.expr}' is a condition, not a value")
@@ -233,6 +235,13 @@ class Equation(CompiledStep, Behaviour):
         ``'exact'`` (linear systems) or ``'auto'`` (default: exact if the
         system is linear with constant coefficients, else exponential Euler
         if each equation is linear in its own variable, else rk4).
+    namespace : dict, optional
+        Constants of the equations, Brian2's namespace:
+        ``{'taum': '20*ms', 'gain': 2}`` (a number, or a string with
+        units). They are inlined as numbers, so terms made of constants
+        (``exp(-dt/taum)``) are computed once instead of per neuron and
+        step. A name may not also be a variable of the group. Threshold,
+        Reset, Refractory, Variable, OnPre and OnPost take it too.
 
     Notes
     -----
@@ -283,7 +292,8 @@ class Equation(CompiledStep, Behaviour):
                 f"{context}: {parent!r} has no time step dt; add Clock(step='0.1*ms') to the group "
                 "or the network (before the Equation)"
             )
-        source, self.method = compile_equations(parent, text, method, dt, context)
+        source, self.method = compile_equations(parent, text, method, dt, context,
+                                                namespace_constants(self, context))
         self._install(parent, source, context)
 
     def _extra_globals(self, parent) -> dict:

@@ -58,6 +58,7 @@ from .compiler import (
     CompiledStep,
     converter_for,
     is_state_array,
+    namespace_constants,
     registered_dims,
     string_arg,
     sym,
@@ -120,8 +121,9 @@ class _SynapticEvent(CompiledStep, Behaviour):
                  "    if _spk.any():",  # no early return: the network may fuse this step with others
                  f"        {index} = numpy.nonzero(_spk)[0]",
                  "        _src = _syn.src", "        _dst = _syn.dst"]
+        namespace = namespace_constants(self, context)
         for stmt in stmts:
-            lines += _StatementCompiler(self.side, syn, stmt, context).lines()
+            lines += _StatementCompiler(self.side, syn, stmt, context, namespace).lines()
         self._install(syn.dst, "\n".join(lines) + "\n", context)
 
     def _prepare_weights(self, syn, context) -> None:
@@ -169,7 +171,7 @@ class OnPre(_SynapticEvent):
         p = self.get_init_attr("p", 1.0)
         sparse = bool(self.get_init_attr("sparse", False))
         if weight is not None:
-            _make_weights(syn, weight, p, sparse, context)
+            _make_weights(syn, weight, p, sparse, context, namespace_constants(self, context))
 
 
 class OnPost(_SynapticEvent):
@@ -194,8 +196,9 @@ class OnPost(_SynapticEvent):
 class _StatementCompiler:
     """Code lines for one statement of OnPre/OnPost (see the module docstring)."""
 
-    def __init__(self, side: str, syn, stmt, context: str):
+    def __init__(self, side: str, syn, stmt, context: str, namespace: dict | None = None):
         self.side, self.syn, self.stmt, self.context = side, syn, stmt, context
+        self.namespace = namespace or {}
         self.spiking_group = syn.src if side == "pre" else syn.dst
         self.other_group = syn.dst if side == "pre" else syn.src
         self.used: dict[str, tuple[str, str]] = {}  # symbol name -> (kind, attribute)
@@ -237,6 +240,7 @@ class _StatementCompiler:
     def converter(self) -> ExpressionConverter:
         conv = converter_for(self.syn.dst, self.context)
         conv.variables = {"t": (sym("t"), TIME)}  # everything else is resolved below
+        conv.constants.update(self.namespace)
         used = self.used
 
         def fallback(name):
@@ -427,7 +431,7 @@ class _StatementCompiler:
 # ----------------------------------------------------------------------
 
 
-def _make_weights(syn, weight, p, sparse, context) -> None:
+def _make_weights(syn, weight, p, sparse, context, namespace=None) -> None:
     """``syn.W`` (and ``syn.connected``) from OnPre's ``w`` and ``p``."""
     backend = _backend_name(syn)
     if sparse and backend != "numpy":
@@ -438,7 +442,7 @@ def _make_weights(syn, weight, p, sparse, context) -> None:
         value, dim = float(weight), None
         matrix = mask * value
     else:
-        conv = converter_for(syn, context, random_calls=True)
+        conv = converter_for(syn, context, random_calls=True, namespace=namespace)
         typed = conv.convert(weight)
         values = {s.name: syn.get_synapse_mat(init) for s, init in conv.random_placeholders}
         if values:
