@@ -48,8 +48,8 @@ def test_phi1_is_accurate_near_zero():
 
 
 def test_unknown_method():
-    with pytest.raises(ValueError, match="unknown integration method 'heun'"):
-        integrate({x: -x}, "heun", 0.1)
+    with pytest.raises(ValueError, match="unknown integration method 'milstein'"):
+        integrate({x: -x}, "milstein", 0.1)
 
 
 def test_printed_floats_keep_full_precision():

@@ -113,3 +113,49 @@ def test_ou_spread_matches_brian2():
     net.simulate_iterations("100*ms")
     assert to_numpy(mine.v).std() == pytest.approx(sd_brian2, rel=0.03)
     assert sd_brian2 == pytest.approx(STATIONARY_SD, rel=0.02)
+
+
+def gbm(method, size=20000, seed=6):
+    """dX/dt = mu X + s X xi (Stratonovich: log X = mu t + s W exactly), X(0) = 1, 1 s."""
+    net = Network(seed=seed)
+    group = NeuronGroup(net=net, size=size, behaviour={
+        1: Clock(step="1*ms"),
+        2: Variable(eq="X = 1"),
+        4: Equation(eq="dX/dt = mu*X + s*X*xi : 1", method=method,
+                    namespace={"mu": "1*Hz", "s": "0.5*Hz**0.5"}),
+    })
+    net.initialize()
+    net.simulate_iterations("1000*ms")
+    return group, np.log(to_numpy(group.X))
+
+
+def test_stochastic_heun_solves_multiplicative_noise_in_the_stratonovich_sense():
+    group, log_x = gbm("auto")
+    assert group.behaviour[4].method == "heun"
+    # log X(1 s) ~ N(mu*t, s**2*t) = N(1, 0.25): the Ito reading would give mean 1 - 0.125
+    assert log_x.mean() == pytest.approx(1.0, abs=0.02)  # standard error 0.0035
+    assert log_x.var() == pytest.approx(0.25, rel=0.05)
+
+
+def test_multiplicative_noise_with_euler_is_refused():
+    with pytest.raises(EquationError, match="multiplied by a state variable.*method='heun'"):
+        gbm("euler", size=4)
+
+
+@pytest.mark.slow
+@pytest.mark.numpy_only  # a Brian2 cross-check
+def test_stochastic_heun_matches_brian2_heun():
+    b2 = pytest.importorskip("brian2")
+    from brian2 import Hz, ms
+
+    b2.start_scope()
+    b2.prefs.codegen.target = "numpy"
+    b2.seed(8)
+    group = b2.NeuronGroup(20000, "dX/dt = mu*X + s*X*xi : 1", method="heun", dt=1 * ms,
+                           namespace={"mu": 1 * Hz, "s": 0.5 * Hz**0.5})
+    group.X = 1
+    b2.run(1000 * ms)
+    log_brian2 = np.log(np.asarray(group.X[:]))
+    _, log_x = gbm("heun", seed=8)
+    assert log_x.mean() == pytest.approx(log_brian2.mean(), abs=0.02)
+    assert log_x.var() == pytest.approx(log_brian2.var(), rel=0.06)

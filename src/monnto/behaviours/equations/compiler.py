@@ -17,7 +17,7 @@ import numpy as np
 import sympy
 
 from .codegen import compile_function, cse_lines
-from .integrators import NotApplicable, integrate
+from .integrators import NotApplicable, integrate, stochastic_heun
 from .parser import EquationError, ExpressionConverter, parse_equation_lines, parse_unit
 from .units import DIMENSIONLESS, TIME
 
@@ -252,14 +252,13 @@ def noise_names(lines, variables) -> list:
 def split_noise(rhs: dict, noise: dict, lines, context: str) -> tuple[dict, dict]:
     """Split ``dx/dt = f + sum_k g_k*xi_k`` into ``({x: f}, {x: [(xi_k, g_k), ...]})``.
 
-    The noise must be additive: each ``g_k`` may depend on parameters but
-    not on the state variables (Euler-Maruyama is then exact in law for
-    the noise), and ``xi`` must appear linearly.
+    ``xi`` must appear linearly; ``g_k`` may depend on the state variables
+    (multiplicative noise), which the caller accepts only for methods that
+    integrate it (stochastic Heun).
     """
     if not noise:
         return rhs, {}
     sources = {sym(ln.name): ln.source for ln in lines if ln.kind == "diff"}
-    states = set(rhs)
     drift, diffusion = {}, {}
     for x, f in rhs.items():
         terms = []
@@ -269,12 +268,6 @@ def split_noise(rhs: dict, noise: dict, lines, context: str) -> tuple[dict, dict
                 continue
             if xi in g.free_symbols:
                 raise EquationError(f"{context}: in '{sources[x]}' the noise term must be linear in xi")
-            if g.free_symbols & states:
-                raise EquationError(
-                    f"{context}: in '{sources[x]}' the noise is multiplied by a state variable "
-                    f"({', '.join(sorted(str(s) for s in g.free_symbols & states))}); only additive "
-                    "noise is supported (Euler-Maruyama)"
-                )
             terms.append((xi, g))
         drift[x] = f.subs({xi: 0 for xi in noise.values()}) if terms else f
         if terms:
@@ -372,18 +365,29 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str, n
 
     rhs, diffusion = split_noise(rhs, noise, lines, context)
     if diffusion:
-        if method not in ("auto", "euler"):
+        multiplicative = sorted({ln.source for ln in lines if ln.kind == "diff" and sym(ln.name) in diffusion
+                                 and any(g.free_symbols & set(rhs) for _, g in diffusion[sym(ln.name)])})
+        if method == "auto":
+            method = "heun" if multiplicative else "euler"
+        if method not in ("euler", "heun"):
             raise EquationError(
-                f"{context}: the stochastic term(s) {sorted(noise)} need method 'euler' "
-                f"(Euler-Maruyama) or 'auto', not {method!r}"
+                f"{context}: the stochastic term(s) {sorted(noise)} need method 'euler' (Euler-Maruyama, "
+                f"additive noise), 'heun' (stochastic Heun, Stratonovich) or 'auto', not {method!r}"
             )
-        method = "euler"
-    try:
-        scheme = integrate(rhs, method, sympy.Float(dt), t=t_sym, t0=t0_sym,
-                           freeze=freeze if method != "exact" else {})
-    except NotApplicable as exc:
-        raise EquationError(f"{context}: method {method!r} cannot integrate these equations: {exc}") from None
-    if diffusion:  # Euler-Maruyama: x += f*dt + sum_k g_k*sqrt(dt)*N(0, 1)
+        if method == "euler" and multiplicative:
+            raise EquationError(
+                f"{context}: in {multiplicative} the noise is multiplied by a state variable; "
+                "Euler-Maruyama takes additive noise only: use method='heun' (Stratonovich) or 'auto'"
+            )
+    if diffusion and method == "heun":
+        scheme = stochastic_heun(rhs, diffusion, sympy.Float(dt), t=t_sym, t0=t0_sym, freeze=freeze)
+    else:
+        try:
+            scheme = integrate(rhs, method, sympy.Float(dt), t=t_sym, t0=t0_sym,
+                               freeze=freeze if method != "exact" else {})
+        except NotApplicable as exc:
+            raise EquationError(f"{context}: method {method!r} cannot integrate these equations: {exc}") from None
+    if diffusion and method == "euler":  # Euler-Maruyama: x += f*dt + sum_k g_k*sqrt(dt)*N(0, 1)
         sqrt_dt = sympy.sqrt(sympy.Float(dt))
         updates = dict(scheme.updates)
         for x, terms in diffusion.items():

@@ -18,6 +18,12 @@ Methods (``h = dt``):
     for equations linear in their own variable, ``f = A x + B`` with ``A``,
     ``B`` frozen at ``t0``: ``x1 = x0 + h f(x0) phi1(A h)``, ``phi1(z) = (e^z - 1)/z``
     (exact when A and B are constant); order 1 in general.
+``'heun'``
+    Heun's trapezoidal rule, ``x~ = x0 + h f(x0, t0)``,
+    ``x1 = x0 + h/2 (f(x0, t0) + f(x~, t0 + h))``; order 2. With white noise
+    ``g(x, t) xi`` it is the stochastic Heun scheme for Stratonovich
+    equations (the same ``dW = sqrt(h) N(0, 1)`` in both stages, see
+    :func:`stochastic_heun`), which allows multiplicative noise.
 ``'exact'``
     linear systems with constant coefficients, ``dX/dt = M X + b``: the
     augmented matrix exponential ``exp([[M, b], [0, 0]] h)`` (Parlett's
@@ -41,10 +47,11 @@ __all__ = [
     "is_conditionally_linear",
     "linear_system",
     "phi1",
+    "stochastic_heun",
     "triangular_exp",
 ]
 
-METHODS = ("euler", "rk2", "rk4", "exponential_euler", "exact")
+METHODS = ("euler", "rk2", "rk4", "exponential_euler", "exact", "heun")
 
 
 class phi1(sympy.Function):
@@ -121,12 +128,60 @@ def _explicit_rk(rhs, t, t0, dt, freeze, tableau, weights, name) -> UpdateScheme
 _HALF = sympy.Rational(1, 2)
 _TABLEAUS = {
     "euler": ([(0, [])], [1]),
+    "heun": ([(0, []), (1, [1])], [_HALF, _HALF]),
     "rk2": ([(0, []), (_HALF, [_HALF])], [0, 1]),
     "rk4": (
         [(0, []), (_HALF, [_HALF]), (_HALF, [0, _HALF]), (1, [0, 0, 1])],
         [sympy.Rational(1, 6), sympy.Rational(1, 3), sympy.Rational(1, 3), sympy.Rational(1, 6)],
     ),
 }
+
+
+def stochastic_heun(drift: dict, diffusion: dict, dt, t=None, t0=None, freeze=None) -> UpdateScheme:
+    """Stochastic Heun step for ``dx/dt = f(x, t) + sum_k g_k(x, t) xi_k`` (Stratonovich).
+
+    With ``dW_k = sqrt(dt) xi_k`` (``xi_k`` the symbols of standard normal
+    numbers drawn once per step)::
+
+        x~ = x + dt f(x, t0) + sum_k g_k(x, t0) dW_k
+        x1 = x + dt/2 (f(x, t0) + f(x~, t0 + dt)) + 1/2 sum_k (g_k(x, t0) + g_k(x~, t0 + dt)) dW_k
+
+    ``diffusion`` maps a state to ``[(xi_k, g_k), ...]``; frozen states
+    (``freeze``) get zero increments where their mask is 0.
+    """
+    freeze = freeze or {}
+    states = list(drift)
+    sqrt_dt = sympy.sqrt(dt)
+
+    def mask(x, expr):
+        return expr * freeze[x] if x in freeze else expr
+
+    def noise(x, subs):
+        return sum((g.subs(subs, simultaneous=True) * xi for xi, g in diffusion.get(x, ())), sympy.Integer(0))
+
+    def symbol(prefix, x):
+        return sympy.Symbol(f"{prefix}_{x.name}", real=True)
+
+    first, support, second = [], [], []
+    at_start = {t: t0} if t is not None else {}
+    for x in states:
+        first.append((symbol("_k1", x), mask(x, drift[x].subs(at_start, simultaneous=True))))
+        if x in diffusion:
+            first.append((symbol("_n1", x), mask(x, noise(x, at_start))))
+    for x in states:
+        step = dt * symbol("_k1", x) + (sqrt_dt * symbol("_n1", x) if x in diffusion else 0)
+        support.append((symbol("_xs", x), x + step))
+    at_end = {x: symbol("_xs", x) for x in states}
+    if t is not None:
+        at_end[t] = t0 + dt
+    updates = {}
+    for x in states:
+        second.append((symbol("_k2", x), mask(x, drift[x].subs(at_end, simultaneous=True))))
+        updates[x] = dt * _HALF * (symbol("_k1", x) + symbol("_k2", x))
+        if x in diffusion:
+            second.append((symbol("_n2", x), mask(x, noise(x, at_end))))
+            updates[x] += sqrt_dt * _HALF * (symbol("_n1", x) + symbol("_n2", x))
+    return UpdateScheme([first, support, second], updates, True, "heun")
 
 
 def is_conditionally_linear(rhs: dict) -> bool:

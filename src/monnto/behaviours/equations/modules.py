@@ -231,10 +231,11 @@ class Equation(CompiledStep, Behaviour):
         ``'dv/dt=(0*mV-v)/tau'`` or several lines such as
         ``'dv/dt = (ge+gi-(v-El))/taum : volt (unless refractory)'``.
     method : str
-        ``'euler'``, ``'rk2'``, ``'rk4'``, ``'exponential_euler'``,
+        ``'euler'``, ``'rk2'``, ``'heun'``, ``'rk4'``, ``'exponential_euler'``,
         ``'exact'`` (linear systems) or ``'auto'`` (default: exact if the
         system is linear with constant coefficients, else exponential Euler
-        if each equation is linear in its own variable, else rk4).
+        if each equation is linear in its own variable, else rk4; with
+        white noise: euler for additive, heun for multiplicative noise).
     namespace : dict, optional
         Constants of the equations, Brian2's namespace:
         ``{'taum': '20*ms', 'gain': 2}`` (a number, or a string with
@@ -263,12 +264,15 @@ class Equation(CompiledStep, Behaviour):
     White noise, as in Brian2: ``xi`` (or ``xi_<name>``) is a Gaussian
     white-noise term of dimension second**-1/2, e.g.
     ``dv/dt = -v/tau + sigma*sqrt(2/tau)*xi : volt`` (an Ornstein-Uhlenbeck
-    process of standard deviation ``sigma``). It must enter additively (its
-    factor may not depend on the state variables) and is integrated with
-    Euler-Maruyama (``method='euler'`` or ``'auto'``): each step adds
-    ``g*sqrt(dt)*N(0, 1)``, one standard normal number per neuron and noise
-    name drawn from the network's seeded generator. One name used in
-    several equations is one noise; different names are independent.
+    process of standard deviation ``sigma``). Additive noise (a factor
+    free of the state variables) is integrated with Euler-Maruyama
+    (``'euler'``): each step adds ``g*sqrt(dt)*N(0, 1)``. Multiplicative
+    noise (``s*X*xi``) needs ``'heun'``, the stochastic Heun scheme, which
+    reads the equation in the Stratonovich sense (as Brian2's ``heun``);
+    ``'auto'`` picks one of the two. One standard normal number per neuron,
+    noise name and step is drawn from the network's seeded generator; one
+    name used in several equations is one noise, different names are
+    independent.
     """
 
     def __init__(self, *args, **kwargs):
