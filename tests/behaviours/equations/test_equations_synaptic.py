@@ -181,3 +181,34 @@ def test_unless_refractory_on_a_synapse_group_is_refused():
         4: Equation(eq="du/dt = -u/(5*ms) : 1 (unless refractory)")})
     with pytest.raises(EquationError, match="needs a NeuronGroup"):
         net.initialize()
+
+
+def test_brian2_stdp_with_per_synapse_event_driven_traces_gives_the_same_window():
+    """Brian2's STDP formulation: traces as synaptic variables, '(event-driven)'."""
+    n = len(PAIR_DT_MS)
+    net = Network(seed=1, behaviour={0: Clock(step="0.1*ms")})
+    groups = [NeuronGroup(net=net, size=n, tag=tag, behaviour={
+        1: Variable(eq="tspike = 0*ms"), 5: Threshold("abs(t - tspike) < 0.5*dt")}) for tag in ("pre", "post")]
+    ns = {"taupre": "20*ms", "taupost": "20*ms", "Apre": A_PRE, "Apost": A_POST, "wmax": 1}
+    syn = SynapseGroup(net=net, src=groups[0], dst=groups[1], behaviour={
+        1: Variable(eq="apre = 0; apost = 0"),
+        4: Equation(eq="dapre/dt = -apre/taupre : 1 (event-driven)\n"
+                       "dapost/dt = -apost/taupost : 1 (event-driven)", method="exact", namespace=ns),
+        6: OnPre("apre += Apre; w = clip(w + apost, 0, wmax)", namespace=ns),
+        8: OnPost("apost += Apost; w = clip(w + apre, 0, wmax)", namespace=ns),
+    })
+    syn.W = net.xp.asarray(0.5 * np.eye(n))
+    net.initialize()
+    groups[0].tspike[...] = 0.05
+    groups[1].tspike[...] = net.xp.asarray(0.05 + PAIR_DT_MS * 1e-3)
+    net.simulate_iterations("120*ms")
+    lag = PAIR_DT_MS * 1e-3
+    expected = np.where(lag > 0, A_PRE * np.exp(-lag / TAU), A_POST * np.exp(lag / TAU))
+    np.testing.assert_allclose(np.diag(to_numpy(syn.W)) - 0.5, expected, rtol=1e-11)
+
+
+def test_event_driven_flag_is_for_synapse_groups():
+    net = Network(behaviour={0: Clock(step="1*ms")})
+    NeuronGroup(net=net, size=2, behaviour={4: Equation(eq="dx/dt = -x/(5*ms) : 1 (event-driven)")})
+    with pytest.raises(EquationError, match="for synaptic variables"):
+        net.initialize()

@@ -353,6 +353,10 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str, n
                 f"({ln.name} is {declared[ln.name]})"
             )
         rhs[x] = typed.expr
+        if ("event-driven" in ln.flags or "clock-driven" in ln.flags) \
+                and not callable(getattr(parent, "matrix_dim", None)):
+            raise EquationError(f"{context}: the flags '(event-driven)' / '(clock-driven)' in '{ln.source}' "
+                                f"are for synaptic variables; {parent!r} is not a SynapseGroup")
         if "unless refractory" in ln.flags:
             if callable(getattr(parent, "matrix_dim", None)):
                 raise EquationError(f"{context}: '(unless refractory)' in '{ln.source}' needs a NeuronGroup; "

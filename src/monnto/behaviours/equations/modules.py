@@ -260,6 +260,9 @@ class Equation(CompiledStep, Behaviour):
     On a SynapseGroup the variables are ``(dst.size, src.size)`` matrices,
     one value per synapse (Brian2's clock-driven synaptic equations); they
     can be read and changed by :class:`OnPre` / :class:`OnPost` statements.
+    Brian2's ``(event-driven)`` flag is accepted there and means the same
+    here: the variable is integrated every step, which for linear equations
+    with ``method='exact'`` gives the values Brian2 computes at the events.
 
     White noise, as in Brian2: ``xi`` (or ``xi_<name>``) is a Gaussian
     white-noise term of dimension second**-1/2, e.g.
