@@ -212,3 +212,43 @@ def test_event_driven_flag_is_for_synapse_groups():
     NeuronGroup(net=net, size=2, behaviour={4: Equation(eq="dx/dt = -x/(5*ms) : 1 (event-driven)")})
     with pytest.raises(EquationError, match="for synaptic variables"):
         net.initialize()
+
+
+def gap_junctions(summed):
+    """3 sources -> 2 targets, connections where W != 0, a conductance g per synapse."""
+    net = Network(behaviour={0: Clock(step="0.1*ms")})
+    src = NeuronGroup(net=net, size=3, tag="src", behaviour={1: Variable(eq="v = 0*mV; I_back = 0*nA")})
+    dst = NeuronGroup(net=net, size=2, tag="dst", behaviour={1: Variable(eq="v = 0*mV; I_gap = 0*nA")})
+    syn = SynapseGroup(net=net, src=src, dst=dst, behaviour={
+        1: Variable(eq="g = 0*nS"),
+        3: Equation(eq=summed),
+    })
+    syn.W = net.xp.asarray(np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]))
+    net.initialize()
+    src.v[...] = net.xp.asarray(np.array([-60e-3, -50e-3, -70e-3]))  # float64 on every backend
+    dst.v[...] = net.xp.asarray(np.array([-65e-3, -55e-3]))
+    syn.g[...] = net.xp.asarray(np.arange(1.0, 7.0).reshape(2, 3) * 1e-9)
+    net.simulate_iteration()
+    return src, dst
+
+
+def test_summed_variables_sum_over_existing_synapses():
+    """Brian2's '(summed)': gap-junction currents into both sides."""
+    src, dst = gap_junctions("I_gap_post = g*(v_pre - v_post) : amp (summed)\n"
+                             "I_back_pre = g*(v_post - v_pre) : amp (summed)")
+    on = np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+    g = np.arange(1.0, 7.0).reshape(2, 3) * 1e-9
+    v_pre, v_post = np.array([-60e-3, -50e-3, -70e-3]), np.array([-65e-3, -55e-3])
+    current = on * g * (v_pre[None, :] - v_post[:, None])  # per synapse, into the target
+    np.testing.assert_allclose(to_numpy(dst.I_gap), current.sum(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(src.I_back), -current.sum(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("eq, message", [
+    ("I_gap = g*(v_pre - v_post) : amp (summed)", "names the group it sums into"),
+    ("I_gap_post = g*v_pre : volt (summed)", r"I_gap of .* is amp \(A\), not volt"),
+    ("I_none_post = g*(v_pre - v_post) : amp (summed)", "has no variable 'I_none'"),
+])
+def test_bad_summed_variables_are_refused(eq, message):
+    with pytest.raises(EquationError, match=message):
+        gap_junctions(eq)

@@ -52,7 +52,8 @@ from .compiler import (
     sym,
 )
 from .integrators import METHODS
-from .parser import EquationError, parse_duration, parse_statements
+from .parser import EquationError, parse_duration, parse_equation_lines, parse_statements
+from .synaptic import summed_code
 from .units import DIMENSIONLESS
 
 __all__ = ["Clock", "Equation", "Variable", "EquationError"]
@@ -263,6 +264,12 @@ class Equation(CompiledStep, Behaviour):
     Brian2's ``(event-driven)`` flag is accepted there and means the same
     here: the variable is integrated every step, which for linear equations
     with ``method='exact'`` gives the values Brian2 computes at the events.
+    A sub-expression flagged ``(summed)`` whose name ends in ``_post`` (or
+    ``_pre``) sets that variable of the destination (source) group to its
+    sum over the existing synapses, after the synaptic variables were
+    integrated: ``Igap_post = g*(v_pre - v_post) : amp (summed)``
+    (Brian2's summed variables; give the Equation a key before the
+    neurons' Equation so they use this step's sum).
 
     White noise, as in Brian2: ``xi`` (or ``xi_<name>``) is a Gaussian
     white-noise term of dimension second**-1/2, e.g.
@@ -299,8 +306,19 @@ class Equation(CompiledStep, Behaviour):
                 f"{context}: {parent!r} has no time step dt; add Clock(step='0.1*ms') to the group "
                 "or the network (before the Equation)"
             )
-        source, self.method = compile_equations(parent, text, method, dt, context,
-                                                namespace_constants(self, context))
+        namespace = namespace_constants(self, context)
+        lines = parse_equation_lines(text, context)
+        summed = [ln for ln in lines if "summed" in ln.flags]
+        rest = [ln.source for ln in lines if "summed" not in ln.flags]
+        if summed and not callable(getattr(parent, "matrix_dim", None)):
+            raise EquationError(f"{context}: '(summed)' in '{summed[0].source}' sums over synapses: "
+                                f"it needs a SynapseGroup, {parent!r} is not one")
+        if rest or not summed:
+            source, self.method = compile_equations(parent, "\n".join(rest), method, dt, context, namespace)
+        else:  # only summed variables
+            source, self.method = "def _step(_grp):\n    pass\n", None
+        if summed:
+            source += "".join(line + "\n" for line in summed_code(parent, summed, context, namespace))
         self._install(parent, source, context)
 
     def _extra_globals(self, parent) -> dict:

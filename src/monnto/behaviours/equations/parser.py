@@ -26,7 +26,9 @@ Flags: ``(unless refractory)`` on a differential equation; Brian2's
 ``(constant)`` on a parameter is accepted and has no effect (every variable
 is read from the group at every step); ``(event-driven)`` and
 ``(clock-driven)`` on equations of a SynapseGroup are accepted and both
-integrate every step (see :class:`~.modules.Equation`).
+integrate every step; ``(summed)`` on a sub-expression of a SynapseGroup
+(``Igap_post = g*(v_pre - v_post) : amp (summed)``) sets a neuron variable to
+the sum over synapses (see :class:`~.modules.Equation`).
 """
 
 from __future__ import annotations
@@ -333,7 +335,7 @@ _DIFF_RE = re.compile(rf"^d({_IDENT})\s*/\s*dt\s*=(.*)$", re.S)
 _SUB_RE = re.compile(rf"^({_IDENT})\s*=(?!=)(.*)$", re.S)
 _PARAM_RE = re.compile(rf"^({_IDENT})\s*$")
 _FLAGS_RE = re.compile(r"\(([^()]*)\)\s*$")
-_KNOWN_FLAGS = {"unless refractory", "constant", "event-driven", "clock-driven"}
+_KNOWN_FLAGS = {"unless refractory", "constant", "event-driven", "clock-driven", "summed"}
 
 
 @dataclass

@@ -63,7 +63,7 @@ from .compiler import (
     string_arg,
     sym,
 )
-from .parser import EquationError, ExpressionConverter, parse_statements
+from .parser import EquationError, ExpressionConverter, Statement, parse_statements, parse_unit
 from .units import DIMENSIONLESS, TIME
 
 __all__ = ["OnPost", "OnPre"]
@@ -292,8 +292,11 @@ class _StatementCompiler:
         obj = {"syn": "_syn", "pre": "_src", "post": "_dst"}[kind]
         index = "_j" if self.side == "pre" else "_i"
         value = getattr({"syn": self.syn, "pre": self.syn.src, "post": self.syn.dst}[kind], attribute)
-        if layout == "full" or not hasattr(value, "shape") or getattr(value, "ndim", 1) == 0:
+        if layout == "full" or not hasattr(value, "shape") or getattr(value, "ndim", 1) == 0 \
+                or (layout == "all" and kind == "syn"):
             return f"{obj}.{attribute}"
+        if layout == "all":  # every synapse: rows are dst, columns src
+            return f"{obj}.{attribute}[:, None]" if kind == "post" else f"{obj}.{attribute}[None, :]"
         if layout == "spiking":
             return f"{obj}.{attribute}[{index}]"
         if kind == "syn":
@@ -302,16 +305,17 @@ class _StatementCompiler:
             return f"{obj}.{attribute}[:, None]" if kind == "post" else f"{obj}.{attribute}[_j][None, :]"
         return f"{obj}.{attribute}[_i][:, None]" if kind == "post" else f"{obj}.{attribute}[None, :]"
 
-    def _reads(self, expr, layout: str) -> list[str]:
-        """Lines binding the symbols of ``expr`` (layout: 'matrix', 'spiking' or 'full')."""
+    def _reads(self, expr, layout: str, indent: str = "        ") -> list[str]:
+        """Lines binding the symbols of ``expr`` (layout: 'matrix', 'spiking', 'full' or 'all')."""
         names = sorted(s.name for s in expr.free_symbols if s.name in self.used)
-        lines = [f"        {n} = {self._operand(n, layout)}" for n in names]
+        lines = [f"{indent}{n} = {self._operand(n, layout)}" for n in names]
         if sym("t") in expr.free_symbols:
-            lines.append("        t = _dst.t")
+            lines.append(f"{indent}t = _dst.t")
         return lines
 
-    def _mask(self) -> str | None:
-        """Code of the connection mask of the spiking slice, or None when every synapse exists."""
+    def _mask(self, whole: bool = False) -> str | None:
+        """Code of the connection mask of the spiking slice (``whole``: of every synapse),
+        or None when every synapse exists."""
         syn = self.syn
         connected = getattr(syn, "connected", None)
         if connected is None:
@@ -322,6 +326,8 @@ class _StatementCompiler:
             syn.connected = connected
         if bool(connected.all()):
             return None
+        if whole:
+            return "_syn.connected"
         return "_syn.connected[:, _j]" if self.side == "pre" else "_syn.connected[_i, :]"
 
     def _no_sparse(self, what: str) -> None:
@@ -429,6 +435,52 @@ class _StatementCompiler:
 
 
 # ----------------------------------------------------------------------
+
+
+def summed_code(syn, lines, context: str, namespace: dict | None = None) -> list[str]:
+    """Code lines (inside a step function of ``_grp`` = ``syn``) for ``(summed)`` equation lines.
+
+    ``x_post = expression : unit (summed)`` sets ``syn.dst.x`` to the sum of
+    the expression over the existing synapses of each destination neuron
+    (``x_pre``: of each source neuron). The expression uses the names of
+    OnPre/OnPost statements (``w``, synaptic variables, ``v_pre``,
+    ``v_post``, constants).
+    """
+    out = ["    _syn = _grp", "    _src = _grp.src", "    _dst = _grp.dst"]
+    for ln in lines:
+        where = f"{context}: '{ln.source}'"
+        if ln.kind != "sub":
+            raise EquationError(f"{where}: (summed) goes on a sub-expression 'x_post = ... : unit (summed)'")
+        if ln.name.endswith("_post") and len(ln.name) > 5:
+            group, obj, base, axis = syn.dst, "_dst", ln.name[:-5], 1
+        elif ln.name.endswith("_pre") and len(ln.name) > 4:
+            group, obj, base, axis = syn.src, "_src", ln.name[:-4], 0
+        else:
+            raise EquationError(f"{where}: a summed variable names the group it sums into, "
+                                f"e.g. '{ln.name}_post' (destination) or '{ln.name}_pre' (source)")
+        if not is_state_array(getattr(group, base, None), group.size):
+            raise EquationError(f"{where}: {group!r} has no variable '{base}' to sum into "
+                                "(set it with a Variable first)")
+        want = registered_dims(group).get(base)
+        if ln.unit is not None:
+            declared = parse_unit(ln.unit, where)[1]
+            if want is not None and want != declared:
+                raise EquationError(f"{where}: {base} of {group!r} is {want}, not {declared}")
+            want = declared
+        want = DIMENSIONLESS if want is None else want
+        stmt = Statement(ln.name, "=", ln.expr, ln.source)
+        compiler = _StatementCompiler("pre", syn, stmt, context, namespace)
+        compiler._no_sparse("a summed variable")
+        typed = compiler.converter().convert(ln.expr)
+        if typed.is_bool or (typed.dim != want and not typed.is_zero_literal):
+            raise EquationError(f"{where}: the expression is {typed.dim}, but {base} is {want}")
+        value = print_expr(typed.expr)
+        mask = compiler._mask(whole=True)
+        terms = value if mask is None else f"numpy.where({mask}, {value}, 0.0)"
+        out += compiler._reads(typed.expr, "all", indent="    ")
+        out.append(f"    {obj}.{base}[...] = numpy.sum(numpy.broadcast_to({terms}, (_dst.size, _src.size)), "
+                   f"axis={axis})")
+    return out
 
 
 def _make_weights(syn, weight, p, sparse, context, namespace=None) -> None:
