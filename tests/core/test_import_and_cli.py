@@ -22,9 +22,10 @@ def test_import_prints_nothing_creates_nothing_and_stays_light(tmp_path):
             "assert not heavy, heavy; assert sys.excepthook is sys.__excepthook__; "
             "path = list(sys.path); from monnto import *; "
             "heavy = [m for m in ('matplotlib', 'PySide6', 'PyQt5', 'torch', 'zarr', 'optuna', 'brian2', "
-            "'nest') if m in sys.modules]; "
+            "'nest', 'sympy') if m in sys.modules]; "
             "assert not heavy, heavy; assert sys.path == path; assert sys.excepthook is sys.__excepthook__; "
-            "assert Clock and Equation and Variable and Network_UI and StorageManager")
+            "assert Clock and Equation and Variable and OnPost and Network_UI and StorageManager; "
+            "Equation(eq='dv/dt = -v/(10*ms)'); assert 'sympy' not in sys.modules")  # loaded at initialize
     result = _python(code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""

@@ -25,9 +25,9 @@ Example (a leaky integrate-and-fire group, Brian2 style)::
     net.simulate_iterations('100*ms')
 """
 
+from .base import EquationError
 from .events import Refractory, Reset, Threshold
 from .modules import Clock, Equation, Variable
-from .parser import EquationError
 from .synaptic import OnPost, OnPre
 
 __all__ = ["Clock", "Equation", "EquationError", "OnPost", "OnPre", "Refractory", "Reset", "Threshold",

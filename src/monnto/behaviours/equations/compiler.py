@@ -1,10 +1,12 @@
-"""Shared machinery of the equation behaviours: variable registry, name
-resolution, array helpers, the compiled-step mixin and the Equation compiler.
+"""The sympy side of the equation behaviours: name resolution, namespaces,
+noise terms, the Equation compiler and Reset-style statements.
 
-``registered_dims(group)`` maps each variable name to its dimension (a
+``registered_dims(group)`` (in :mod:`.base`, re-exported here with the other
+light helpers) maps each variable name to its dimension (a
 :class:`~.units.Dim`); Variables and Equations fill it, Thresholds, Resets
 and OnPre read it. :func:`compile_equations` turns an equation string into
-the source of a step function (see :mod:`.modules` for the semantics).
+the source of a step function (see :mod:`.modules` for the semantics). The
+behaviours import this module when they are initialized.
 """
 
 from __future__ import annotations
@@ -16,9 +18,22 @@ import warnings
 import numpy as np
 import sympy
 
-from .codegen import compile_function, cse_lines
+from .base import (  # noqa: F401 - re-exported: the helpers' historical home
+    RESERVED,
+    CompiledStep,
+    bool_vector,
+    ensure_vector,
+    is_float_array,
+    is_state_array,
+    new_state,
+    read_lines,
+    registered_dims,
+    state_shape,
+    string_arg,
+)
+from .codegen import cse_lines, print_expr
 from .integrators import NotApplicable, integrate, stochastic_heun
-from .parser import EquationError, ExpressionConverter, parse_equation_lines, parse_unit
+from .parser import EquationError, ExpressionConverter, parse_equation_lines, parse_statements, parse_unit
 from .units import DIMENSIONLESS, TIME
 
 __all__ = [
@@ -33,32 +48,13 @@ __all__ = [
     "sym",
 ]
 
-_DIMS_ATTR = "_equation_dims"
-RESERVED = {"numpy", "_grp", "t", "dt"}
-
-
 # ----------------------------------------------------------------------
 # helpers shared with events.py
-
-
-def registered_dims(obj) -> dict:
-    """``{variable name: Dim}`` declared on ``obj`` by Variables and Equations."""
-    d = obj.__dict__.get(_DIMS_ATTR)
-    if d is None:
-        d = {}
-        obj.__dict__[_DIMS_ATTR] = d
-    return d
 
 
 def sym(name: str) -> sympy.Symbol:
     """The sympy symbol used for variable ``name``."""
     return sympy.Symbol(name, real=True)
-
-
-def is_state_array(value, size) -> bool:
-    """True for a per-element array (first axis ``size``)."""
-    shape = getattr(value, "shape", None)
-    return shape is not None and len(shape) >= 1 and shape[0] == size
 
 
 def group_fallback(parent):
@@ -132,101 +128,6 @@ def namespace_constants(behaviour, context: str) -> dict:
             raise EquationError(f"{where}: expected a number or a string with units such as '20*ms', "
                                 f"got {value!r}")
     return out
-
-
-def is_float_array(value) -> bool:
-    """True for a floating-point numpy array or torch tensor."""
-    is_fp = getattr(value, "is_floating_point", None)
-    if callable(is_fp):
-        return bool(is_fp())
-    return np.issubdtype(value.dtype, np.floating)
-
-
-def bool_vector(parent, fill: bool):
-    """A bool vector of the group's size in the group's array type."""
-    vec = parent.get_neuron_vec()
-    return vec == 0 if fill else vec != 0
-
-
-def state_shape(parent) -> tuple:
-    """Shape of one state variable: ``(size,)`` on a NeuronGroup, ``(D, S)`` on a SynapseGroup."""
-    matrix_dim = getattr(parent, "matrix_dim", None)
-    return tuple(matrix_dim()) if callable(matrix_dim) else (parent.size,)
-
-
-def new_state(parent):
-    """A zero state variable of ``parent`` (a vector, or a dense matrix on a SynapseGroup)."""
-    if callable(getattr(parent, "matrix_dim", None)):
-        return parent.get_synapse_mat("zeros", sparse=False)
-    return parent.get_neuron_vec()
-
-
-def ensure_vector(parent, name: str, context: str):
-    """Make ``parent.name`` a float state variable of the group (zeros if absent)."""
-    value = getattr(parent, name, None)
-    shape = state_shape(parent)
-    if tuple(getattr(value, "shape", ())) == shape:
-        if not is_float_array(value):
-            vec = new_state(parent)
-            vec[...] = value
-            setattr(parent, name, vec)
-        return
-    if value is not None and not isinstance(value, (int, float, np.integer, np.floating)):
-        raise EquationError(
-            f"{context}: {parent!r}.{name} must be a number or an array of shape {shape}, got {value!r}"
-        )
-    vec = new_state(parent)
-    if value is not None:
-        vec[...] = value
-    setattr(parent, name, vec)
-
-
-def read_lines(names, target="_grp", indent="    ") -> list:
-    """Code lines reading each variable from the group."""
-    return [f"{indent}{n} = {target}.{n}" for n in sorted(names)]
-
-
-def string_arg(self, key, default=None, positional=0):
-    value = self.get_init_attr(key, None, do_not_diversify=True)
-    if value is None:
-        value = self.init_kwargs.get(f"arg_{positional}", default)
-    return value
-
-
-class CompiledStep:
-    """Mixin: a behaviour whose per-step work is a generated function ``_step``.
-
-    The source is kept in ``self.code``; the compiled function is not saved
-    by ``save_network`` and is recompiled by ``after_load``.
-    """
-
-    transient_attributes = ("_step", "new_iteration")
-    _step_globals: dict = {}
-
-    def _install(self, parent, source: str, label: str) -> None:
-        self.code = source
-        extra = dict(self._step_globals)
-        extra.update(self._extra_globals(parent))
-        self._step = compile_function(source, "_step", xp=getattr(parent, "xp", None),
-                                      extra_globals=extra, label=label)
-        if type(self).new_iteration is CompiledStep.new_iteration:
-            # the network's step list calls the generated function directly
-            # (one Python call per step instead of two); subclasses that
-            # override new_iteration keep their method
-            self.__dict__["new_iteration"] = self._step
-
-    def _extra_globals(self, parent) -> dict:
-        """Names the generated code needs besides ``numpy`` (subclasses add theirs)."""
-        return {}
-
-    def after_load(self, parent) -> None:
-        """Recompile ``self.code`` after ``load_network``."""
-        if getattr(self, "code", None):
-            self._install(parent, self.code, f"{type(self).__name__} (loaded)")
-
-    def new_iteration(self, parent) -> None:
-        self._step(parent)
-
 
 
 #: Dimension of a white-noise term ``xi`` (Brian2's convention): second ** -1/2.
@@ -452,3 +353,42 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str, n
     if unknown:
         warnings.warn(f"{context}: {parent!r} has no attribute(s) {unknown} yet", stacklevel=3)
     return "\n".join(head + body) + "\n", scheme.method
+
+
+def statement_code(parent, text, context, index="_i", target_obj="_grp", namespace=None):
+    """Lines applying statements to the neurons ``index`` of ``parent`` (``namespace``: constants)."""
+    lines = []
+    size = parent.size
+    for stmt in parse_statements(text, context):
+        name = stmt.target
+        value = getattr(parent, name, None)
+        if not is_state_array(value, size):
+            raise EquationError(
+                f"{context}: '{stmt.source}': {parent!r}.{name} is not a variable of the group "
+                "(set it with a Variable or declare it in an Equation)"
+            )
+        target_dim = registered_dims(parent).get(name, DIMENSIONLESS)
+        typed = converter_for(parent, context, namespace=namespace).convert(stmt.expr)
+        if typed.is_bool:
+            raise EquationError(f"{context}: '{stmt.source}': the value is a condition")
+        want = target_dim if stmt.op in ("=", "+=", "-=") else DIMENSIONLESS
+        if typed.dim != want and not typed.is_zero_literal:
+            raise EquationError(
+                f"{context}: inconsistent dimensions in '{stmt.source}': '{stmt.expr}' is "
+                f"{typed.dim} but {name} {stmt.op} needs {want}"
+            )
+        lines.append(f"    _tgt = {target_obj}.{name}")
+        subs = {}
+        for s in typed.expr.free_symbols:
+            local = f"_v_{s.name}"
+            if is_state_array(getattr(parent, s.name, None), size):
+                lines.append(f"    {local} = {target_obj}.{s.name}[{index}]")
+            else:
+                lines.append(f"    {local} = {target_obj}.{s.name}")
+            subs[s] = sympy.Symbol(local, real=True)
+        expr = print_expr(typed.expr.xreplace(subs))
+        if stmt.op == "=":
+            lines.append(f"    _tgt[{index}] = {expr}")
+        else:
+            lines.append(f"    _tgt[{index}] {stmt.op} {expr}")
+    return lines

@@ -27,23 +27,21 @@ spikes of this one, so the key of Refractory does not matter.
 from __future__ import annotations
 
 import numpy as np
-import sympy
 
 from monnto.core import Behaviour
 
-from .codegen import compile_function, print_expr
-from .compiler import (
+from .base import (
     CompiledStep,
+    EquationError,
     bool_vector,
-    converter_for,
     ensure_vector,
     is_state_array,
-    namespace_constants,
     registered_dims,
     string_arg,
 )
-from .parser import EquationError, parse_duration, parse_statements
-from .units import DIMENSIONLESS, TIME
+from .runtime import compile_function
+
+# The parser, units and code generator (sympy) are imported at initialize.
 
 __all__ = ["Refractory", "Reset", "Threshold"]
 
@@ -80,6 +78,9 @@ class Threshold(CompiledStep, Behaviour):
         self._step = None
 
     def set_variables(self, parent) -> None:
+        from .codegen import print_expr
+        from .compiler import converter_for, namespace_constants
+
         text = string_arg(self, "condition")
         context = f"Threshold({text!r})"
         if not isinstance(text, str):
@@ -135,6 +136,11 @@ class Refractory(Behaviour):
         super().__init__(*args, **kwargs)
 
     def set_variables(self, parent) -> None:
+        from .codegen import print_expr
+        from .compiler import converter_for, namespace_constants
+        from .parser import parse_duration
+        from .units import TIME
+
         text = string_arg(self, "duration")
         context = f"Refractory({text!r})"
         namespace = namespace_constants(self, context)
@@ -158,45 +164,6 @@ class Refractory(Behaviour):
         registered_dims(parent)["lastspike"] = TIME
 
 
-def _statement_code(parent, text, context, index="_i", target_obj="_grp", namespace=None):
-    """Lines applying statements to the neurons ``index`` of ``parent`` (``namespace``: constants)."""
-    lines = []
-    size = parent.size
-    for stmt in parse_statements(text, context):
-        name = stmt.target
-        value = getattr(parent, name, None)
-        if not is_state_array(value, size):
-            raise EquationError(
-                f"{context}: '{stmt.source}': {parent!r}.{name} is not a variable of the group "
-                "(set it with a Variable or declare it in an Equation)"
-            )
-        target_dim = registered_dims(parent).get(name, DIMENSIONLESS)
-        typed = converter_for(parent, context, namespace=namespace).convert(stmt.expr)
-        if typed.is_bool:
-            raise EquationError(f"{context}: '{stmt.source}': the value is a condition")
-        want = target_dim if stmt.op in ("=", "+=", "-=") else DIMENSIONLESS
-        if typed.dim != want and not typed.is_zero_literal:
-            raise EquationError(
-                f"{context}: inconsistent dimensions in '{stmt.source}': '{stmt.expr}' is "
-                f"{typed.dim} but {name} {stmt.op} needs {want}"
-            )
-        lines.append(f"    _tgt = {target_obj}.{name}")
-        subs = {}
-        for s in typed.expr.free_symbols:
-            local = f"_v_{s.name}"
-            if is_state_array(getattr(parent, s.name, None), size):
-                lines.append(f"    {local} = {target_obj}.{s.name}[{index}]")
-            else:
-                lines.append(f"    {local} = {target_obj}.{s.name}")
-            subs[s] = sympy.Symbol(local, real=True)
-        expr = print_expr(typed.expr.xreplace(subs))
-        if stmt.op == "=":
-            lines.append(f"    _tgt[{index}] = {expr}")
-        else:
-            lines.append(f"    _tgt[{index}] {stmt.op} {expr}")
-    return lines
-
-
 class Reset(CompiledStep, Behaviour):
     """Statements applied to the neurons that spiked this step.
 
@@ -213,6 +180,8 @@ class Reset(CompiledStep, Behaviour):
         self._step = None
 
     def set_variables(self, parent) -> None:
+        from .compiler import namespace_constants, statement_code
+
         text = string_arg(self, "statements")
         context = f"Reset({text!r})"
         lines = [
@@ -221,6 +190,6 @@ class Reset(CompiledStep, Behaviour):
             "    if _spk.any():",  # no early return: the network may fuse this step with others
             "        _i = numpy.nonzero(_spk)[0]",
         ]
-        lines += ["    " + line for line in _statement_code(parent, text, context,
-                                                          namespace=namespace_constants(self, context))]
+        lines += ["    " + line for line in statement_code(parent, text, context,
+                                                         namespace=namespace_constants(self, context))]
         self._install(parent, "\n".join(lines) + "\n", context)

@@ -40,21 +40,11 @@ import numpy as np
 
 from monnto.core import Behaviour
 
-from .codegen import compile_function, print_expr
-from .compiler import (
-    RESERVED,
-    CompiledStep,
-    compile_equations,
-    converter_for,
-    namespace_constants,
-    registered_dims,
-    string_arg,
-    sym,
-)
-from .integrators import METHODS
-from .parser import EquationError, parse_duration, parse_equation_lines, parse_statements
-from .synaptic import summed_code
-from .units import DIMENSIONLESS
+from .base import RESERVED, CompiledStep, EquationError, registered_dims, string_arg
+from .runtime import compile_function
+
+# The parser, unit system and code generator (sympy) are imported where they
+# are used, at initialize: importing the behaviours does not load sympy.
 
 __all__ = ["Clock", "Equation", "Variable", "EquationError"]
 
@@ -94,6 +84,8 @@ class Clock(Behaviour):
     def dt(self) -> float:
         """The step size in seconds."""
         if self._dt is None:
+            from .parser import parse_duration
+
             self._dt = parse_duration(self.init_kwargs.get("step", "1*ms"), self._context())
             if self._dt <= 0:
                 raise EquationError(f"{self._context()}: the step must be > 0")
@@ -135,6 +127,8 @@ class Clock(Behaviour):
         """
         if isinstance(duration, (int, np.integer)) and not isinstance(duration, bool):
             return int(duration)
+        from .parser import parse_duration
+
         seconds = parse_duration(duration, f"{self._context()}.time_to_iterations")
         steps = seconds / self.dt
         nearest = round(steps)
@@ -173,6 +167,8 @@ class Variable(Behaviour):
         super().__init__(*args, **kwargs)
 
     def set_variables(self, parent) -> None:
+        from .parser import parse_statements
+
         text = string_arg(self, "eq")
         context = f"Variable(eq={text!r})"
         for stmt in parse_statements(text, context):
@@ -181,6 +177,10 @@ class Variable(Behaviour):
             self._assign(parent, stmt, context)
 
     def _assign(self, parent, stmt, context) -> None:
+        from .codegen import print_expr
+        from .compiler import converter_for, namespace_constants, sym
+        from .units import DIMENSIONLESS
+
         name = stmt.target
         if name.startswith("_") or name in RESERVED:
             raise EquationError(f"{context}: '{name}' is a reserved name")
@@ -295,6 +295,11 @@ class Equation(CompiledStep, Behaviour):
         self._step = None
 
     def set_variables(self, parent) -> None:
+        from .compiler import compile_equations, namespace_constants
+        from .integrators import METHODS
+        from .parser import parse_equation_lines
+        from .synaptic_compiler import summed_code
+
         text = string_arg(self, "eq")
         method = self.get_init_attr("method", "auto", do_not_diversify=True)
         context = f"Equation(eq={text!r})"

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
+from .base import EquationError
 from .units import DIMENSIONLESS, TIME, Dim, lookup_unit
 
 __all__ = [
@@ -54,10 +55,6 @@ __all__ = [
     "parse_duration",
     "parse_unit",
 ]
-
-
-class EquationError(ValueError):
-    """An equation, condition or statement string is not valid."""
 
 
 @dataclass
