@@ -84,9 +84,13 @@ class Clock(Behaviour):
     def dt(self) -> float:
         """The step size in seconds."""
         if self._dt is None:
-            from .parser import parse_duration
+            step = self.init_kwargs.get("step", "1*ms")
+            if isinstance(step, (int, float, np.integer, np.floating)) and not isinstance(step, bool):
+                self._dt = float(step)  # seconds; no need to load the unit parser (sympy)
+            else:
+                from .parser import parse_duration
 
-            self._dt = parse_duration(self.init_kwargs.get("step", "1*ms"), self._context())
+                self._dt = parse_duration(step, self._context())
             if self._dt <= 0:
                 raise EquationError(f"{self._context()}: the step must be > 0")
         return self._dt
