@@ -20,7 +20,7 @@ __all__ = ["StatementCompiler", "make_weights", "summed_code"]
 
 
 class StatementCompiler:
-    """Code lines for one statement of OnPre/OnPost (see the module docstring)."""
+    """Code lines for one statement of OnPre/OnPost (names and rules: :mod:`.synaptic`)."""
 
     def __init__(self, side: str, syn, stmt, context: str, namespace: dict | None = None):
         self.side, self.syn, self.stmt, self.context = side, syn, stmt, context
