@@ -117,6 +117,8 @@ class Clock(Behaviour):
 
     def after_load(self, parent) -> None:
         """Rebuild the generated tick after ``load_network``."""
+        if "_ticks" not in self.__dict__:  # saved by an older monnto, which counted in _k
+            self._ticks = [int(self.__dict__.pop("_k", 0))]
         self._install_tick()
 
     def new_iteration(self, parent) -> None:
