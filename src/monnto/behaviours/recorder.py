@@ -61,7 +61,7 @@ class Recorder(Behaviour):
     initialize_last = True
     run_last = True
     #: rebuilt after loading a saved network (see after_load)
-    transient_attributes = ("_fast", "_fast_blocks", "_slow")
+    transient_attributes = ("_fast", "_fast_pairs", "_slow")
 
     def __init__(self, variables: str | list[str] | None = None, gapwidth: int = 0,
                  tag: str | None = None, max_length: int | None = None, *args: Any,
@@ -92,7 +92,7 @@ class Recorder(Behaviour):
         self._pending: list = []
         self._blocks: dict[str, Any] = {}
         self._fast = None
-        self._fast_blocks: list = []
+        self._fast_pairs: list = []  # (fn, block) written by the generated step
         self._slow: list = []
         self._counter = 0
 
@@ -137,7 +137,7 @@ class Recorder(Behaviour):
                     block.resize(capacity)
         owner = f"{type(self).__name__} {self.tag!r} on {parent!r}"
         self._fast = compile_recording_step(fast, owner, self._grow) if fast else None
-        self._fast_blocks = [block for _, block in fast]
+        self._fast_pairs = fast
         self._slow = slow
         network = getattr(parent, "network", None)
         if network is not None and network.initialized:  # the step list may now call _fast directly
@@ -211,14 +211,11 @@ class Recorder(Behaviour):
 
     def _grow(self, parent) -> None:
         """The generated step found full buffers: record this step into grown ones."""
-        fast = {id(block) for block in self._fast_blocks}
         counters = {}
-        for expression, fn in self._functions:
-            block = self._blocks[expression]
-            if id(block) in fast:
-                block.reserve(1)
-                block.data[block.count] = fn(parent)
-                counters[id(block.counter)] = block.counter
+        for fn, block in self._fast_pairs:
+            block.reserve(1)
+            block.data[block.count] = fn(parent)
+            counters[id(block.counter)] = block.counter
         for counter in counters.values():  # one count per group of blocks written together
             counter[0] += 1
             counter[1] += 1

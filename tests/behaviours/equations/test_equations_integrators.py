@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 import sympy
 
-from monnto.behaviours.equations.codegen import make_phi1, print_expr
+from monnto.behaviours.equations.codegen import print_expr
 from monnto.behaviours.equations.integrators import NotApplicable, choose_method, integrate, linear_system
+from monnto.behaviours.equations.runtime import make_phi1
 
 x, y, t, tau = sympy.symbols("x y t tau", real=True)
 

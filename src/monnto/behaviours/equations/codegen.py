@@ -2,9 +2,9 @@
 
 Code is generated once, at initialize: common sub-expressions are shared
 (``sympy.cse``), numbers are printed at full double precision, and the
-result is compiled (:func:`.runtime.compile_function`, re-exported here)
-into a plain Python function whose body is a handful of numpy expressions
-with in-place updates.
+result is compiled (:func:`.runtime.compile_function`) into a plain
+Python function whose body is a handful of numpy expressions with in-place
+updates.
 """
 
 from __future__ import annotations
@@ -12,10 +12,7 @@ from __future__ import annotations
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-from .runtime import ScalarSafeNamespace, compile_function, make_phi1, phi1_numpy
-
-__all__ = ["CodePrinter", "ScalarSafeNamespace", "compile_function", "cse_lines", "make_phi1", "phi1_numpy",
-           "print_expr"]
+__all__ = ["CodePrinter", "cse_lines", "print_expr"]
 
 
 class CodePrinter(NumPyPrinter):

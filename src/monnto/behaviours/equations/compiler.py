@@ -1,8 +1,8 @@
 """The sympy side of the equation behaviours: name resolution, namespaces,
 noise terms, the Equation compiler and Reset-style statements.
 
-``registered_dims(group)`` (in :mod:`.base`, re-exported here with the other
-light helpers) maps each variable name to its dimension (a
+``registered_dims(group)`` (in :mod:`.base`, with the other light helpers)
+maps each variable name to its dimension (a
 :class:`~.units.Dim`); Variables and Equations fill it, Thresholds, Resets
 and OnPre read it. :func:`compile_equations` turns an equation string into
 the source of a step function (see :mod:`.modules` for the semantics). The
@@ -18,18 +18,14 @@ import warnings
 import numpy as np
 import sympy
 
-from .base import (  # noqa: F401 - re-exported: the helpers' historical home
+from .base import (
     RESERVED,
-    CompiledStep,
     bool_vector,
     ensure_vector,
-    is_float_array,
     is_state_array,
-    new_state,
     read_lines,
     registered_dims,
     state_shape,
-    string_arg,
 )
 from .codegen import cse_lines, print_expr
 from .integrators import NotApplicable, integrate, stochastic_heun
@@ -37,14 +33,10 @@ from .parser import EquationError, ExpressionConverter, parse_equation_lines, pa
 from .units import DIMENSIONLESS, TIME
 
 __all__ = [
-    "CompiledStep",
-    "bool_vector",
     "compile_equations",
     "converter_for",
-    "ensure_vector",
-    "is_state_array",
-    "registered_dims",
-    "string_arg",
+    "namespace_constants",
+    "statement_code",
     "sym",
 ]
 

@@ -10,9 +10,10 @@ import scipy.sparse as sp
 import sympy
 
 from .base import EquationError, is_state_array, registered_dims
-from .codegen import compile_function, print_expr
+from .codegen import print_expr
 from .compiler import converter_for, sym
 from .parser import ExpressionConverter, Statement, parse_unit
+from .runtime import compile_function
 from .synaptic import _backend_name
 from .units import DIMENSIONLESS, TIME
 

@@ -67,6 +67,11 @@ def _at_least(x, low, xp):
     return np.maximum(x, low) if xp is np else xp.clip(x, min=low)
 
 
+def _at_most(x, high, xp):
+    """``min(x, high)`` elementwise (see :func:`_at_least`)."""
+    return np.minimum(x, high) if xp is np else xp.clip(x, max=high)
+
+
 def _indices(mask, xp):
     """Indices of the True entries of a 1-D mask (numpy, torch or an array-API namespace)."""
     if xp is np:
@@ -82,8 +87,7 @@ def _exact_membrane_step(v, v_inf, tau, refractory_left, p, dt, xp):
     step; the crossing time, reset and new refractory time are computed only
     for the few neurons that cross the threshold in this step.
     """
-    active_time = _at_least(dt - refractory_left, 0.0, xp)
-    active_time = np.minimum(active_time, dt) if xp is np else xp.clip(active_time, max=dt)
+    active_time = _at_most(_at_least(dt - refractory_left, 0.0, xp), dt, xp)
     refractory_new = _at_least(refractory_left - dt, 0.0, xp)
     v_new = v_inf + (v - v_inf) * xp.exp(-active_time / tau)
     started_above = v >= p.v_th
