@@ -73,6 +73,7 @@ from .core import (
     pre,
     set_genome,
 )
+from .core.errors import ConfigurationError, LoadError, MonntoError, UnsafeLoadError
 from .storage import StorageManager, StorageManagerGroup, get_data_folder, load_network, save_network
 
 __version__ = "0.1.0"
@@ -127,5 +128,6 @@ __all__ = [
     "SubNeuronGroup", "SymbolSequenceInput", "SynapseGroup", "WangBuzsaki", "afferent", "efferent",
     "getGrid", "get_data_folder", "get_gene", "get_genome", "get_squared_dim", "is_evolution_mode",
     "load_network", "plot", "post", "pre", "save_network", "set_genome",
+    "ConfigurationError", "LoadError", "MonntoError", "UnsafeLoadError",
     *sorted(_LAZY),
 ]

@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 
 from ..core.behaviour import Behaviour
+from ..core.errors import MonntoValueError
 
 PARENT_NAMES = ("n", "neurons", "s", "synapse", "syn")
 #: Short names of modules usable in expressions once the user imported them.
 MODULE_ALIASES = {"tf": "tensorflow", "pd": "pandas"}
 
 
-class RecorderExpressionError(ValueError):
+class RecorderExpressionError(MonntoValueError):
     """A recorded expression that cannot be evaluated on its parent."""
 
 

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import MonntoValueError
+
 #: Generator methods usable as distributions (all accept ``size=``).
 GENERATOR_DISTRIBUTIONS = (
     "beta", "binomial", "chisquare", "exponential", "f", "gamma", "geometric",
@@ -64,7 +66,7 @@ _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 Node = Callable[[tuple, np.random.Generator], Any]
 
 
-class InitStringError(ValueError):
+class InitStringError(MonntoValueError):
     """An init string that is not part of the mini-language."""
 
 

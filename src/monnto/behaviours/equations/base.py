@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core.errors import MonntoValueError
+
 from .runtime import compile_function
 
 __all__ = [
@@ -27,7 +29,7 @@ __all__ = [
 ]
 
 
-class EquationError(ValueError):
+class EquationError(MonntoValueError):
     """An equation, condition or statement string is not valid."""
 
 
