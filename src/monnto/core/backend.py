@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import MonntoValueError
+
 BACKENDS = ("numpy", "torch")
 
 
@@ -27,8 +29,8 @@ class NumpyBackend:
 
     def __init__(self, device: str = "cpu"):
         if device != "cpu":
-            raise ValueError(f"Network: backend='numpy' runs on the CPU only, got device={device!r}; "
-                             f"use backend='torch' for device={device!r}")
+            raise MonntoValueError(f"Network: backend='numpy' runs on the CPU only, got device={device!r}; "
+                                   f"use backend='torch' for device={device!r}")
         self.xp = np
 
     def from_numpy(self, array: np.ndarray) -> np.ndarray:
@@ -50,13 +52,13 @@ class TorchBackend:
             raise ImportError("Network: backend='torch' needs PyTorch; install it with "
                               "`pip install monnto[torch]`") from None
         if str(device).startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"Network: device={device!r} but no CUDA GPU is available to torch "
-                             f"(torch.cuda.is_available() is False); use device='cpu', or install a "
-                             f"CUDA build of torch on a machine with an NVIDIA GPU")
+            raise MonntoValueError(f"Network: device={device!r} but no CUDA GPU is available to torch "
+                                   f"(torch.cuda.is_available() is False); use device='cpu', or install a "
+                                   f"CUDA build of torch on a machine with an NVIDIA GPU")
         try:
             self.device = torch.device(device)
         except RuntimeError as err:
-            raise ValueError(f"Network: device must be 'cpu', 'cuda' or 'cuda:N', got {device!r} ({err})") from None
+            raise MonntoValueError(f"Network: device must be 'cpu', 'cuda' or 'cuda:N', got {device!r} ({err})") from None
         import array_api_compat.torch as xp
 
         self.torch = torch
@@ -131,9 +133,9 @@ def make_backend(backend: str, device: str = "cpu"):
     if backend == "torch":
         return TorchBackend(device)
     if backend == "cupy":
-        raise ValueError("Network: backend='cupy' is not supported; use backend='torch' with "
-                         "device='cuda' for GPUs (`pip install monnto[torch]`)")
-    raise ValueError(f"Network: backend must be one of {BACKENDS}, got {backend!r}")
+        raise MonntoValueError("Network: backend='cupy' is not supported; use backend='torch' with "
+                               "device='cuda' for GPUs (`pip install monnto[torch]`)")
+    raise MonntoValueError(f"Network: backend must be one of {BACKENDS}, got {backend!r}")
 
 
 def to_numpy(value: Any) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import MonntoValueError
 from .genome import GENE_PATTERN, resolve_genes
 from .tagging import TaggableObject
 
@@ -152,14 +153,14 @@ class Behaviour(TaggableObject):
         inner = text[len("same("):-1]
         parts = [p.strip().strip("'\"") for p in inner.split(",")]
         if len(parts) != 2 or not all(parts):
-            raise ValueError(f"{self!r}: argument {key}={text!r}: expected 'same(tag, attribute)'")
+            raise MonntoValueError(f"{self!r}: argument {key}={text!r}: expected 'same(tag, attribute)'")
         tag, attr = parts
         root = getattr(neurons, "network", None) or neurons
         target = root[tag, 0]
         if target is None:
-            raise ValueError(f"{self!r}: argument {key}={text!r}: no object is tagged {tag!r}")
+            raise MonntoValueError(f"{self!r}: argument {key}={text!r}: no object is tagged {tag!r}")
         if not hasattr(target, attr):
-            raise ValueError(f"{self!r}: argument {key}={text!r}: {target!r} has no attribute {attr!r}")
+            raise MonntoValueError(f"{self!r}: argument {key}={text!r}: {target!r} has no attribute {attr!r}")
         return getattr(target, attr)
 
     def resolve_gene_arguments(self) -> None:
@@ -201,14 +202,14 @@ def _cast_like(text: str, default: Any, what: str) -> Any:
         try:
             return float(text[:-1]) / 100.0
         except ValueError:
-            raise ValueError(f"{what}={text!r}: expected a percentage such as '20%'") from None
+            raise MonntoValueError(f"{what}={text!r}: expected a percentage such as '20%'") from None
     if isinstance(default, (bool, np.bool_)):
         lowered = text.lower()
         if lowered in ("true", "1", "yes"):
             return True
         if lowered in ("false", "0", "no"):
             return False
-        raise ValueError(f"{what}={text!r}: expected a boolean ('True' or 'False')")
+        raise MonntoValueError(f"{what}={text!r}: expected a boolean ('True' or 'False')")
     if isinstance(default, (int, float, np.integer, np.floating)):
         try:
             return type(default)(text)
@@ -216,6 +217,6 @@ def _cast_like(text: str, default: Any, what: str) -> Any:
             try:
                 return float(text)
             except ValueError:
-                raise ValueError(f"{what}={text!r}: expected a number like the default "
-                                 f"{default!r}, or a distribution such as 'normal(0.9, 0.1)'") from None
+                raise MonntoValueError(f"{what}={text!r}: expected a number like the default "
+                                       f"{default!r}, or a distribution such as 'normal(0.9, 0.1)'") from None
     return text

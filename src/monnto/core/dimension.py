@@ -7,11 +7,12 @@ import numbers
 import numpy as np
 
 from .behaviour import Behaviour
+from .errors import MonntoValueError
 
 
 def _positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"NeuronDimension: {name} must be a positive int, got {value!r}")
+        raise MonntoValueError(f"NeuronDimension: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
@@ -61,8 +62,8 @@ class NeuronDimension(Behaviour):
 
     def set_variables(self, neurons) -> None:
         if neurons.size != self.size:
-            raise ValueError(f"{neurons!r}: NeuronDimension {self.width}x{self.height}x{self.depth} "
-                             f"has {self.size} neurons but the group has size {neurons.size}")
+            raise MonntoValueError(f"{neurons!r}: NeuronDimension {self.width}x{self.height}x{self.depth} "
+                                   f"has {self.size} neurons but the group has size {neurons.size}")
         neurons.width, neurons.height, neurons.depth = self.width, self.height, self.depth
         neurons.x, neurons.y, neurons.z = self.positions(neurons.network.dtype)
         neurons.dimension = self

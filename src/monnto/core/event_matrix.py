@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import MonntoValueError
+
 #: Matrices with at most this many elements always use the dense (BLAS) product:
 #: measured here, the gather's fixed cost loses below about 150 x 150.
 SMALL_MATRIX = 20_000
@@ -96,7 +98,7 @@ class EventMatrix(np.ndarray):
     def __new__(cls, data: Any, dtype: Any = None) -> EventMatrix:
         arr = np.asfortranarray(data, dtype=dtype)
         if arr.ndim != 2:
-            raise ValueError(f"EventMatrix: expected a 2-D (dst x src) matrix, got shape {arr.shape}")
+            raise MonntoValueError(f"EventMatrix: expected a 2-D (dst x src) matrix, got shape {arr.shape}")
         return arr.view(cls)
 
     # -- products --------------------------------------------------------------

@@ -29,6 +29,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from .errors import MonntoValueError
+
 __all__ = ["fusable", "fuse", "make_run_loop"]
 
 _PARAM = "_p"
@@ -100,8 +102,8 @@ def _inline(fn: Callable, prefix: str, param_target: str, namespace: dict[str, A
     """
     func = _parse(fn)
     if func is None:
-        raise ValueError(f"fuse: {fn!r} cannot be fused (no __source__, or a return/yield/nested "
-                         "function in its body)")
+        raise MonntoValueError(f"fuse: {fn!r} cannot be fused (no __source__, or a return/yield/nested "
+                               "function in its body)")
     param = func.args.args[0].arg
     assigned, loaded = _names(func)
     mapping = {name: prefix + name for name in assigned}

@@ -17,6 +17,8 @@ import os
 import re
 from typing import Any
 
+from .errors import MonntoTypeError, MonntoValueError
+
 GENOME_ENV_VAR = "MONNTO_GENOME"
 
 _genome: dict[str, Any] | None = None
@@ -34,11 +36,11 @@ def _load() -> dict[str, Any]:
             try:
                 loaded = json.loads(raw)
             except json.JSONDecodeError as err:
-                raise ValueError(
+                raise MonntoValueError(
                     f"{GENOME_ENV_VAR}: expected a JSON object of genes, got {raw!r} ({err})"
                 ) from None
             if not isinstance(loaded, dict):
-                raise ValueError(f"{GENOME_ENV_VAR}: expected a JSON object of genes, got {raw!r}")
+                raise MonntoValueError(f"{GENOME_ENV_VAR}: expected a JSON object of genes, got {raw!r}")
             _genome = loaded
             _evolution_mode = True
         else:
@@ -56,7 +58,7 @@ def set_genome(genome: dict[str, Any] | None) -> None:
     """
     global _genome
     if genome is not None and not isinstance(genome, dict):
-        raise TypeError(f"set_genome: genome must be a dict of gene values or None, got {genome!r}")
+        raise MonntoTypeError(f"set_genome: genome must be a dict of gene values or None, got {genome!r}")
     _genome = dict(genome) if genome is not None else {}
 
 

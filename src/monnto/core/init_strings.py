@@ -221,8 +221,8 @@ def make_array(mode: Any, shape: tuple, rng: np.random.Generator, dtype: np.dtyp
     elif callable(mode):
         result = np.array(mode(shape, rng), dtype=dtype)
         if result.shape != shape:
-            raise ValueError(f"{owner!r}: the init callable {mode!r} returned shape {result.shape}, "
-                             f"expected {shape}")
+            raise MonntoValueError(f"{owner!r}: the init callable {mode!r} returned shape {result.shape}, "
+                                   f"expected {shape}")
     else:
         raise InitStringError(f"{owner!r}: init mode {mode!r} is not valid. Accepted forms: {ACCEPTED_FORMS}")
 
@@ -242,14 +242,14 @@ def _density_mask(density: Any, shape: tuple, rng: np.random.Generator, owner: A
     if isinstance(density, (int, float, np.integer, np.floating)) and not isinstance(density, bool):
         p = float(density)
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"{owner!r}: density must be a probability in [0, 1], got {density!r}")
+            raise MonntoValueError(f"{owner!r}: density must be a probability in [0, 1], got {density!r}")
         return rng.random(shape) < p
     p = np.asarray(density, dtype=float)
     if p.ndim != 1 or p.shape[0] != shape[0]:
-        raise ValueError(f"{owner!r}: density must be a number in [0, 1] or an array with one value "
-                         f"per row ({shape[0]}), got shape {p.shape}")
+        raise MonntoValueError(f"{owner!r}: density must be a number in [0, 1] or an array with one value "
+                               f"per row ({shape[0]}), got shape {p.shape}")
     if np.any((p < 0) | (p > 1)):
-        raise ValueError(f"{owner!r}: density values must lie in [0, 1], got min {p.min()}, max {p.max()}")
+        raise MonntoValueError(f"{owner!r}: density values must lie in [0, 1], got min {p.min()}, max {p.max()}")
     p = p.reshape((-1,) + (1,) * (len(shape) - 1))
     return rng.random(shape) < p
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from .backend import make_backend
 from .behaviour import Behaviour
+from .errors import MonntoValueError
 from .fusion import fusable, fuse, make_run_loop
 from .genome import get_genome
 from .network_object import NetworkObject, normalize_behaviours
@@ -80,20 +81,20 @@ class Network(NetworkObject):
         settings = dict(settings or {})
         unknown = set(settings) - {"dtype", "seed"}
         if unknown:
-            raise ValueError(f"Network {tag!r}: unknown settings {sorted(unknown)}; known: 'dtype', 'seed'")
+            raise MonntoValueError(f"Network {tag!r}: unknown settings {sorted(unknown)}; known: 'dtype', 'seed'")
         dtype = settings.get("dtype", dtype)
         seed = settings.get("seed", seed)
         try:
             self.dtype = np.dtype(dtype)
         except TypeError:
-            raise ValueError(f"Network {tag!r}: dtype must be a numpy float dtype such as 'float32', "
-                             f"got {dtype!r}") from None
+            raise MonntoValueError(f"Network {tag!r}: dtype must be a numpy float dtype such as 'float32', "
+                                   f"got {dtype!r}") from None
         if self.dtype.kind != "f":
-            raise ValueError(f"Network {tag!r}: dtype must be a float dtype, got {self.dtype}")
+            raise MonntoValueError(f"Network {tag!r}: dtype must be a float dtype, got {self.dtype}")
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
         elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"Network {tag!r}: seed must be a non-negative int, got {seed!r}")
+            raise MonntoValueError(f"Network {tag!r}: seed must be a non-negative int, got {seed!r}")
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
         backend = backend or DEFAULT_BACKEND
@@ -391,12 +392,12 @@ class Network(NetworkObject):
         if isinstance(duration, str):
             clocks = [b for b in self.all_behaviours() if hasattr(b, "time_to_iterations")]
             if not clocks:
-                raise ValueError(f"{self!r}: the duration {duration!r} needs a Clock behaviour to convert "
-                                 f"it to steps (add Clock(step='0.1*ms')), or pass a number of steps")
+                raise MonntoValueError(f"{self!r}: the duration {duration!r} needs a Clock behaviour to convert "
+                                       f"it to steps (add Clock(step='0.1*ms')), or pass a number of steps")
             return int(clocks[0].time_to_iterations(duration))
         if isinstance(duration, bool) or not isinstance(duration, (int, np.integer)) or duration < 0:
-            raise ValueError(f"{self!r}: iterations must be a non-negative int or a duration string "
-                             f"such as '100*ms', got {duration!r}")
+            raise MonntoValueError(f"{self!r}: iterations must be a non-negative int or a duration string "
+                                   f"such as '100*ms', got {duration!r}")
         return int(duration)
 
     # -- recording ----------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .behaviour import Behaviour
+from .errors import MonntoTypeError, MonntoValueError
 from .init_strings import make_array
 from .tagging import TaggableObject
 
@@ -16,8 +17,8 @@ def check_key(owner: Any, key: Any) -> float:
     """Validate a behaviour key: any real number (not bool, not NaN)."""
     if isinstance(key, bool) or not isinstance(key, numbers.Real) or (
             isinstance(key, float) and math.isnan(key)):
-        raise TypeError(f"{owner!r}: behaviour keys must be real numbers (they set the execution "
-                        f"order), got {key!r}")
+        raise MonntoTypeError(f"{owner!r}: behaviour keys must be real numbers (they set the execution "
+                              f"order), got {key!r}")
     return key
 
 
@@ -31,8 +32,8 @@ def normalize_behaviours(owner: Any, behaviour: Any) -> dict:
         return dict(enumerate(behaviour))
     if isinstance(behaviour, Behaviour):
         return {0: behaviour}
-    raise TypeError(f"{owner!r}: behaviour must be a dict {{key: Behaviour}} or a list of "
-                    f"Behaviours, got {type(behaviour).__name__}")
+    raise MonntoTypeError(f"{owner!r}: behaviour must be a dict {{key: Behaviour}} or a list of "
+                          f"Behaviours, got {type(behaviour).__name__}")
 
 
 class NetworkFallback:
@@ -91,14 +92,14 @@ class NetworkObject(TaggableObject):
     def _check_behaviour(self, key: Any, behaviour: Any) -> None:
         check_key(self, key)
         if not isinstance(behaviour, Behaviour):
-            raise TypeError(f"{self!r}: the behaviour at key {key!r} must be an instance of a "
-                            f"Behaviour subclass, got {behaviour!r}")
+            raise MonntoTypeError(f"{self!r}: the behaviour at key {key!r} must be an instance of a "
+                                  f"Behaviour subclass, got {behaviour!r}")
         if key in self.behaviour:
-            raise ValueError(f"{self!r}: key {key!r} is already used by {self.behaviour[key]!r}; "
-                             f"each key holds one behaviour per object")
+            raise MonntoValueError(f"{self!r}: key {key!r} is already used by {self.behaviour[key]!r}; "
+                                   f"each key holds one behaviour per object")
         if behaviour.parent is not None:
-            raise ValueError(f"{behaviour!r} is already attached to {behaviour.parent!r}; create a "
-                             f"new instance for {self!r}")
+            raise MonntoValueError(f"{behaviour!r} is already attached to {behaviour.parent!r}; create a "
+                                   f"new instance for {self!r}")
 
     def _attach(self, key: Any, behaviour: Behaviour) -> None:
         self.behaviour[key] = behaviour

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .dimension import NeuronDimension
+from .errors import MonntoTypeError, MonntoValueError
 from .init_strings import make_array
 from .network_object import NetworkFallback, NetworkObject, normalize_behaviours
 
@@ -60,11 +61,11 @@ class NeuronGroup(NetworkObject):
         from .network import Network
 
         if not isinstance(net, Network):
-            raise TypeError(f"NeuronGroup {tag!r}: net must be a Network, got {net!r}")
+            raise MonntoTypeError(f"NeuronGroup {tag!r}: net must be a Network, got {net!r}")
         super().__init__(tag, net)
         if behavior is not None:
             if behaviour is not None:
-                raise TypeError(f"NeuronGroup {tag!r}: pass behaviour= or behavior=, not both")
+                raise MonntoTypeError(f"NeuronGroup {tag!r}: pass behaviour= or behavior=, not both")
             behaviour = behavior
         if not self.tags:
             self.tags.append(f"NeuronGroup_{len(net.NeuronGroups) + 1}")
@@ -81,8 +82,8 @@ class NeuronGroup(NetworkObject):
         if dimension is not None:
             size = dimension.size
         if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-            raise ValueError(f"NeuronGroup {self.tag!r}: size must be a positive int or a "
-                             f"NeuronDimension, got {size!r}")
+            raise MonntoValueError(f"NeuronGroup {self.tag!r}: size must be a positive int or a "
+                                   f"NeuronDimension, got {size!r}")
         self.size = int(size)
         self.id = np.arange(self.size)
         self.color = color
@@ -133,7 +134,7 @@ class NeuronGroup(NetworkObject):
             return self.afferent_synapses[tag]
         if direction == efferent:
             return self.efferent_synapses[tag]
-        raise ValueError(f"{self!r}: direction must be afferent (0) or efferent (1), got {direction!r}")
+        raise MonntoValueError(f"{self!r}: direction must be afferent (0) or efferent (1), got {direction!r}")
 
     def subGroup(self, mask: Any) -> NeuronSubGroup:
         """A masked view of this group (see :class:`NeuronSubGroup`)."""
@@ -175,8 +176,8 @@ class NeuronSubGroup:
             mask = np.zeros(base.size, dtype=bool)
             mask[indices] = True
         if mask.shape != (base.size,):
-            raise ValueError(f"NeuronSubGroup of {base!r}: mask must have shape ({base.size},), "
-                             f"got {mask.shape}")
+            raise MonntoValueError(f"NeuronSubGroup of {base!r}: mask must have shape ({base.size},), "
+                                   f"got {mask.shape}")
         d = self.__dict__
         d["BaseNeuronGroup"] = base
         d["mask"] = mask

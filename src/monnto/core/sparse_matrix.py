@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .errors import MonntoValueError
 from .init_strings import _density_mask, make_array
 
 #: Up to this many possible synapses (D*S) ``sparse_from_init`` draws exactly
@@ -138,8 +139,8 @@ class SparseSynapseMatrix(sp.csr_array):
             return None
         d, s = self.shape
         if spikes.shape[0] != s:
-            raise ValueError(f"SparseSynapseMatrix of shape {self.shape}: the spike vector has "
-                             f"length {spikes.shape[0]}, expected {s} (one entry per source)")
+            raise MonntoValueError(f"SparseSynapseMatrix of shape {self.shape}: the spike vector has "
+                                   f"length {spikes.shape[0]}, expected {s} (one entry per source)")
         dtype = self._data.dtype
         idx = np.flatnonzero(spikes)
         if idx.size == 0:
@@ -162,8 +163,8 @@ class SparseSynapseMatrix(sp.csr_array):
 
 def _check_shape(shape: tuple, owner: str) -> tuple[int, int]:
     if len(shape) != 2 or min(shape) < 1:
-        raise ValueError(f"{owner}: a sparse synapse matrix must be 2-D (dst x src) with positive "
-                         f"sizes, got shape {shape}")
+        raise MonntoValueError(f"{owner}: a sparse synapse matrix must be 2-D (dst x src) with positive "
+                               f"sizes, got shape {shape}")
     return int(shape[0]), int(shape[1])
 
 
@@ -179,7 +180,7 @@ def distinct_columns(counts: np.ndarray, n_cols: int, rng: np.random.Generator) 
     """
     counts = np.asarray(counts, dtype=np.int64)
     if np.any(counts > n_cols):
-        raise ValueError(f"cannot draw {counts.max()} distinct sources out of {n_cols}")
+        raise MonntoValueError(f"cannot draw {counts.max()} distinct sources out of {n_cols}")
     if counts.size and counts.max() * 4 > n_cols:
         order = np.argsort(rng.random((counts.size, n_cols)), axis=1)
         keep = np.arange(n_cols)[None, :] < counts[:, None]
@@ -236,23 +237,23 @@ def sparse_from_init(mode: Any, shape: tuple, rng: np.random.Generator, dtype: n
             data = data * (scale if np.ndim(scale) == 0 else np.broadcast_to(scale, (d, s))[rows, cols])
         return from_rows(counts, cols, data.astype(values.dtype, copy=False), (d, s))
     if density is None:
-        raise ValueError(f"{owner}: a sparse matrix of {d} x {s} possible synapses needs density= "
-                         f"(or a connectivity builder from monnto.behaviours.synapses); without it every "
-                         f"synapse would be stored")
+        raise MonntoValueError(f"{owner}: a sparse matrix of {d} x {s} possible synapses needs density= "
+                               f"(or a connectivity builder from monnto.behaviours.synapses); without it every "
+                               f"synapse would be stored")
     if isinstance(density, (int, float, np.integer, np.floating)) and not isinstance(density, bool):
         if not 0.0 <= float(density) <= 1.0:
-            raise ValueError(f"{owner}: density must be a probability in [0, 1], got {density!r}")
+            raise MonntoValueError(f"{owner}: density must be a probability in [0, 1], got {density!r}")
         counts = rng.binomial(s, float(density), size=d)
     else:
         p = np.asarray(density, dtype=float)
         if p.shape != (d,) or np.any((p < 0) | (p > 1)):
-            raise ValueError(f"{owner}: density must be a number in [0, 1] or one probability per "
-                             f"row (shape ({d},)), got {density!r}")
+            raise MonntoValueError(f"{owner}: density must be a number in [0, 1] or one probability per "
+                                   f"row (shape ({d},)), got {density!r}")
         counts = rng.binomial(s, p)
     cols = distinct_columns(counts, s, rng)
     values = make_array(mode, (cols.size,), rng, dtype, owner=owner)
     if scale is not None:
         if np.ndim(scale) != 0:
-            raise ValueError(f"{owner}: a sparse matrix this large takes a scalar scale, got an array")
+            raise MonntoValueError(f"{owner}: a sparse matrix this large takes a scalar scale, got an array")
         values = values * scale
     return from_rows(counts, cols, values, (d, s))

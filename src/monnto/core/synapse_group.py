@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import MonntoTypeError, MonntoValueError
 from .network_object import NetworkFallback, NetworkObject, normalize_behaviours
 
 
@@ -40,11 +41,11 @@ class SynapseGroup(NetworkObject):
         from .network import Network
 
         if not isinstance(net, Network):
-            raise TypeError(f"SynapseGroup {tag!r}: net must be a Network, got {net!r}")
+            raise MonntoTypeError(f"SynapseGroup {tag!r}: net must be a Network, got {net!r}")
         super().__init__(tag, net)
         if behavior is not None:
             if behaviour is not None:
-                raise TypeError(f"SynapseGroup {tag!r}: pass behaviour= or behavior=, not both")
+                raise MonntoTypeError(f"SynapseGroup {tag!r}: pass behaviour= or behavior=, not both")
             behaviour = behavior
         if not self.tags:
             self.tags.append(f"SynapseGroup_{len(net.SynapseGroups) + 1}")
@@ -79,15 +80,15 @@ class SynapseGroup(NetworkObject):
             matches = [g for g in net.NeuronGroups if group in g.tags]
             if not matches:
                 known = [g.tag for g in net.NeuronGroups]
-                raise ValueError(f"SynapseGroup {self.tag!r}: {name}={group!r} matches no NeuronGroup "
-                                 f"of the network; known groups: {known}")
+                raise MonntoValueError(f"SynapseGroup {self.tag!r}: {name}={group!r} matches no NeuronGroup "
+                                       f"of the network; known groups: {known}")
             return matches[0]
         if isinstance(group, (NeuronGroup, NeuronSubGroup)):
             if group.network is not net:
-                raise ValueError(f"SynapseGroup {self.tag!r}: {name}={group!r} belongs to another network")
+                raise MonntoValueError(f"SynapseGroup {self.tag!r}: {name}={group!r} belongs to another network")
             return group
-        raise TypeError(f"SynapseGroup {self.tag!r}: {name} must be a NeuronGroup, a NeuronSubGroup "
-                        f"or a tag string, got {group!r}")
+        raise MonntoTypeError(f"SynapseGroup {self.tag!r}: {name} must be a NeuronGroup, a NeuronSubGroup "
+                              f"or a tag string, got {group!r}")
 
     def matrix_dim(self) -> tuple[int, int]:
         """``(dst.size, src.size)``."""
@@ -112,8 +113,8 @@ class SynapseGroup(NetworkObject):
         sparse = self.sparse if sparse is None else bool(sparse)
         if self.network.backend != "numpy":
             if sparse:
-                raise ValueError(f"{self!r}: sparse=True needs the numpy backend, the network uses "
-                                 f"backend={self.network.backend!r}")
+                raise MonntoValueError(f"{self!r}: sparse=True needs the numpy backend, the network uses "
+                                       f"backend={self.network.backend!r}")
             return self.network.array_backend.synapse_matrix(
                 self._get_mat(mode, self.matrix_dim(), scale, density, plot))
         if sparse:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .backend import to_numpy
+from .errors import MonntoTypeError
 
 
 class LiveData:
@@ -35,7 +36,7 @@ def split_tags(tag: str | None) -> list[str]:
     if tag is None:
         return []
     if not isinstance(tag, str):
-        raise TypeError(f"tag must be a string such as 'exc' or 'exc,layer1', got {tag!r}")
+        raise MonntoTypeError(f"tag must be a string such as 'exc' or 'exc,layer1', got {tag!r}")
     return [part.strip() for part in tag.split(",") if part.strip()]
 
 
