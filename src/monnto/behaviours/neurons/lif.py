@@ -80,6 +80,38 @@ def _indices(mask, xp):
     return found[0] if isinstance(found, tuple) else found.reshape(-1)
 
 
+def _membrane_free(v, v_inf, tau, refractory_left, v_th, dt, xp):
+    """Element-wise: exact decay of ``tau dv/dt = v_inf - v`` over the active part of a step.
+
+    Returns ``(active_time, refractory_new, v_new, crossed)``. Written once
+    for every target: numpy calls it on arrays, the numba target compiles a
+    scalar copy of this very function (:mod:`monnto.targets.scalarize`).
+    """
+    active_time = _at_most(_at_least(dt - refractory_left, 0.0, xp), dt, xp)
+    refractory_new = _at_least(refractory_left - dt, 0.0, xp)
+    v_new = v_inf + (v - v_inf) * xp.exp(-active_time / tau)
+    crossed = (active_time > 0) & ((v >= v_th) | (v_new > v_th))
+    return active_time, refractory_new, v_new, crossed
+
+
+def _membrane_spike(v, v_inf, tau, active_time, v_th, v_reset, t_ref, dt, xp):
+    """Element-wise, for neurons that cross the threshold in this step.
+
+    Returns ``(v_new, refractory_new, spike_offset)``: the crossing time
+    inside the step, the reset and the refractory time left at the step's
+    end (see :func:`_membrane_free` for the targets).
+    """
+    # time of the crossing measured from the start of the active part
+    rising = ~(v >= v_th)
+    ratio = xp.where(rising, (v_inf - v) / xp.where(rising, v_inf - v_th, 1.0), 1.0)
+    t_cross = tau * xp.log(_at_least(ratio, 1.0, xp))
+    spike_offset = (dt - active_time) + t_cross    # spike time inside the step, s
+    left_after_spike = t_ref - (dt - spike_offset)  # refractory time left at step end
+    extra = _at_least(-left_after_spike, 0.0, xp)   # active time after the refractory period
+    v_new = v_inf + (v_reset - v_inf) * xp.exp(-extra / tau)
+    return v_new, _at_least(left_after_spike, 0.0, xp), spike_offset
+
+
 def _exact_membrane_step(v, v_inf, tau, refractory_left, p, dt, xp):
     """Shared exact update of ``tau dv/dt = v_inf - v`` with threshold and refractoriness.
 
@@ -87,11 +119,8 @@ def _exact_membrane_step(v, v_inf, tau, refractory_left, p, dt, xp):
     step; the crossing time, reset and new refractory time are computed only
     for the few neurons that cross the threshold in this step.
     """
-    active_time = _at_most(_at_least(dt - refractory_left, 0.0, xp), dt, xp)
-    refractory_new = _at_least(refractory_left - dt, 0.0, xp)
-    v_new = v_inf + (v - v_inf) * xp.exp(-active_time / tau)
-    started_above = v >= p.v_th
-    crossed = (active_time > 0) & (started_above | (v_new > p.v_th))
+    active_time, refractory_new, v_new, crossed = _membrane_free(v, v_inf, tau, refractory_left,
+                                                                 p.v_th, dt, xp)
     offset = xp.zeros_like(v)
     idx = _indices(crossed, xp)
     if idx.shape[0] == 0:
@@ -100,17 +129,8 @@ def _exact_membrane_step(v, v_inf, tau, refractory_left, p, dt, xp):
     def at(x):  # a per-neuron parameter at the crossing neurons; scalars pass
         return x[idx] if getattr(x, "ndim", 0) else x
 
-    v_c, v_inf_c, tau_c = v[idx], at(v_inf), at(tau)
-    # time of the crossing measured from the start of the active part
-    rising = ~started_above[idx]
-    ratio = xp.where(rising, (v_inf_c - v_c) / xp.where(rising, v_inf_c - at(p.v_th), 1.0), 1.0)
-    t_cross = tau_c * xp.log(_at_least(ratio, 1.0, xp))
-    spike_offset = (dt - active_time[idx]) + t_cross    # spike time inside the step, s
-    left_after_spike = at(p.t_ref) - (dt - spike_offset)  # refractory time left at step end
-    extra = _at_least(-left_after_spike, 0.0, xp)       # active time after the refractory period
-    v_new[idx] = v_inf_c + (at(p.v_reset) - v_inf_c) * xp.exp(-extra / tau_c)
-    refractory_new[idx] = _at_least(left_after_spike, 0.0, xp)
-    offset[idx] = spike_offset
+    v_new[idx], refractory_new[idx], offset[idx] = _membrane_spike(
+        v[idx], at(v_inf), at(tau), active_time[idx], at(p.v_th), at(p.v_reset), at(p.t_ref), dt, xp)
     return v_new, crossed, refractory_new, offset
 
 

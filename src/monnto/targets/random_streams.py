@@ -1,0 +1,149 @@
+"""Counter-based random streams: one draw per (seed, stream, step, neuron).
+
+A draw is a pure function of its coordinates, not the state of a generator
+that advanced through earlier draws::
+
+    bits = mix64(mix64(key + step * G1) ^ (index * 256 + sub))
+    key  = mix64(seed ^ mix64(stream))
+
+``mix64`` is the bijective 64-bit finalizer of splitmix64 (Steele, Lea &
+Flood 2014, "Fast splittable pseudorandom number generators"; constants of
+Stafford's variant 13). Because nothing depends on the order in which draws
+are made, the numbers of neuron ``i`` in step ``t`` are the same whether the
+group is stepped by numpy (all neurons at once), by a compiled per-neuron
+loop, by several threads, or split over MPI ranks that each draw only their
+own neurons. ``sub`` numbers the draws of one neuron in one step (0..255).
+
+The functions below are written once on unsigned 64-bit integers: numpy runs
+them on ``uint64`` arrays, numba compiles the very same functions for scalars
+(the numba target uses them inside its per-neuron loops).
+
+Stream identity: :func:`stream_key` derives ``key`` from the network seed and
+a name that is stable from run to run (the behaviour's class, its owner's
+creation number and its key), never from Python's randomized ``hash``.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["mix64", "draw_bits", "bits_to_unit", "stream_key", "uniform", "poisson_counts",
+           "poisson_inversion", "MAX_POISSON_MEAN"]
+
+_C1 = np.uint64(0xBF58476D1CE4E5B9)
+_C2 = np.uint64(0x94D049BB133111EB)
+_G1 = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio
+_S27 = np.uint64(27)
+_S30 = np.uint64(30)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_K256 = np.uint64(256)
+_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+#: Largest Poisson mean per draw (inversion sums terms of exp(-lam), which underflows near 745).
+MAX_POISSON_MEAN = 500.0
+
+
+def mix64(z):
+    """splitmix64's finalizer: a bijection of uint64 (arrays or scalars) with good avalanche."""
+    z = (z ^ (z >> _S30)) * _C1
+    z = (z ^ (z >> _S27)) * _C2
+    return z ^ (z >> _S31)
+
+
+def draw_bits(key, step, index, sub):
+    """64 random bits for (key, step, index, sub); all uint64 (numpy arrays broadcast)."""
+    return mix64(mix64(key + step * _G1) ^ (index * _K256 + sub))
+
+
+def bits_to_unit(bits):
+    """A float64 in [0, 1) from the top 53 bits."""
+    return (bits >> _S11) * _UNIT
+
+
+def stream_key(seed: int, name: str) -> np.uint64:
+    """The key of stream ``name`` of a network with seed ``seed``.
+
+    ``name`` is hashed with BLAKE2b (stable across processes and platforms).
+    """
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    stream = np.array([int.from_bytes(digest, "little")], dtype=np.uint64)
+    seed_arr = np.array([int(seed) % 2**64], dtype=np.uint64)
+    return mix64(seed_arr ^ mix64(stream))[0]
+
+
+def uniform(key: np.uint64, step: int, start: int, size: int, sub: int = 0) -> np.ndarray:
+    """Uniform [0, 1) draws of neurons ``start .. start + size - 1`` in ``step``."""
+    index = np.arange(start, start + size, dtype=np.uint64)
+    # 1-element arrays: numpy wraps uint64 array arithmetic silently (scalars would warn)
+    head = mix64(np.array([key], dtype=np.uint64) + np.array([step], dtype=np.uint64) * _G1)
+    bits = mix64(head ^ (index * _K256 + np.uint64(sub)))
+    return bits_to_unit(bits)
+
+
+def poisson_inversion(u: float, lam: float, exp_neg_lam: float) -> int:
+    """The Poisson(``lam``) count whose CDF first reaches ``u`` (scalar; numba compiles it).
+
+    ``p_0 = exp(-lam)``, ``p_k = p_(k-1) * (lam / k)``; the count is the
+    first ``k`` with ``p_0 + ... + p_k >= u``. The sum stops growing once
+    its terms underflow, so the loop is bounded (``k <= 4 lam + 64``).
+    """
+    k = 0
+    p = exp_neg_lam
+    s = p
+    limit = 4.0 * lam + 64.0
+    while u > s and k < limit:
+        k += 1
+        p = p * (lam / k)
+        s = s + p
+    return k
+
+
+def poisson_counts(key: np.uint64, step: int, start: int, size: int, lam: Any,
+                   exp_neg_lam: Any) -> np.ndarray:
+    """Poisson counts of ``size`` neurons in ``step`` by inversion of one uniform each.
+
+    The array form of :func:`poisson_inversion` (the same arithmetic per
+    element, so compiled per-neuron loops give the same counts). ``lam`` and
+    ``exp_neg_lam`` are scalars or arrays of length ``size``.
+    """
+    u = uniform(key, step, start, size)
+    lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), (size,))
+    p = np.array(np.broadcast_to(np.asarray(exp_neg_lam, dtype=np.float64), (size,)))
+    s = p.copy()
+    k = np.zeros(size, dtype=np.int64)
+    limit = 4.0 * lam + 64.0
+    active = np.flatnonzero((u > s) & (k < limit))
+    kk = 0
+    while active.size:
+        kk += 1
+        p_a = p[active] * (lam[active] / kk)
+        p[active] = p_a
+        s[active] = s[active] + p_a
+        k[active] = kk
+        keep = (u[active] > s[active]) & (kk < limit[active])
+        active = active[keep]
+    return k
+
+
+def check_poisson_mean(lam: Any, owner: str) -> None:
+    """Raise when a Poisson mean per step is negative or above :data:`MAX_POISSON_MEAN`."""
+    from monnto.core.errors import bad_value
+
+    arr = np.asarray(lam, dtype=np.float64)
+    if arr.size and (np.min(arr) < 0 or np.max(arr) > MAX_POISSON_MEAN or not np.all(np.isfinite(arr))):
+        worst = float(np.max(arr)) if np.min(arr) >= 0 else float(np.min(arr))
+        raise bad_value(owner, "rate * n_sources * dt", worst,
+                        f"a finite mean number of events per step in [0, {MAX_POISSON_MEAN:g}]",
+                        hint="use a smaller dt or fewer sources per input")
+
+
+def exp_neg(lam: Any) -> Any:
+    """``exp(-lam)`` computed with libm per element (the same value the compiled target uses)."""
+    arr = np.asarray(lam, dtype=np.float64)
+    if arr.ndim == 0:
+        return math.exp(-float(arr))
+    return np.array([math.exp(-float(x)) for x in arr.ravel()]).reshape(arr.shape)
