@@ -211,6 +211,22 @@ def conductance_decays(v, p: ConductanceLIFParams, dt: float, xp):
     return xp.exp(-dt / (p.tau_e + 0.0 * v)), xp.exp(-dt / (p.tau_i + 0.0 * v))
 
 
+def _conductance_drive(g_e, g_i, decay_e, decay_i, i_in, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias,
+                       dt, xp):
+    """Element-wise: steady state ``v_inf`` and time constant of the membrane during a step.
+
+    The conductances enter with their exact average over the step,
+    ``g tau (1 - exp(-dt/tau)) / dt`` (one source for every target, see
+    :func:`_membrane_free`).
+    """
+    mean_e = g_e * (1.0 - decay_e) * tau_e / dt
+    mean_i = g_i * (1.0 - decay_i) * tau_i / dt
+    g_tot = g_l + mean_e + mean_i
+    v_inf = (g_l * e_l + mean_e * e_e + mean_i * e_i + i_bias + i_in) / g_tot
+    tau = c_m / g_tot
+    return v_inf, tau
+
+
 def conductance_lif_step(v, g_e, g_i, i_in, refractory_left, p: ConductanceLIFParams, dt: float, xp,
                          decays=None):
     """Advance conductance-based LIF neurons by one step.
@@ -244,11 +260,8 @@ def conductance_lif_step(v, g_e, g_i, i_in, refractory_left, p: ConductanceLIFPa
     v, g_e, g_i, spikes, refractory_left, spike_offset
     """
     decay_e, decay_i = conductance_decays(v, p, dt, xp) if decays is None else decays
-    mean_e = g_e * (1.0 - decay_e) * p.tau_e / dt
-    mean_i = g_i * (1.0 - decay_i) * p.tau_i / dt
-    g_tot = p.g_l + mean_e + mean_i
-    v_inf = (p.g_l * p.e_l + mean_e * p.e_e + mean_i * p.e_i + p.I_bias + i_in) / g_tot
-    tau = p.c_m / g_tot
+    v_inf, tau = _conductance_drive(g_e, g_i, decay_e, decay_i, i_in, p.g_l, p.e_l, p.e_e, p.e_i,
+                                    p.tau_e, p.tau_i, p.c_m, p.I_bias, dt, xp)
     v_new, spikes, refr, offset = _exact_membrane_step(v, v_inf, tau, refractory_left, p, dt, xp)
     return v_new, g_e * decay_e, g_i * decay_i, spikes, refr, offset
 
