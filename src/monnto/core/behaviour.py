@@ -8,22 +8,63 @@ behaviour is attached to.
 
 Parameters are passed as keyword arguments and read inside
 ``set_variables`` with :meth:`Behaviour.get_init_attr` (alias ``parameter``),
-which understands distribution strings, ``'same(tag, attr)'``, ``'20%'``,
-numeric strings and evolution genes. A keyword argument that is never read
-gives a warning naming it, which catches typos.
+which understands distribution strings, callables ``f(shape, rng)``,
+``'same(tag, attr)'``, ``'20%'``, numeric strings and evolution genes. A
+keyword argument that is never read gives a warning naming it, and a method
+whose name is a near miss of a hook (``set_variable``, ``new_iterations``,
+``initialise``) gives a warning naming the hook when the class is defined;
+both catch typos. NaN is refused as a parameter value.
 """
 from __future__ import annotations
 
+import difflib
+import inspect
+import math
 import warnings
 from typing import Any
 
 import numpy as np
 
-from .errors import MonntoValueError
+from .errors import MonntoValueError, bad_value, short_repr
 from .genome import GENE_PATTERN, resolve_genes
 from .tagging import TaggableObject
 
 _RESERVED_KWARGS = ("tag", "behaviour_enabled", "behavior_enabled")
+
+#: Methods the framework calls on a behaviour, in groups of names that do one
+#: job (the paper's name first); a near miss of one gives a warning.
+HOOKS = (("set_variables", "initialize"), ("new_iteration", "iteration"), ("after_load",))
+_HOOK_NAMES = tuple(name for group in HOOKS for name in group)
+#: Methods of Behaviour and its library subclasses that are no hooks (never "near misses").
+_NOT_HOOKS = frozenset({"run_initialize", "initialized", "iterations", "time_to_iterations",
+                        "simulate_iteration", "simulate_iterations"})
+
+
+def _normalized(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def misspelt_hook(cls: type, name: str) -> str | None:
+    """The hook ``name`` is a near miss of, when ``cls`` does not define that hook; else None.
+
+    ``set_variable``, ``setVariables``, ``new_iterations`` and ``initialise``
+    are near misses; a helper with a different name (``update_weights``)
+    is not.
+    """
+    if name in _HOOK_NAMES or name in _NOT_HOOKS or name.startswith("__"):
+        return None
+    key = _normalized(name)
+    normalized = {_normalized(h): h for h in _HOOK_NAMES}
+    match = normalized.get(key)
+    if match is None:
+        close = difflib.get_close_matches(key, list(normalized), n=1, cutoff=0.85)
+        if not close:
+            return None
+        match = normalized[close[0]]
+    group = next(g for g in HOOKS if match in g)
+    if any(_overrides(cls, hook) for hook in group):  # the hook exists: name is a helper
+        return None
+    return match
 
 
 def _overrides(cls: type, name: str) -> bool:
@@ -56,6 +97,18 @@ class Behaviour(TaggableObject):
     run_last = False
     #: initialize in the parent's constructor instead of at Network.initialize().
     initialize_on_init = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Warn about a method whose name is a near miss of a hook (it would never run)."""
+        super().__init_subclass__(**kwargs)
+        for name, member in cls.__dict__.items():
+            if not callable(member) or isinstance(member, type):
+                continue
+            hook = misspelt_hook(cls, name)
+            if hook is not None:
+                warnings.warn(f"Behaviour subclass {cls.__qualname__}: method {name!r} looks like a "
+                              f"misspelling of the hook {hook!r}, which the network calls; {name!r} "
+                              f"is never called by it. Rename it to {hook!r}", stacklevel=2)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(kwargs.pop("tag", None))
@@ -118,13 +171,28 @@ class Behaviour(TaggableObject):
             Value when the argument is absent; a numeric string argument is
             cast to the default's type (``'7'`` with default ``1`` gives 7).
         neurons : NeuronGroup or SynapseGroup, optional
-            When given, a distribution string (``'normal(0.9,0.1)'``) becomes
-            one value per neuron (or per synapse) and ``'same(tag, attr)'``
-            copies ``attr`` of the first object tagged ``tag``.
+            When given, a distribution string (``'normal(0.9,0.1)'``) or a
+            callable ``f(shape, rng)`` becomes one value per neuron (or per
+            synapse), and ``'same(tag, attr)'`` copies ``attr`` of the first
+            object tagged ``tag``.
         do_not_diversify : bool
-            Keep strings as they are.
+            Keep strings and callables as they are.
         required : bool
             Raise when the argument is absent.
+
+        Notes
+        -----
+        A callable is called (as ``f(shape, rng)``, with the group's shape
+        and the network's generator) only when it is read for a group
+        (``neurons`` given, ``do_not_diversify`` false) and accepts two
+        positional arguments; a class, or a callable read without a group
+        (the ``model=`` function of an embedding), is returned unchanged.
+
+        Raises
+        ------
+        MonntoValueError
+            When the value is NaN (or an array holding NaN), or a numeric
+            string cannot be cast to the default's type.
         """
         self.used_attr_keys.add(key)
         if key not in self.init_kwargs:
@@ -132,8 +200,17 @@ class Behaviour(TaggableObject):
                 raise KeyError(f"{self!r}: the keyword argument {key!r} is required")
             return default
         value = self.init_kwargs[key]
+        if neurons is not None and not do_not_diversify and _is_init_callable(value):
+            make = getattr(neurons, "get_synapse_mat", None) or neurons.get_neuron_vec
+            try:
+                value = make(value)
+            except Exception as err:
+                err.add_note(f"while {self!r} read its argument {key}={short_repr(value)} as f(shape, rng), "
+                             f"one value per {'synapse' if hasattr(neurons, 'get_synapse_mat') else 'neuron'}")
+                raise
+            return _refuse_nan(self, key, value, value)
         if not isinstance(value, str) or do_not_diversify:
-            return value
+            return _refuse_nan(self, key, value, value)
         text = value.strip()
         if GENE_PATTERN.search(text):
             text = resolve_genes(text)
@@ -142,10 +219,10 @@ class Behaviour(TaggableObject):
                 return self._same(text, neurons, key)
             if "(" in text or text.endswith(";plot"):
                 make = getattr(neurons, "get_synapse_mat", None) or neurons.get_neuron_vec
-                return make(text)
+                return _refuse_nan(self, key, value, make(text))
         if default is None or isinstance(default, str):
             return text
-        return _cast_like(text, default, f"{self!r}: argument {key}")
+        return _refuse_nan(self, key, value, _cast_like(text, default, f"{self!r}: argument {key}"))
 
     parameter = get_init_attr
 
@@ -194,6 +271,38 @@ class Behaviour(TaggableObject):
 
 
 Behavior = Behaviour
+
+
+def _is_init_callable(value: Any) -> bool:
+    """Whether ``value`` is a function ``f(shape, rng)`` (not a class, not a function of other arity)."""
+    if not callable(value) or isinstance(value, (type, Behaviour)):
+        return False
+    try:
+        inspect.signature(value).bind(None, None)
+    except (TypeError, ValueError):  # not two positional arguments, or no signature (builtins)
+        return False
+    return True
+
+
+def _has_nan(value: Any) -> bool:
+    """Whether a number or array is or holds NaN (other values: False)."""
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, (np.ndarray, np.floating, np.complexfloating)):
+        return value.dtype.kind in "fc" and bool(np.isnan(value).any())
+    dtype = getattr(value, "dtype", None)
+    if getattr(dtype, "is_floating_point", False) and hasattr(value, "isnan"):  # a torch tensor
+        return bool(value.isnan().any())
+    return False
+
+
+def _refuse_nan(behaviour: Behaviour, key: str, given: Any, value: Any) -> Any:
+    """Return ``value`` unless it is or holds NaN (a parameter never means 'not a number')."""
+    if _has_nan(value):
+        made = "" if value is given else f" (it gave {short_repr(value, 60)})"
+        raise bad_value(behaviour, f"argument {key}", given, f"a number, not NaN{made}",
+                        hint="Pass a number, a distribution string or a callable f(shape, rng)")
+    return value
 
 
 def _cast_like(text: str, default: Any, what: str) -> Any:

@@ -17,19 +17,28 @@ Accepted forms of ``mode`` (see ``semantics.md``):
 Strings are parsed with :mod:`ast`; only the names in the table above,
 numbers and arithmetic are allowed, so no arbitrary code runs. Each string is
 compiled once into a closure and cached.
+
+Work is bounded: a string longer than :data:`MAX_INIT_STRING_LENGTH`
+characters, arithmetic on numbers whose result would exceed
+:data:`MAX_CONSTANT_MAGNITUDE` (``'9**9**9'``, ``'ones()*10**10**8'``), a
+division by zero between numbers, or nesting deeper than Python can parse
+raise :class:`InitStringError` at once instead of hanging or filling memory.
+Arithmetic on numbers is folded when the string is compiled.
 """
 from __future__ import annotations
 
 import ast
 import difflib
+import math
 import operator
+import sys
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from .errors import MonntoValueError
+from .errors import MonntoValueError, bad_value, describe, short_repr
 
 #: Generator methods usable as distributions (all accept ``size=``).
 GENERATOR_DISTRIBUTIONS = (
@@ -45,6 +54,10 @@ ALIASES = {"rand": "random", "rnd": "random"}
 SHAPE_FUNCTIONS = ("zeros", "ones", "full")
 EXTRA_DISTRIBUTIONS = ("lognormal_real_mean", "uniform_gap")
 CONSTANTS = {"pi": np.pi, "e": np.e, "inf": np.inf}
+#: Longest init string accepted (characters); distribution strings are short.
+MAX_INIT_STRING_LENGTH = 1000
+#: Largest magnitude of a number computed from numbers in an init string.
+MAX_CONSTANT_MAGNITUDE = sys.float_info.max
 ALL_NAMES = tuple(sorted(set(GENERATOR_DISTRIBUTIONS) | set(ALIASES) | set(SHAPE_FUNCTIONS)
                          | set(EXTRA_DISTRIBUTIONS)))
 
@@ -98,17 +111,64 @@ def _distribution(name: str, mode: str) -> Callable[..., Any]:
     raise _fail(mode, f"unknown distribution {name!r}{hint}")
 
 
+def _is_constant(node: ast.AST) -> bool:
+    """Whether ``node`` is numbers, constants, signs and arithmetic only (no distribution)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in CONSTANTS
+    if isinstance(node, ast.UnaryOp):
+        return _is_constant(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _is_constant(node.left) and _is_constant(node.right)
+    return False
+
+
+def _bounded_binary(op: type, left: Any, right: Any, node: ast.AST, mode: str) -> Any:
+    """``left <op> right`` for numbers, refusing results beyond :data:`MAX_CONSTANT_MAGNITUDE`.
+
+    Integer powers are checked before they are computed (``9**9**9`` would
+    take hours); every other result is checked after (it is cheap for
+    numbers that are themselves bounded).
+    """
+    what = ast.unparse(node)
+    if op is ast.Pow and isinstance(left, int) and isinstance(right, int) and right > 0 \
+            and abs(left) > 1 and right * math.log10(abs(left)) > math.log10(MAX_CONSTANT_MAGNITUDE):
+        raise _fail(mode, f"{what!r} is too large (more than {MAX_CONSTANT_MAGNITUDE:.3g}); "
+                          f"init strings refuse unbounded arithmetic")
+    try:
+        result = _BINARY[op](left, right)
+    except ZeroDivisionError:
+        raise _fail(mode, f"{what!r} divides by zero") from None
+    except OverflowError:
+        raise _fail(mode, f"{what!r} is too large (more than {MAX_CONSTANT_MAGNITUDE:.3g}); "
+                          f"init strings refuse unbounded arithmetic") from None
+    if isinstance(result, complex):
+        raise _fail(mode, f"{what!r} is a complex number")
+    if math.isnan(result):
+        raise _fail(mode, f"{what!r} is not a number (NaN)")
+    finite_operands = math.isfinite(left) and math.isfinite(right)
+    if (math.isinf(result) and finite_operands) or (math.isfinite(result) and abs(result) > MAX_CONSTANT_MAGNITUDE):
+        raise _fail(mode, f"{what!r} is too large (more than {MAX_CONSTANT_MAGNITUDE:.3g}); "
+                          f"init strings refuse unbounded arithmetic")
+    return result
+
+
 def _constant_arg(node: ast.AST, mode: str) -> Any:
-    """Evaluate a call argument: numbers, signs and arithmetic of numbers."""
+    """Evaluate a call argument: numbers, signs and arithmetic of numbers (bounded)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
             and not isinstance(node.value, bool):
+        if abs(node.value) > MAX_CONSTANT_MAGNITUDE:
+            raise _fail(mode, f"the number {ast.unparse(node)} is too large "
+                              f"(more than {MAX_CONSTANT_MAGNITUDE:.3g})")
         return node.value
     if isinstance(node, ast.Name) and node.id in CONSTANTS:
         return CONSTANTS[node.id]
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return _UNARY[type(node.op)](_constant_arg(node.operand, mode))
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _BINARY[type(node.op)](_constant_arg(node.left, mode), _constant_arg(node.right, mode))
+        left, right = _constant_arg(node.left, mode), _constant_arg(node.right, mode)
+        return _bounded_binary(type(node.op), left, right, node, mode)
     raise _fail(mode, f"argument {ast.unparse(node)!r} is not a number")
 
 
@@ -117,6 +177,8 @@ def _compile_node(node: ast.AST, mode: str) -> Node:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _fail(mode, f"{value!r} is not a number")
+    if _is_constant(node):  # folded now, with bounds (see _bounded_binary)
+        value = _constant_arg(node, mode)
         return lambda shape, rng: value
     if isinstance(node, ast.Name):
         if node.id in CONSTANTS:
@@ -155,6 +217,8 @@ def compile_init_string(mode: str) -> tuple[Node | str, bool]:
 
     ``node_or_special`` is ``'bool'`` or ``'int'`` for those special modes.
     """
+    if len(mode) > MAX_INIT_STRING_LENGTH:
+        raise _fail(mode[:40] + "...", f"longer than {MAX_INIT_STRING_LENGTH} characters")
     text = mode.strip()
     plot = False
     if ";" in text:
@@ -171,7 +235,12 @@ def compile_init_string(mode: str) -> tuple[Node | str, bool]:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
         raise _fail(mode, f"syntax error ({err.msg})") from None
-    return _compile_node(tree.body, mode), plot
+    except (RecursionError, MemoryError):
+        raise _fail(mode, "nested too deeply") from None
+    try:
+        return _compile_node(tree.body, mode), plot
+    except RecursionError:
+        raise _fail(mode, "nested too deeply") from None
 
 
 def make_array(mode: Any, shape: tuple, rng: np.random.Generator, dtype: np.dtype,
@@ -200,6 +269,11 @@ def make_array(mode: Any, shape: tuple, rng: np.random.Generator, dtype: np.dtyp
         The calling object, named in error messages.
     """
     if type(mode) is str:
+        if len(mode) > MAX_INIT_STRING_LENGTH:
+            raise InitStringError(
+                f"{describe(owner) or 'init string'}: the init string of {len(mode)} characters "
+                f"({short_repr(mode, 40)}) is longer than {MAX_INIT_STRING_LENGTH} characters; "
+                f"init strings are short expressions such as 'normal(0.9, 0.1)'")
         try:
             node, plot_flag = compile_init_string(mode)
         except InitStringError as err:
@@ -232,10 +306,26 @@ def make_array(mode: Any, shape: tuple, rng: np.random.Generator, dtype: np.dtyp
         else:
             result *= _density_mask(density, shape, rng, owner)
     if scale is not None:
-        result *= scale
+        result *= check_scale(scale, owner)
     if plot:
         _plot_histogram(result, mode)
     return result
+
+
+def check_scale(scale: Any, owner: Any) -> Any:
+    """Return ``scale`` when it is finite (a number, or an array of finite numbers).
+
+    NaN or infinite scales make every value NaN or infinite, which no model
+    means: they are refused, naming ``owner``.
+    """
+    if type(scale) is float or type(scale) is int:
+        if scale - scale == 0:  # false for NaN and +-inf; the cheap common case
+            return scale
+        raise bad_value(owner, "scale", scale, "a finite number")
+    if isinstance(scale, (np.ndarray, np.number)) and scale.dtype.kind in "fc" \
+            and not np.isfinite(scale).all():
+        raise bad_value(owner, "scale", scale, "a finite number or an array of finite numbers")
+    return scale
 
 
 def _density_mask(density: Any, shape: tuple, rng: np.random.Generator, owner: Any) -> np.ndarray:
@@ -248,8 +338,11 @@ def _density_mask(density: Any, shape: tuple, rng: np.random.Generator, owner: A
     if p.ndim != 1 or p.shape[0] != shape[0]:
         raise MonntoValueError(f"{owner!r}: density must be a number in [0, 1] or an array with one value "
                                f"per row ({shape[0]}), got shape {p.shape}")
-    if np.any((p < 0) | (p > 1)):
-        raise MonntoValueError(f"{owner!r}: density values must lie in [0, 1], got min {p.min()}, max {p.max()}")
+    if not np.all((p >= 0) & (p <= 1)):  # NaN fails both comparisons
+        raise MonntoValueError(f"{owner!r}: density values must lie in [0, 1] (no NaN), got min "
+                               f"{np.nanmin(p) if not np.isnan(p).all() else 'nan'}, max "
+                               f"{np.nanmax(p) if not np.isnan(p).all() else 'nan'}, "
+                               f"{int(np.isnan(p).sum())} NaN")
     p = p.reshape((-1,) + (1,) * (len(shape) - 1))
     return rng.random(shape) < p
 

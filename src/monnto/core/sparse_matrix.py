@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import MonntoValueError
-from .init_strings import _density_mask, make_array
+from .init_strings import _density_mask, check_scale, make_array
 
 #: Up to this many possible synapses (D*S) ``sparse_from_init`` draws exactly
 #: as the dense path does (same generator calls, so a sparse and a dense group
@@ -234,6 +234,7 @@ def sparse_from_init(mode: Any, shape: tuple, rng: np.random.Generator, dtype: n
         counts = np.bincount(rows, minlength=d)
         data = values[rows, cols]
         if scale is not None:
+            check_scale(scale, owner)
             data = data * (scale if np.ndim(scale) == 0 else np.broadcast_to(scale, (d, s))[rows, cols])
         return from_rows(counts, cols, data.astype(values.dtype, copy=False), (d, s))
     if density is None:
@@ -246,13 +247,14 @@ def sparse_from_init(mode: Any, shape: tuple, rng: np.random.Generator, dtype: n
         counts = rng.binomial(s, float(density), size=d)
     else:
         p = np.asarray(density, dtype=float)
-        if p.shape != (d,) or np.any((p < 0) | (p > 1)):
+        if p.shape != (d,) or not np.all((p >= 0) & (p <= 1)):  # NaN fails both
             raise MonntoValueError(f"{owner}: density must be a number in [0, 1] or one probability per "
                                    f"row (shape ({d},)), got {density!r}")
         counts = rng.binomial(s, p)
     cols = distinct_columns(counts, s, rng)
     values = make_array(mode, (cols.size,), rng, dtype, owner=owner)
     if scale is not None:
+        check_scale(scale, owner)
         if np.ndim(scale) != 0:
             raise MonntoValueError(f"{owner}: a sparse matrix this large takes a scalar scale, got an array")
         values = values * scale
