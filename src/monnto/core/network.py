@@ -10,7 +10,7 @@ import numpy as np
 
 from .backend import make_backend
 from .behaviour import Behaviour
-from .errors import MonntoValueError
+from .errors import ConfigurationError, MonntoValueError, bad_value, short_repr
 from .fusion import fusable, fuse, make_run_loop
 from .genome import get_genome
 from .network_object import NetworkObject, normalize_behaviours
@@ -23,6 +23,8 @@ MAX_LOOP_REBUILDS = 8
 #: Backend of a Network built without ``backend=`` (the test suite runs the
 #: core tests once per backend by changing it).
 DEFAULT_BACKEND = "numpy"
+#: SynapseGroup attributes that must be ``(dst.size, src.size)`` matrices when 2-D.
+SYNAPSE_MATRIX_ATTRIBUTES = ("W", "enabled")
 
 
 class Network(NetworkObject):
@@ -57,6 +59,22 @@ class Network(NetworkObject):
     step, which matters for small groups; results are identical. Set
     ``net.fuse_steps = False`` to call each behaviour separately, e.g. to
     profile them one by one.
+
+    A group created after ``initialize()`` has its behaviours initialized at
+    once (as :meth:`add_behaviour` does) and joins the step list; if one
+    fails, the group is taken out of the network again. Behaviours of the
+    other groups are not run again: one that sets up its afferent synapses
+    in ``set_variables`` (``synapse.W = ...``) does not see a SynapseGroup
+    created later; call ``initialize()`` again for that.
+
+    Group tags name network attributes (``net.exc``), so a tag that is
+    already an attribute of the Network (``'rng'``, ``'iteration'``,
+    ``'simulate_iteration'``, ``'NeuronGroups'``) or starts with ``_`` is
+    refused when the group is created.
+
+    Synapse matrices ``W`` and ``enabled`` must have shape
+    ``(dst.size, src.size)``; this is checked at the end of ``initialize()``
+    and when a step fails (not in each step).
     """
 
     _fuse_steps_on = True
@@ -130,6 +148,29 @@ class Network(NetworkObject):
         self._insertion += 1
         self._insertion_order[id(behaviour)] = self._insertion
 
+    def check_group_tags(self, kind: str, tags: list[str]) -> None:
+        """Refuse group tags that start with ``_`` or are attributes of the Network.
+
+        Parameters
+        ----------
+        kind : str
+            What is being built, for the message (``"NeuronGroup 'exc'"``).
+        tags : list of str
+            The user's tags of the group.
+        """
+        for tag in tags:
+            if tag.startswith("_"):
+                raise bad_value(kind, "tag", tag, "a tag that does not start with '_'",
+                                hint="tags starting with '_' are reserved for the framework")
+            collides = tag.isidentifier() and (
+                hasattr(type(self), tag)
+                or (tag in self.__dict__ and tag not in self._attribute_shortcuts))
+            if collides:
+                raise bad_value(kind, "tag", tag, f"a name that is not an attribute of the Network "
+                                f"(net.{tag} is {short_repr(getattr(self, tag), 50)})",
+                                hint="group tags become attributes of the Network (net.<tag>); "
+                                     "choose another tag")
+
     def _register_group(self, group) -> None:
         from .neuron_group import NeuronGroup
 
@@ -150,6 +191,41 @@ class Network(NetworkObject):
                 warnings.warn(f"{self!r}: tag {tag!r} is used by {current!r} and {group!r}; "
                               f"net.{tag} refers to the first, net[{tag!r}] returns both",
                               stacklevel=3)
+        if self.initialized:
+            try:
+                self._initialize_late_group(group)
+            except BaseException:
+                self._unregister_group(group)
+                raise
+        self._structure_changed()
+
+    def _initialize_late_group(self, group) -> None:
+        """Initialize the behaviours of a group created after initialize() (Recorders last)."""
+        pending = [b for _, b in sorted(group.behaviour.items(), key=lambda kv: kv[0]) if not b.initialized]
+        for b in sorted(pending, key=lambda b: b.initialize_last):  # stable: key order within each
+            b.resolve_gene_arguments()
+            try:
+                b.run_initialize(group)
+            except Exception as err:
+                err.add_note(f"while initializing {type(b).__name__} (key {b.key!r}) of {group!r}, created after "
+                             f"{self!r}.initialize(); the group was taken out of the network")
+                raise
+
+    def _unregister_group(self, group) -> None:
+        """Undo :meth:`_register_group` (a group whose construction failed)."""
+        from .neuron_group import NeuronGroup
+
+        if isinstance(group, NeuronGroup):
+            if group in self.NeuronGroups:
+                self.NeuronGroups.remove(group)
+        else:
+            self.remove_synapse_group(group)
+        for tag, target in list(self._attribute_shortcuts.items()):
+            if target is group:
+                del self._attribute_shortcuts[tag]
+                if self.__dict__.get(tag) is group:
+                    del self.__dict__[tag]
+        self._creation_order.pop(id(group), None)
         self._structure_changed()
 
     def remove_synapse_group(self, synapse_group) -> None:
@@ -256,6 +332,30 @@ class Network(NetworkObject):
         self._fused_cache = used
         return fused_steps
 
+    def check_synapse_matrices(self) -> None:
+        """Raise when a SynapseGroup's ``W`` or ``enabled`` is a matrix of the wrong shape.
+
+        Matrices are ``(dst.size, src.size)`` (destination rows, source
+        columns). Run at the end of :meth:`initialize` and when a step
+        fails, so a matrix a behaviour assigned with the wrong shape is named
+        instead of a numpy shape error deep in a product.
+
+        Raises
+        ------
+        ConfigurationError
+            Naming the SynapseGroup, the attribute, its shape and the expected shape.
+        """
+        for synapses in self.SynapseGroups:
+            expected = (synapses.dst.size, synapses.src.size)
+            for name in SYNAPSE_MATRIX_ATTRIBUTES:
+                shape = getattr(synapses.__dict__.get(name), "shape", None)
+                if shape is None or len(shape) != 2 or tuple(shape) == expected:
+                    continue
+                raise bad_value(synapses, f"{name}.shape", tuple(shape),
+                                f"(dst.size, src.size) = {expected} (destination rows, source columns)",
+                                hint="Make it with synapse.get_synapse_mat(...) or transpose it",
+                                cls=ConfigurationError)
+
     # -- initialize ---------------------------------------------------------
     def initialize(self, info: bool = False, warnings: bool = True, storage_manager: Any = None) -> None:
         """Initialize every behaviour in execution order (Recorders last).
@@ -286,6 +386,7 @@ class Network(NetworkObject):
             except Exception as err:
                 err.add_note(f"while initializing {b!r} (key {b.key!r}) on {parent!r}")
                 raise
+        self.check_synapse_matrices()
         self.initialized = True
         self._structure_changed()
         if self.fuse_steps:  # generated now, so that the first run does not pay for it
@@ -307,8 +408,21 @@ class Network(NetworkObject):
         if not self.initialized:
             raise RuntimeError(f"{self!r}: call initialize() before simulating")
         self.iteration += 1
-        for fn, parent in self._steps:
-            fn(parent)
+        try:
+            for fn, parent in self._steps:
+                fn(parent)
+        except Exception as err:
+            self._explain_step_error(err)
+            raise
+
+    def _explain_step_error(self, err: Exception) -> None:
+        """A step failed: raise a clearer error when a synapse matrix has the wrong shape."""
+        try:
+            self.check_synapse_matrices()
+        except ConfigurationError as cause:
+            cause.add_note(f"found after a step failed at iteration {self.iteration} with "
+                           f"{type(err).__name__}: {err}")
+            raise cause from err
 
     def simulate_iterations(self, iterations: int | str, progress: bool | None = None,
                             disable_recording: bool = False, batch_size: int | None = None) -> dict:
@@ -349,6 +463,9 @@ class Network(NetworkObject):
                 self._run_with_progress(n, batch_size)
             else:
                 self._run_steps(n)
+        except Exception as err:
+            self._explain_step_error(err)
+            raise
         finally:
             if disable_recording:
                 self.recording_on()

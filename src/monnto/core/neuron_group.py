@@ -63,6 +63,7 @@ class NeuronGroup(NetworkObject):
         if not isinstance(net, Network):
             raise MonntoTypeError(f"NeuronGroup {tag!r}: net must be a Network, got {net!r}")
         super().__init__(tag, net)
+        net.check_group_tags(f"NeuronGroup {tag!r}", self.tags)
         if behavior is not None:
             if behaviour is not None:
                 raise MonntoTypeError(f"NeuronGroup {tag!r}: pass behaviour= or behavior=, not both")
@@ -97,10 +98,15 @@ class NeuronGroup(NetworkObject):
         if dimension is not None and dimension not in behaviours.values():
             dimension.parent = self
             dimension.run_initialize(self)
-        for key, b in behaviours.items():
-            self._attach(key, b)
-            if b.initialize_on_init:
-                b.run_initialize(self)
+        try:
+            for key, b in behaviours.items():
+                self._attach(key, b)
+                if b.initialize_on_init:
+                    b.run_initialize(self)
+        except BaseException:  # the behaviours stay usable for another group
+            for key in list(self.behaviour):
+                self._detach(key)
+            raise
         net._register_group(self)
 
     # read from the network when the group has none of its own

@@ -43,6 +43,7 @@ class SynapseGroup(NetworkObject):
         if not isinstance(net, Network):
             raise MonntoTypeError(f"SynapseGroup {tag!r}: net must be a Network, got {net!r}")
         super().__init__(tag, net)
+        net.check_group_tags(f"SynapseGroup {tag!r}", self.tags)
         if behavior is not None:
             if behaviour is not None:
                 raise MonntoTypeError(f"SynapseGroup {tag!r}: pass behaviour= or behavior=, not both")
@@ -68,10 +69,18 @@ class SynapseGroup(NetworkObject):
                 table.setdefault(t, []).append(self)
         for key, b in behaviours.items():
             self._attach(key, b)
-        net._register_group(self)
-        for b in behaviours.values():
-            if b.initialize_on_init:
-                b.run_initialize(self)
+        try:
+            net._register_group(self)
+            for b in behaviours.values():
+                if b.initialize_on_init and not b.initialized:
+                    b.run_initialize(self)
+        except BaseException:  # no half-built group stays in the network
+            if self in net.SynapseGroups or any(self in v for v in (
+                    getattr(self.dst, "BaseNeuronGroup", self.dst).afferent_synapses.values())):
+                net._unregister_group(self)
+            for key in list(self.behaviour):
+                self._detach(key)
+            raise
 
     def _resolve_group(self, net, group: Any, name: str):
         from .neuron_group import NeuronGroup, NeuronSubGroup
