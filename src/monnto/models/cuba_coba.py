@@ -47,6 +47,7 @@ from monnto.behaviours.synapses.sparse import fixed_probability
 from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
 from monnto.models._backend import host_to_backend, synapse_weights
 from monnto.models._propagation import DelayedSynapticInput, ExponentialSynapses
+from monnto.targets.random_streams import behaviour_stream_key, check_poisson_mean, exp_neg, poisson_counts
 
 __all__ = ["PoissonKick", "SynapticCurrents", "coba_network", "cuba_network"]
 
@@ -94,7 +95,9 @@ class PoissonKick(Behaviour):
         self.weight = float(self.get_init_attr("weight", 0.0))
         self.target = self.get_init_attr("target", "g_e")
         self.steps = int(round(float(self.get_init_attr("duration", 0.05)) / self.dt))
-        self.rng = n.network.rng
+        check_poisson_mean(self.lam, self)
+        self.exp_neg_lam = exp_neg(self.lam)
+        self.stream = behaviour_stream_key(self, n)
         self.count = 0
 
     def new_iteration(self, n: Any) -> None:
@@ -102,7 +105,9 @@ class PoissonKick(Behaviour):
             return
         self.count += 1
         target = getattr(n, self.target)
-        target += host_to_backend(n, self.weight * self.rng.poisson(self.lam, n.size))
+        # counter-based draws (neuron, iteration): identical on every target
+        counts = poisson_counts(self.stream, n.network.iteration, 0, n.size, self.lam, self.exp_neg_lam)
+        target += host_to_backend(n, self.weight * counts)
 
 
 def _populations(net: Network, n_exc: int, n_inh: int, neuron_factory, record: bool,

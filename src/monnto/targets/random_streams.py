@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["mix64", "draw_bits", "bits_to_unit", "stream_key", "uniform", "poisson_counts",
+__all__ = ["behaviour_stream_key", "mix64", "draw_bits", "bits_to_unit", "stream_key", "uniform", "poisson_counts",
            "poisson_inversion", "MAX_POISSON_MEAN"]
 
 _C1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -147,3 +147,15 @@ def exp_neg(lam: Any) -> Any:
     if arr.ndim == 0:
         return math.exp(-float(arr))
     return np.array([math.exp(-float(x)) for x in arr.ravel()]).reshape(arr.shape)
+
+
+def behaviour_stream_key(behaviour: Any, parent: Any) -> np.uint64:
+    """The stream key of a behaviour's draws: seed, class, owner's creation number and key.
+
+    The same network script gives the same keys in every process, on every
+    target and with any split of the neurons; two behaviours of one network
+    never share a stream.
+    """
+    net = parent.network
+    owner = getattr(net, "_creation_order", {}).get(id(parent), 0)
+    return stream_key(net.seed, f"{type(behaviour).__name__}|{owner}|{behaviour.key!r}")

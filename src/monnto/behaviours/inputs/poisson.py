@@ -14,7 +14,11 @@
 
 Spike counts of both are Poisson: mean = variance = rate T (Fano factor 1)
 in a window T (for the Bernoulli generator, variance = rate T (1 - rate dt)).
-All draws use the network's seeded generator ``net.rng``.
+PoissonGenerator draws from the network's seeded generator ``net.rng``;
+PoissonInput draws from a counter-based stream of the network seed
+(:mod:`monnto.targets.random_streams`): the count of neuron i in step t is a
+function of (seed, behaviour, i, t) only, identical on the numpy and numba
+targets and however the neurons are split.
 
 Reference: P. Dayan & L. F. Abbott, *Theoretical Neuroscience* (2001),
 ch. 1.4 (Poisson spike generation).
@@ -27,6 +31,8 @@ import numpy as np
 
 from monnto.core.backend import to_numpy
 from monnto.core.behaviour import Behaviour
+from monnto.targets.random_streams import behaviour_stream_key, check_poisson_mean, exp_neg
+from monnto.targets.random_streams import poisson_counts as stream_poisson_counts
 
 from ..neurons._common import from_host, input_vector, resolve_dt, to_backend
 
@@ -134,11 +140,15 @@ class PoissonInput(Behaviour):
                              f"n_sources={self.n_sources!r}")
         input_vector(n, self.target)
         self._lam = self.rate * self.n_sources * self.dt
-        self._rng = n.network.rng
+        check_poisson_mean(self._lam, self)
+        self._exp_neg_lam = exp_neg(self._lam)
+        self._stream = behaviour_stream_key(self, n)
         self.counts = np.zeros(n.size, dtype=np.int64)
 
     def new_iteration(self, n) -> None:
-        self.counts = self._rng.poisson(self._lam, n.size)
+        # counter-based draws (neuron i, this iteration): the same on every target and split
+        self.counts = stream_poisson_counts(self._stream, n.network.iteration, 0, n.size, self._lam,
+                                     self._exp_neg_lam)
         target = getattr(n, self.target)
         if n.xp is np:
             target += self.weight * self.counts
