@@ -27,10 +27,10 @@ SLOW = """
 START = [{"x": 1.0, "y": 2.0}]
 
 
-def cli_worker(storage, name, cwd, *extra):
+def cli_worker(storage, name, cwd, script, *extra):
     return subprocess.Popen(
         [sys.executable, "-m", "monnto.evolution", "worker", "--storage", storage, "--name", name,
-         "--poll", "0.1", *extra],
+         "--script", script, "--poll", "0.1", *extra],
         cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -50,7 +50,7 @@ def run_with_cli_workers(tmp_path, data_folder, storage, name):
     script = tmp_path / "slave.py"
     script.write_text("from monnto.core.genome import get_gene\nfrom monnto.evolution.score import set_score\n"
                       + SLOW.replace("\n    ", "\n"))
-    workers = [cli_worker(storage, name, tmp_path) for _ in range(2)]
+    workers = [cli_worker(storage, name, tmp_path, str(script)) for _ in range(2)]
     evolution = Evolution(name, str(script), individual_count=4, mutation=0.3, start_genomes=START,
                           devices={"processes": 0}, generations=2, seed=8, storage=storage,
                           data_folder=data_folder, cwd=str(tmp_path), progress=False)

@@ -44,14 +44,21 @@ def test_nan_score_is_a_failure(tmp_path):
 
 
 def test_timeout_kills_the_script_and_its_children(tmp_path):
-    body = ("import subprocess, sys, time\n"
-            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
-            "open('child.pid', 'w').write(str(child.pid))\n"
-            "time.sleep(60)\n")
+    body = ("import os, subprocess, sys, time\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+            "open('child.tmp', 'w').write(str(child.pid))\n"
+            "os.replace('child.tmp', 'child.pid')\n"
+            "time.sleep(120)\n")
+
+    def clock():  # the timeout's clock starts once the child exists: no race with a busy machine
+        return 100.0 if (tmp_path / "child.pid").exists() else 0.0
+
     start = time.monotonic()
-    result = run_script(plain(tmp_path, body), {}, str(tmp_path / "r"), timeout=1.5, cwd=str(tmp_path))
-    assert time.monotonic() - start < 10
-    assert result.failure == "timeout" and "1.5 s" in result.error
+    result = run_script(plain(tmp_path, body), {}, str(tmp_path / "r"), timeout=1.5, cwd=str(tmp_path),
+                        individual_id=7, generation=2, name="slow", clock=clock)
+    assert time.monotonic() - start < 100  # killed long before the script's own 120 s
+    assert result.failure == "timeout"
+    assert "individual 7 (generation 2) of evolution 'slow' ran past timeout=1.5 s" in result.error
     pid = int((tmp_path / "child.pid").read_text())
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:

@@ -46,14 +46,14 @@ FAULTY = """
 def test_failures_are_recorded_and_the_evolution_goes_on(data_folder, write_script, tmp_path):
     script = write_script(FAULTY)
     evolution = Evolution("faulty", script, individual_count=6, mutation=0.3, start_genomes=[{"x": 1.0}],
-                          devices={"processes": 2}, generations=2, seed=1, timeout=2.0, data_folder=data_folder,
+                          devices={"processes": 2}, generations=2, seed=1, timeout=20.0, data_folder=data_folder,
                           heartbeat_interval=0.3, heartbeat_grace=3.0, cwd=str(tmp_path), progress=False)
     assert evolution.start() is True
     trials = {t.number: t for t in evolution.trials()}
     failure = {n: t.user_attrs.get("failure") for n, t in trials.items() if t.state == TrialState.FAIL}
     assert failure == {1: "crash", 2: "timeout", 3: "no_score", 4: "lost"}
     assert "ValueError: boom from individual 1" in trials[1].user_attrs["error"]
-    assert "ran past 2.0 s" in trials[2].user_attrs["error"]
+    assert "individual 2 (generation 0) of evolution 'faulty' ran past timeout=20 s" in trials[2].user_attrs["error"]
     assert "without calling set_score" in trials[3].user_attrs["error"]
     assert "worker lost: no heartbeat" in trials[4].user_attrs["error"]
     retry = [t for t in trials.values() if t.user_attrs["attempt"] == 1]

@@ -85,9 +85,10 @@ def cli(*args, cwd, timeout=120):
 def test_cli_refuses_bad_input_with_a_clear_message(data_folder, tmp_path):
     done = cli("start", TOY, "--name", "cli-bad", "--gene", "a=1", "--individuals", "-2", cwd=tmp_path)
     assert done.returncode == 2
-    assert "individual_count must be an integer >= 1, got -2" in done.stderr
+    assert "monnto evolve start: --individuals must be a positive int, got -2" in done.stderr
     done = cli("start", TOY, "--name", "x/y", "--gene", "a=1", cwd=tmp_path)
-    assert done.returncode == 2 and "is not allowed" in done.stderr
+    assert done.returncode == 2 and "monnto evolve start: --name must be letters" in done.stderr
+    assert "got x/y" in done.stderr
     assert os.listdir(data_folder) == []
 
 
@@ -110,7 +111,9 @@ def test_cli_start_status_best_and_plot(data_folder, tmp_path):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
     stored = Evolution.load("clitoy", data_folder=data_folder, progress=False).study().user_attrs[CONFIG_ATTR]
     assert stored["constraints"] == ["b>=a", "a<=1", "b>=2"] and stored["individual_count"] == 4
-    done = cli("continue", "--name", "clitoy", "--generations", "3", cwd=tmp_path)  # extend by one generation
+    done = cli("continue", "--name", "clitoy", "--generations", "3", cwd=tmp_path)
+    assert done.returncode == 2 and "was read from the storage" in done.stderr  # the storage picks no code
+    done = cli("continue", "--name", "clitoy", "--generations", "3", "--script", TOY, cwd=tmp_path)  # one more
     assert done.returncode == 0, done.stderr
     status = json.loads(cli("status", "--name", "clitoy", "--json", cwd=tmp_path).stdout)
     assert status["complete"] == 12 and status["generation"] == 2 and status["generations"] == 3
@@ -140,7 +143,8 @@ def test_stop_then_continue_finishes_without_repeating_work(data_folder, tmp_pat
     assert not runner.is_alive()
     stopped = evolution.status()
     assert stopped["complete"] < 8 and not evolution.study().user_attrs.get(FINISHED_ATTR)
-    resumed = Evolution.load("pausable", data_folder=data_folder, devices={"processes": 1}, progress=False)
+    resumed = Evolution.load("pausable", data_folder=data_folder, devices={"processes": 1}, progress=False,
+                             slave_file=script)
     assert resumed.continue_evolution() is True
     trials = resumed.trials()
     assert sum(t.state == TrialState.COMPLETE for t in trials) == 8

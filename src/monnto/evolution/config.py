@@ -6,26 +6,19 @@ expected.
 """
 from __future__ import annotations
 
-import ast
 import math
 import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from monnto.core.errors import MonntoValueError
+from monnto.evolution import expressions as expressions_module
+
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
-#: Functions a constraint may call, besides the genes themselves.
-_CONSTRAINT_FUNCTIONS: dict[str, Any] = {
-    "abs": abs, "min": min, "max": max, "round": round,
-    "sqrt": math.sqrt, "exp": math.exp, "log": math.log,
-}
-_ALLOWED_NODES = (
-    ast.Expression, ast.Compare, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load,
-    ast.Constant, ast.Call, ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, ast.Add, ast.Sub,
-    ast.Mult, ast.Div, ast.Pow, ast.Mod, ast.FloorDiv, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
-    ast.Gt, ast.GtE,
-)
+#: The search algorithms: the paper's, and Optuna's samplers.
+ALGORITHMS = ("paper", "nsga2", "cmaes", "tpe", "random")
 
 
 def check_name(name: Any) -> str:
@@ -35,7 +28,7 @@ def check_name(name: Any) -> str:
     and ``.``, not starting with ``.`` or ``-``, no path separators.
     """
     if not isinstance(name, str) or not _NAME_PATTERN.match(name) or ".." in name:
-        raise ValueError(
+        raise MonntoValueError(
             f"Evolution: name {name!r} is not allowed; expected letters, digits, '_', '-' or '.' "
             "(no path separators, no '..', not starting with '.' or '-')"
         )
@@ -49,7 +42,8 @@ class Constraints:
     ----------
     expressions : iterable of str
         Python comparisons over gene names (``+ - * / ** %``, ``and``/``or``/
-        ``not``, ``abs min max round sqrt exp log``).
+        ``not``, ``abs min max round sqrt exp log``), evaluated by the bounded
+        evaluator of :mod:`monnto.evolution.expressions` (never ``eval``).
     gene_names : iterable of str
         The genes of the evolution; any other name is an error.
     """
@@ -58,42 +52,21 @@ class Constraints:
         if isinstance(expressions, str):
             expressions = [expressions]
         self.expressions = list(expressions)
-        names = set(gene_names)
-        self._code = []
-        for text in self.expressions:
-            if not isinstance(text, str):
-                raise TypeError(f"Evolution: constraint {text!r} must be a string like 'b>=a'")
-            try:
-                tree = ast.parse(text, mode="eval")
-            except SyntaxError as err:
-                raise ValueError(f"Evolution: constraint {text!r} is not a valid expression ({err.msg})") from None
-            for node in ast.walk(tree):
-                if not isinstance(node, _ALLOWED_NODES):
-                    raise ValueError(
-                        f"Evolution: constraint {text!r} uses {type(node).__name__}, which is not allowed; "
-                        "use comparisons and arithmetic over gene names"
-                    )
-                if isinstance(node, ast.Call) and not (
-                    isinstance(node.func, ast.Name) and node.func.id in _CONSTRAINT_FUNCTIONS
-                ):
-                    raise ValueError(
-                        f"Evolution: constraint {text!r} calls a function that is not one of "
-                        f"{sorted(_CONSTRAINT_FUNCTIONS)}"
-                    )
-                if isinstance(node, ast.Name) and node.id not in names and node.id not in _CONSTRAINT_FUNCTIONS:
-                    raise ValueError(
-                        f"Evolution: constraint {text!r} names unknown gene {node.id!r}; "
-                        f"the genes are {sorted(names)}"
-                    )
-            self._code.append(compile(tree, f"<constraint {text}>", "eval"))
+        names = list(gene_names)
+        self._trees = [expressions_module.parse(text, names) for text in self.expressions]
 
     def violated(self, genome: Mapping[str, Any]) -> list[str]:
-        """Return the constraints that ``genome`` breaks (empty when it satisfies all)."""
-        scope = dict(_CONSTRAINT_FUNCTIONS)
-        scope.update(genome)
+        """Return the constraints that ``genome`` breaks (empty when it satisfies all).
+
+        Raises
+        ------
+        ExpressionError
+            When a constraint asks for unbounded work or cannot be evaluated
+            for ``genome`` (see :mod:`monnto.evolution.expressions`).
+        """
         return [
-            text for text, code in zip(self.expressions, self._code)
-            if not eval(code, {"__builtins__": {}}, scope)  # noqa: S307 - checked AST, no builtins
+            text for text, tree in zip(self.expressions, self._trees)
+            if not expressions_module.evaluate(tree, genome, text)
         ]
 
     def holds(self, genome: Mapping[str, Any]) -> bool:
@@ -114,7 +87,7 @@ def check_genomes(start_genomes: Any) -> tuple[list[dict[str, Any]], dict[str, t
         for g in (start_genomes or [])
     ]
     if not genomes or not genomes[0]:
-        raise ValueError(
+        raise MonntoValueError(
             "Evolution: start_genomes must hold at least one genome with at least one gene, "
             f"e.g. [{{'a': 1.0}}]; got {start_genomes!r}"
         )
@@ -122,14 +95,14 @@ def check_genomes(start_genomes: Any) -> tuple[list[dict[str, Any]], dict[str, t
     types: dict[str, type] = {}
     for index, genome in enumerate(genomes):
         if set(genome) != set(names):
-            raise ValueError(
+            raise MonntoValueError(
                 f"Evolution: start genome {index} has genes {sorted(genome)}, expected {sorted(names)}"
             )
         for key, value in genome.items():
             if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", str(key)):
-                raise ValueError(f"Evolution: gene name {key!r} is not a Python identifier")
+                raise MonntoValueError(f"Evolution: gene name {key!r} is not a Python identifier")
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(
+                raise MonntoValueError(
                     f"Evolution: gene {key!r} of start genome {index} is {value!r}; expected a finite number"
                 )
             kind = float if isinstance(value, float) or types.get(key) is float else int
@@ -141,14 +114,14 @@ def check_genomes(start_genomes: Any) -> tuple[list[dict[str, Any]], dict[str, t
 def check_positive_int(value: Any, argument: str, minimum: int = 1) -> int:
     """Return ``value`` if it is an int >= ``minimum``, else raise ``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"Evolution: {argument} must be an integer >= {minimum}, got {value!r}")
+        raise MonntoValueError(f"Evolution: {argument} must be an integer >= {minimum}, got {value!r}")
     return value
 
 
 def check_fraction(value: Any, argument: str, high: float = 1.0) -> float:
     """Return ``value`` as float if ``0 <= value <= high``, else raise ``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= high:
-        raise ValueError(f"Evolution: {argument} must be a number in [0, {high}], got {value!r}")
+        raise MonntoValueError(f"Evolution: {argument} must be a number in [0, {high}], got {value!r}")
     return float(value)
 
 

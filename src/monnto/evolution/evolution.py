@@ -26,7 +26,9 @@ import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState, create_trial
 
+from monnto.core.errors import MonntoValueError, UnsafeLoadError
 from monnto.evolution.config import (
+    ALGORITHMS,
     Constraints,
     check_fraction,
     check_genomes,
@@ -36,7 +38,9 @@ from monnto.evolution.config import (
     evolution_folder,
     get_data_folder,
 )
+from monnto.evolution.executor import DEFAULT_TIMEOUT_S, check_timeout
 from monnto.evolution.launcher import WorkerPool
+from monnto.evolution.lease import LEASE_GRACE_S, MasterLease
 from monnto.evolution.sampler import (
     ATTEMPT_ATTR,
     ERROR_ATTR,
@@ -70,7 +74,6 @@ from monnto.evolution.worker import counted_trials
 
 _logger = logging.getLogger("monnto.evolution")
 
-ALGORITHMS = ("paper", "nsga2", "cmaes", "tpe", "random")
 _DEVICE_KEYS = ("processes", "dask", "workers")
 
 
@@ -78,12 +81,12 @@ def _check_devices(devices: Mapping[str, Any] | None) -> dict[str, Any]:
     devices = dict({"processes": 1} if devices is None else devices)
     unknown = set(devices) - set(_DEVICE_KEYS)
     if unknown:
-        raise ValueError(f"Evolution: devices has unknown keys {sorted(unknown)}; expected {list(_DEVICE_KEYS)}")
+        raise MonntoValueError(f"Evolution: devices has unknown keys {sorted(unknown)}; expected {list(_DEVICE_KEYS)}")
     devices["processes"] = check_positive_int(devices.get("processes", 0), "devices['processes']", minimum=0)
     if devices.get("workers") is not None:
         check_positive_int(devices["workers"], "devices['workers']")
     if devices.get("dask") is not None and not isinstance(devices["dask"], str):
-        raise ValueError(f"Evolution: devices['dask'] must be a scheduler address like 'tcp://host:8786', "
+        raise MonntoValueError(f"Evolution: devices['dask'] must be a scheduler address like 'tcp://host:8786', "
                          f"got {devices['dask']!r}")
     return devices
 
@@ -124,7 +127,10 @@ class Evolution:
         constraints; Optuna's samplers need them (default: ``[v - 2|v|,
         v + 2|v|]`` around the first start genome, ``[-1, 1]`` for 0).
     timeout : float, optional
-        Seconds one evaluation may run before it is killed and failed.
+        Seconds one evaluation may run before it is killed and its trial
+        failed with a message naming the timeout and the individual
+        (default, and with None: :data:`~monnto.evolution.executor.DEFAULT_TIMEOUT_S`,
+        one hour; ``math.inf``: no limit).
     seed : int, optional
         Seed of the search (drawn once and stored when None).
     storage : str, optional
@@ -145,6 +151,18 @@ class Evolution:
         ``progress(status_dict)``, or stay silent (False).
     cwd : str, optional
         Working directory of the scripts (default: the worker's).
+    lease_grace : float
+        Seconds the master's lease on the study stays valid without renewal
+        (:class:`~monnto.evolution.lease.MasterLease`): a second master on
+        the same study is refused while the first one's lease is fresh; the
+        lease of a master that died on this host is broken at once.
+
+    Notes
+    -----
+    The storage is data: workers run only the script they are given
+    (``--script``; the master's own workers get ``slave_file``), never the
+    path the storage names. :meth:`load` reads the stored path only to
+    show status; to run it, pass ``slave_file`` or ``trusted=True``.
     """
 
     def __init__(
@@ -171,6 +189,7 @@ class Evolution:
         poll_interval: float = 0.2,
         progress: bool | Callable[[dict[str, Any]], None] = True,
         cwd: str | None = None,
+        lease_grace: float = LEASE_GRACE_S,
     ):
         self.name = check_name(name)
         if slave_file is None or not os.path.isfile(os.fspath(slave_file)):
@@ -178,11 +197,11 @@ class Evolution:
         self.slave_file = os.path.abspath(os.fspath(slave_file))
         self.individual_count = check_positive_int(individual_count, "individual_count")
         if isinstance(mutation, bool) or not isinstance(mutation, (int, float)) or not 0 <= mutation < math.inf:
-            raise ValueError(f"Evolution: mutation must be a finite number >= 0, got {mutation!r}")
+            raise MonntoValueError(f"Evolution: mutation must be a finite number >= 0, got {mutation!r}")
         self.mutation = float(mutation)
         self.death_rate = check_fraction(death_rate, "death_rate")
         if self.death_rate >= 1.0:
-            raise ValueError(f"Evolution: death_rate must be below 1 (someone must survive), got {death_rate!r}")
+            raise MonntoValueError(f"Evolution: death_rate must be below 1 (someone must survive), got {death_rate!r}")
         self.start_genomes, self.gene_types = check_genomes(start_genomes)
         self.constraints = Constraints(constraints, self.gene_types)
         self.devices = _check_devices(devices)
@@ -190,12 +209,12 @@ class Evolution:
             check_positive_int(generations, "generations")
         self.generations = generations
         if algorithm not in ALGORITHMS:
-            raise ValueError(f"Evolution: algorithm {algorithm!r} is unknown; expected one of {ALGORITHMS}")
+            raise MonntoValueError(f"Evolution: algorithm {algorithm!r} is unknown; expected one of {ALGORITHMS}")
         self.algorithm = algorithm
         if algorithm == "cmaes" and importlib.util.find_spec("cmaes") is None:
             raise ImportError("Evolution: algorithm 'cmaes' needs the package cmaes (pip install cmaes)")
         if algorithm != "paper" and generations is None:
-            raise ValueError(f"Evolution: algorithm {algorithm!r} needs a number of generations (the trial budget)")
+            raise MonntoValueError(f"Evolution: algorithm {algorithm!r} needs a number of generations (the trial budget)")
         if gene_ranges is None and algorithm != "paper":
             gene_ranges = {}
             for gene, value in self.start_genomes[0].items():
@@ -203,22 +222,26 @@ class Evolution:
                 gene_ranges[gene] = (value - half, value + half)
         self.gene_ranges = {k: (float(v[0]), float(v[1])) for k, v in (gene_ranges or {}).items()}
         self.distributions = gene_distributions(self.gene_types, self.gene_ranges)
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-            raise ValueError(f"Evolution: timeout must be a positive number of seconds or None, got {timeout!r}")
-        self.timeout = None if timeout is None else float(timeout)
+        self.timeout = check_timeout(timeout, f"Evolution {name!r}")
         self._explicit_seed = seed is not None
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**31))
         self.seed = int(seed)
         self.max_retries = check_positive_int(max_retries, "max_retries", minimum=0)
         if not 0 < heartbeat_interval * 2 <= heartbeat_grace:
-            raise ValueError(f"Evolution: heartbeat_grace ({heartbeat_grace!r} s) must be at least twice "
+            raise MonntoValueError(f"Evolution: heartbeat_grace ({heartbeat_grace!r} s) must be at least twice "
                              f"heartbeat_interval ({heartbeat_interval!r} s), both positive")
         self.heartbeat_interval = float(heartbeat_interval)
         self.heartbeat_grace = float(heartbeat_grace)
         self.poll_interval = float(poll_interval)
         self.progress = progress
         self.cwd = None if cwd is None else os.path.abspath(cwd)
+        if isinstance(lease_grace, bool) or not isinstance(lease_grace, (int, float)) or not (
+                2 * self.poll_interval < lease_grace < math.inf):
+            raise MonntoValueError(f"Evolution {name!r}: lease_grace must be a number of seconds above twice "
+                             f"poll_interval ({self.poll_interval:g} s), got {lease_grace!r}")
+        self.lease_grace = float(lease_grace)
+        self._script_trusted = True  # False when load() took the script path from the storage
         self.sampler = PaperSampler(
             self.gene_types, self.individual_count, self.mutation, self.death_rate, self.constraints,
             self.gene_ranges, self.seed, self.start_genomes,
@@ -247,9 +270,24 @@ class Evolution:
         }
 
     @classmethod
-    def load(cls, name: str, storage: str | None = None, data_folder: str | None = None,
-             **overrides: Any) -> Evolution:
-        """Rebuild an :class:`Evolution` from the settings stored with study ``name``."""
+    def load(cls, name: str, storage: str | None = None, data_folder: str | None = None, *,
+             trusted: bool = False, **overrides: Any) -> Evolution:
+        """Rebuild an :class:`Evolution` from the settings stored with study ``name``.
+
+        Parameters
+        ----------
+        name, storage, data_folder
+            As for :class:`Evolution`.
+        trusted : bool
+            Allow :meth:`continue_evolution` to run the script path stored
+            in the storage. Without it, and without ``slave_file=...``, the
+            loaded object shows status, best, plots and can stop the
+            evolution, but refuses to start workers (whoever can write the
+            storage would choose the code they run).
+        **overrides
+            Settings that replace the stored ones (``slave_file``,
+            ``generations``, ``devices``, ...).
+        """
         data_folder = os.path.abspath(data_folder) if data_folder else get_data_folder(create=False)
         url = storage_url(storage or default_storage_path(data_folder, check_name(name)))
         quiet_optuna()
@@ -264,9 +302,12 @@ class Evolution:
             max_retries=config["max_retries"], heartbeat_interval=config["heartbeat_interval"],
             cwd=config.get("cwd"), devices={"processes": 0},
         )
+        given = "slave_file" in overrides
         slave_file = overrides.pop("slave_file", config["script"])
         kwargs.update(overrides)
-        return cls(name, slave_file, **kwargs)
+        evolution = cls(name, slave_file, **kwargs)
+        evolution._script_trusted = given or bool(trusted)
+        return evolution
 
     @property
     def folder(self) -> str:
@@ -298,9 +339,14 @@ class Evolution:
             _logger.warning("evolution %r already exists in %s; call continue_evolution() to resume it",
                             self.name, self.storage_url)
             return False
-        study = optuna.create_study(storage=storage, study_name=self.name, direction="maximize")
+        try:
+            study = optuna.create_study(storage=storage, study_name=self.name, direction="maximize")
+        except optuna.exceptions.DuplicatedStudyError:  # another master created it a moment ago
+            _logger.warning("evolution %r was just created by another master in %s", self.name, self.storage_url)
+            return False
+        lease = self._lease(storage)
         study.set_user_attr(CONFIG_ATTR, self.config())
-        return self._run(study)
+        return self._run(study, lease)
 
     def continue_evolution(self) -> bool:
         """Resume the stored evolution (after a stop or a crash) and run it to the end.
@@ -313,19 +359,45 @@ class Evolution:
         storage = self._open()
         if not study_exists(storage, self.name):
             raise KeyError(f"Evolution: nothing to continue, no evolution named {self.name!r} in {self.storage_url}")
+        self._check_script_trusted()
         study = optuna.load_study(study_name=self.name, storage=storage)
         stored = read_config(study)
         if stored["gene_types"] != self.config()["gene_types"] or stored["algorithm"] != self.algorithm:
-            raise ValueError(
+            raise MonntoValueError(
                 f"Evolution {self.name!r}: the stored genes {stored['gene_types']} / algorithm "
                 f"{stored['algorithm']!r} differ from this object's; use Evolution.load({self.name!r})"
             )
-        self._adopt(stored)
-        stored.update(generations=self.generations, timeout=self.timeout)
-        study.set_user_attr(CONFIG_ATTR, stored)
-        study.set_user_attr(STOP_ATTR, False)
-        study.set_user_attr(FINISHED_ATTR, False)
-        return self._run(study)
+        lease = self._lease(storage)
+        try:
+            self._adopt(stored)
+            if stored.get("script") != self.slave_file:
+                _logger.warning("evolution %r: continuing with the script %s (the storage named %r); outside "
+                                "workers must be started with --script for it", self.name, self.slave_file,
+                                stored.get("script"))
+            stored.update(generations=self.generations, timeout=self.timeout, script=self.slave_file)
+            study.set_user_attr(CONFIG_ATTR, stored)
+            study.set_user_attr(STOP_ATTR, False)
+            study.set_user_attr(FINISHED_ATTR, False)
+        except BaseException:
+            lease.release()
+            raise
+        return self._run(study, lease)
+
+    def _check_script_trusted(self) -> None:
+        if self._script_trusted or (not self.devices["processes"] and not self.devices.get("dask")):
+            return
+        raise UnsafeLoadError(
+            f"Evolution {self.name!r}: slave_file {self.slave_file!r} was read from the storage "
+            f"{self.storage_url}, and a storage is data that must not choose the code workers run; pass "
+            f"slave_file=... to Evolution.load (monnto evolve continue --script PATH), or trusted=True "
+            "(--trust-stored-script) when you trust everyone who can write that storage"
+        )
+
+    def _lease(self, storage: Any) -> MasterLease:
+        """Take the master's lease on the study (ConfigurationError when another master holds it)."""
+        lease = MasterLease(storage, self.name, grace=self.lease_grace)
+        lease.acquire()
+        return lease
 
     def _adopt(self, stored: dict[str, Any]) -> None:
         """Take the stored search settings, so a resumed evolution plans the same generations."""
@@ -373,13 +445,14 @@ class Evolution:
         return self.study().get_trials()
 
     # ---- the master loop -----------------------------------------------------
-    def _run(self, study: optuna.Study) -> bool:
+    def _run(self, study: optuna.Study, lease: MasterLease) -> bool:
         self._stop_requested = False
         workers = WorkerPool(self)
         ended = False
         try:
             workers.launch()
             while True:
+                lease.renew()  # raises when another master took the study over
                 trials = study.get_trials(deepcopy=False)
                 if self._reap_lost(study, trials):
                     trials = study.get_trials(deepcopy=False)
@@ -400,7 +473,10 @@ class Evolution:
                     study.set_user_attr(STOP_ATTR, True)
                 except Exception:  # noqa: BLE001 - the original error matters more
                     _logger.exception("evolution %r: could not set the stop flag", self.name)
-            workers.shutdown(wait=(self.timeout or 600.0) + 10.0)
+            try:
+                workers.shutdown(wait=min(self.timeout, DEFAULT_TIMEOUT_S) + 10.0)
+            finally:
+                lease.release()
         return True
 
     def _reap_lost(self, study: optuna.Study, trials: Sequence[FrozenTrial]) -> bool:

@@ -16,9 +16,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from monnto.core.errors import bad_value
 from monnto.core.genome import GENOME_ENV_VAR
 from monnto.evolution.score import (
     GENERATION_ENV_VAR,
@@ -31,6 +33,19 @@ from monnto.evolution.score import (
 
 #: Characters of the script's output kept in a failure message.
 ERROR_TAIL_CHARS = 2000
+
+#: Seconds one evaluation may run when no timeout is given (``math.inf``: no limit).
+DEFAULT_TIMEOUT_S = 3600.0
+
+
+def check_timeout(timeout: Any, owner: str = "Evolution") -> float:
+    """Return ``timeout`` as seconds: None gives :data:`DEFAULT_TIMEOUT_S`; else a number > 0 (inf: no limit)."""
+    if timeout is None:
+        return DEFAULT_TIMEOUT_S
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or math.isnan(timeout) or timeout <= 0:
+        raise bad_value(owner, "timeout", timeout, "a positive number of seconds (math.inf: no limit; "
+                        f"None: the default {DEFAULT_TIMEOUT_S:g} s)")
+    return float(timeout)
 
 
 @dataclass
@@ -108,7 +123,7 @@ def run_script(
     genome: dict[str, Any],
     run_folder: str,
     *,
-    timeout: float | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT_S,
     name: str = "",
     individual_id: int = 0,
     generation: int = 0,
@@ -117,6 +132,7 @@ def run_script(
     extra_env: dict[str, str] | None = None,
     poll: float = 0.05,
     on_wait: Any = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> EvaluationResult:
     """Run ``script`` once with ``genome`` and return its score or the reason it failed.
 
@@ -129,7 +145,9 @@ def run_script(
     run_folder : str
         Folder of this evaluation; receives ``output.log`` and ``score.json``.
     timeout : float, optional
-        Wall-clock limit in seconds; past it the process group is killed.
+        Wall-clock limit in seconds (default :data:`DEFAULT_TIMEOUT_S`, one
+        hour; None also gives the default, ``math.inf`` no limit); past it
+        the process group is killed and the result is a ``'timeout'`` failure.
     name, individual_id, generation
         Passed to the script as ``MONNTO_EVOLUTION_NAME``/``_ID``/``_GENERATION``.
     cwd : str, optional
@@ -142,7 +160,10 @@ def run_script(
         Seconds between checks of the process.
     on_wait : callable, optional
         Called with no argument at every poll (used for heartbeats).
+    clock : callable
+        Monotonic clock in seconds that measures the timeout (injected by tests).
     """
+    timeout = check_timeout(timeout, "run_script")
     if not os.path.isfile(script):
         return EvaluationResult(None, error=f"script {script!r} does not exist", failure="crash")
     os.makedirs(run_folder, exist_ok=True)
@@ -161,7 +182,8 @@ def run_script(
     env[RUN_FOLDER_ENV_VAR] = run_folder
     env.setdefault("MPLBACKEND", "Agg")
     log_path = os.path.join(run_folder, "output.log")
-    start = time.monotonic()
+    start = clock()
+    started = time.monotonic()
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [python or sys.executable, os.path.abspath(script)],
@@ -171,7 +193,7 @@ def run_script(
         timed_out = False
         try:
             while process.poll() is None:
-                if timeout is not None and time.monotonic() - start > timeout:
+                if clock() - start > timeout:
                     timed_out = True
                     _kill_group(process)
                     break
@@ -181,9 +203,11 @@ def run_script(
         except BaseException:
             _kill_group(process, grace=0.2)
             raise
-    duration = time.monotonic() - start
+    duration = time.monotonic() - started
     if timed_out:
-        return EvaluationResult(None, error=f"timeout: the script ran past {timeout} s and was killed",
+        who = f"individual {individual_id} (generation {generation})" + (f" of evolution {name!r}" if name else "")
+        return EvaluationResult(None, error=f"timeout: {who} ran past timeout={timeout:g} s and was killed; "
+                                "give a larger timeout (Evolution(timeout=...), --timeout) if it needs longer",
                                 failure="timeout", duration=duration)
     code = process.returncode
     if code != 0:

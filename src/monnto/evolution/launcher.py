@@ -2,7 +2,9 @@
 
 Local workers are ``python -m monnto.evolution worker`` processes that die
 with the master (``PR_SET_PDEATHSIG`` on Linux) and stop by themselves when
-the master goes (``--parent-pid``); their output goes to
+the master goes (``--parent-pid``); they run the master's script, named on
+their command line (``--script``), never one named by the storage. Their
+output goes to
 ``<Data>/StorageManager/<name>/worker-<i>.log``. With ``devices['dask']``
 the master submits long-running worker tasks to an existing Dask scheduler;
 no ssh code of our own.
@@ -38,7 +40,7 @@ class WorkerPool:
     def _command(self, index: int) -> list[str]:
         evo = self.evolution
         return [sys.executable, "-m", "monnto.evolution", "worker", "--storage", evo.storage_url,
-                "--name", evo.name, "--data-folder", evo.data_folder, "--parent-pid", str(os.getpid()),
+                "--name", evo.name, "--script", evo.slave_file, "--data-folder", evo.data_folder, "--parent-pid", str(os.getpid()),
                 "--index", str(index), "--poll", str(min(evo.poll_interval, 0.5))]
 
     def _spawn(self, index: int) -> subprocess.Popen:
@@ -63,7 +65,8 @@ class WorkerPool:
             count = devices.get("workers") or sum(self.client.nthreads().values())
             evo = self.evolution
             self.futures = [
-                self.client.submit(run_worker, evo.storage_url, evo.name, worker_index=100 + i, pure=False,
+                self.client.submit(run_worker, evo.storage_url, evo.name, evo.slave_file, worker_index=100 + i,
+                                   pure=False,
                                    key=f"monnto-evolution-{evo.name}-{i}-{os.getpid()}-{time.time_ns()}")
                 for i in range(count)
             ]

@@ -48,6 +48,7 @@ from optuna.distributions import BaseDistribution, FloatDistribution, IntDistrib
 from optuna.samplers import BaseSampler
 from optuna.trial import FrozenTrial, TrialState
 
+from monnto.core.errors import MonntoValueError
 from monnto.evolution.config import Constraints
 
 #: User attributes every evolution trial carries (shown by the dashboard).
@@ -90,13 +91,13 @@ def gene_distributions(
     ranges = dict(gene_ranges or {})
     unknown = set(ranges) - set(gene_types)
     if unknown:
-        raise ValueError(f"Evolution: gene_ranges names unknown genes {sorted(unknown)}; genes are {sorted(gene_types)}")
+        raise MonntoValueError(f"Evolution: gene_ranges names unknown genes {sorted(unknown)}; genes are {sorted(gene_types)}")
     out: dict[str, BaseDistribution] = {}
     for name, kind in gene_types.items():
         if name in ranges:
             low, high = ranges[name]
             if not low < high:
-                raise ValueError(f"Evolution: gene_ranges[{name!r}] = {ranges[name]!r}; expected (low, high) with low < high")
+                raise MonntoValueError(f"Evolution: gene_ranges[{name!r}] = {ranges[name]!r}; expected (low, high) with low < high")
         else:
             low, high = (-_INT_LIMIT, _INT_LIMIT) if kind is int else (-sys.float_info.max, sys.float_info.max)
         out[name] = IntDistribution(int(low), int(high)) if kind is int else FloatDistribution(float(low), float(high))

@@ -18,9 +18,10 @@ from typing import Any
 
 import optuna
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
-from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+from optuna.storages.journal import JournalFileBackend
 from optuna.trial import FrozenTrial, TrialState
 
+from monnto.evolution.lease import LOCK_GRACE_S, HolderFileLock
 from monnto.evolution.sampler import FAILURE_KIND_ATTR, GENERATION_ATTR
 
 _logger = logging.getLogger("monnto.evolution")
@@ -31,8 +32,6 @@ FINISHED_ATTR = "monnto_finished"
 HEARTBEAT_ATTR = "monnto:heartbeat"
 WORKER_ATTR = "monnto:worker"
 
-#: Seconds after which a journal lock left by a killed process is broken (a write takes milliseconds).
-LOCK_GRACE_S = 10
 
 _DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite", "mysql")
 
@@ -83,7 +82,8 @@ def open_storage(storage: str | os.PathLike | BaseStorage) -> BaseStorage:
     storage : str, path or BaseStorage
         ``postgresql://...``, ``sqlite:///...`` (``RDBStorage``), or a file
         path, optionally prefixed ``journal:`` (``JournalStorage`` with a
-        file lock, safe for several processes on one disk).
+        :class:`~monnto.evolution.lease.HolderFileLock`, safe for several
+        processes on one disk). Nothing here unpickles stored data.
     """
     if isinstance(storage, BaseStorage):
         return storage
@@ -91,8 +91,9 @@ def open_storage(storage: str | os.PathLike | BaseStorage) -> BaseStorage:
     if "://" in url:
         return _open_database(_with_driver(url))
     os.makedirs(os.path.dirname(url), exist_ok=True)
-    # A writer killed while holding the lock leaves it behind; after LOCK_GRACE_S it is broken.
-    return JournalStorage(JournalFileBackend(url, lock_obj=JournalFileOpenLock(url, grace_period=LOCK_GRACE_S)))
+    # A writer killed while holding the lock leaves it behind: it is broken at once when that writer
+    # ran on this host, else after LOCK_GRACE_S.
+    return JournalStorage(JournalFileBackend(url, lock_obj=HolderFileLock(url, grace=LOCK_GRACE_S)))
 
 
 def study_exists(storage: BaseStorage, name: str) -> bool:

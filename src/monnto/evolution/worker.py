@@ -1,7 +1,11 @@
 """An evolution worker: takes individuals from the shared storage, evaluates them, reports.
 
 Any number of workers, on any machines that reach the storage, may serve one
-evolution (``monnto evolve worker --storage URL --name NAME``). With the
+evolution (``monnto evolve worker --storage URL --name NAME --script PATH``).
+A worker runs only the script given to it (its command line, or the master's
+launcher and Dask path, which pass the master's script): the storage is data
+that others may write, so the script path it names is only compared with the
+worker's own, and a difference is an error, never a reason to run that file. With the
 paper's algorithm a worker claims a waiting trial (the master enqueues whole
 generations; claiming is atomic in the storage, so every individual is
 evaluated once); with Optuna's samplers it asks the study for a new trial.
@@ -23,8 +27,10 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import BaseStorage
 from optuna.trial import TrialState
 
+from monnto.core.errors import ConfigurationError, bad_value, short_repr
 from monnto.evolution.config import Constraints, get_data_folder, open_run
-from monnto.evolution.executor import EvaluationResult, run_script
+from monnto.evolution.executor import EvaluationResult, check_timeout, run_script
+from monnto.evolution.lease import pid_alive
 from monnto.evolution.sampler import (
     ERROR_ATTR,
     FAILURE_KIND_ATTR,
@@ -49,18 +55,6 @@ from monnto.evolution.study import (
 _logger = logging.getLogger("monnto.evolution")
 
 
-def _alive(pid: int) -> bool:
-    if os.name != "posix":  # os.kill(pid, 0) would signal the process there
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def config_types(config: dict[str, Any]) -> dict[str, type]:
     """Gene types from a stored config (``{'a': 'float'}`` -> ``{'a': float}``)."""
     return {k: int if v == "int" else float for k, v in config["gene_types"].items()}
@@ -78,6 +72,16 @@ def counted_trials(study: optuna.Study) -> int:
     return count
 
 
+def _same_file(stored: Any, own: str) -> bool:
+    """True when the stored script path names ``own`` (compared as real paths; never opened)."""
+    if not isinstance(stored, str) or not stored:
+        return False
+    try:
+        return os.path.realpath(stored) == os.path.realpath(own)
+    except (ValueError, OSError):  # a NUL byte, a path too long: not this worker's script
+        return False
+
+
 class Worker:
     """Evaluate the individuals of evolution ``name`` in ``storage`` until it finishes.
 
@@ -87,8 +91,13 @@ class Worker:
         Journal file path or database URL of the evolution.
     name : str
         The evolution's name.
-    script : str, optional
-        Path of the script on this machine (default: the stored one).
+    script : str
+        Path of the script this worker runs (required). The evolution's
+        stored script path must name the same file, else the worker refuses
+        to start (the storage never chooses the code that runs).
+    ignore_stored_script : bool
+        Run ``script`` even when the stored path names another file (e.g.
+        the same script under another mount point on this machine).
     data_folder : str, optional
         ``Data`` folder for the run folders (default: the stored one if it
         exists here, else the nearest ``Data`` above the working directory).
@@ -103,6 +112,9 @@ class Worker:
     worker_index : int
         Number of this worker; with Optuna's samplers it offsets the seed,
         so give parallel workers different numbers (``--index``).
+    timeout : float, optional
+        Seconds one evaluation may run (default: the evolution's stored
+        timeout, else :data:`~monnto.evolution.executor.DEFAULT_TIMEOUT_S`).
     """
 
     def __init__(
@@ -111,21 +123,38 @@ class Worker:
         name: str,
         *,
         script: str | None = None,
+        ignore_stored_script: bool = False,
         data_folder: str | None = None,
         poll: float = 0.2,
         wait_for_study: float = 30.0,
         max_evaluations: int | None = None,
         parent_pid: int | None = None,
         worker_index: int = 0,
+        timeout: float | None = None,
     ):
+        who = f"Evolution worker for {name!r}"
+        if not isinstance(script, (str, os.PathLike)) or not os.fspath(script):
+            raise bad_value(who, "script", script, "the path of the script this worker runs",
+                            hint="a worker never runs a script named by the shared storage; "
+                                 "pass --script PATH (Worker(script=...))")
+        self.script = os.path.abspath(os.fspath(script))
+        if not os.path.isfile(self.script):
+            raise FileNotFoundError(f"{who}: script {self.script!r} does not exist on this machine")
         quiet_optuna()
         self.storage = open_storage(storage)
         self.name = name
         self.study = load_study(self.storage, name, wait=wait_for_study)
         self.config = read_config(self.study)
-        self.script = os.path.abspath(script or self.config["script"])
-        if not os.path.isfile(self.script):
-            raise FileNotFoundError(f"Evolution worker: script {self.script!r} does not exist on this machine")
+        stored_script = self.config.get("script")
+        if not ignore_stored_script and not _same_file(stored_script, self.script):
+            raise ConfigurationError(
+                f"{who}: the evolution's storage names the script {short_repr(stored_script, 200)}, but this worker was "
+                f"given --script {self.script!r}; a worker runs only its own script and refuses to serve an "
+                "evolution of another one. Check the storage and --name; if both paths are the same script "
+                "(another mount point), pass --ignore-stored-script"
+            )
+        self.timeout = check_timeout(timeout if timeout is not None else self.config.get("timeout"),
+                                     f"{who} (stored config)" if timeout is None else who)
         stored = self.config.get("data_folder")
         self.data_folder = data_folder or (stored if stored and os.path.isdir(stored) else get_data_folder())
         self.poll = poll
@@ -147,7 +176,7 @@ class Worker:
 
     # ---- claiming work ---------------------------------------------------
     def _should_stop(self) -> bool:
-        if self.parent_pid is not None and not _alive(self.parent_pid):
+        if self.parent_pid is not None and not pid_alive(self.parent_pid):
             return True
         if self.max_evaluations is not None and self.evaluated >= self.max_evaluations:
             return True
@@ -216,7 +245,7 @@ class Worker:
         except UpdateFinishedTrialError:
             pass
         result = run_script(
-            self.script, genome, folder, timeout=self.config.get("timeout"), name=self.name,
+            self.script, genome, folder, timeout=self.timeout, name=self.name,
             individual_id=trial.number, generation=generation, cwd=self.config.get("cwd"),
             on_wait=heartbeat,
         )
@@ -268,6 +297,6 @@ class Worker:
         return self.evaluated
 
 
-def run_worker(storage: str, name: str, **kwargs: Any) -> int:
-    """Run one :class:`Worker` until the evolution ends; return its evaluation count (Dask task)."""
-    return Worker(storage, name, **kwargs).run()
+def run_worker(storage: str, name: str, script: str, **kwargs: Any) -> int:
+    """Run one :class:`Worker` of ``script`` until the evolution ends; return its evaluation count (Dask task)."""
+    return Worker(storage, name, script=script, **kwargs).run()
