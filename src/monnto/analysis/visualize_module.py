@@ -292,7 +292,9 @@ def _show_in_qt(fig, title: str, block: bool) -> Any:
     require_qt("visualize_module(show=True); pass path= to save the chart without Qt, or")
     from PySide6 import QtGui, QtWidgets
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["monnto"])
+    from ..ui.qt_platform import qt_application
+
+    app = qt_application("visualize_module(show=True)")  # no display: offscreen with a warning
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     pixmap = QtGui.QPixmap()
@@ -304,6 +306,6 @@ def _show_in_qt(fig, title: str, block: bool) -> Any:
     window.setWidget(label)
     window.resize(min(pixmap.width() + 20, 1200), min(pixmap.height() + 20, 900))
     window.show()
-    if block:
+    if block and app.platformName() not in ("offscreen", "minimal"):  # nothing to wait for offscreen
         app.exec()
     return window

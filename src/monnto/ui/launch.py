@@ -34,6 +34,13 @@ def run_ui_command(script_path: str | os.PathLike, block: bool = True, argv: lis
     -------
     Network_UI
         The window shown.
+
+    Raises
+    ------
+    monnto.ui.qt_platform.DisplayError
+        Qt cannot open a window here (no display, or the platform plugin's
+        system libraries are missing); the message names the Debian packages
+        and ``QT_QPA_PLATFORM=offscreen``.
     """
     from . import require_qt
 
@@ -41,6 +48,10 @@ def run_ui_command(script_path: str | os.PathLike, block: bool = True, argv: lis
     if not path.is_file():
         raise FileNotFoundError(f"monnto ui: no script at {str(path)!r}")
     require_qt("monnto ui")
+    # before the script runs: no display means a clear error (or offscreen when not blocking), not SIGABRT
+    from .qt_platform import ensure_platform
+
+    ensure_platform("monnto ui", allow_offscreen=not block)
     from ..core import Network
     from .network_ui import _LAUNCH_CONTEXT, Network_UI
 

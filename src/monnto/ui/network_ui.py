@@ -23,6 +23,7 @@ import numpy as np
 
 from . import Network_UI as _NetworkUIFront
 from . import require_qt
+from .qt_platform import qt_application
 from .recording import UIRecordings
 from .state import load_state, save_state
 
@@ -125,7 +126,7 @@ class Network_UI(_NetworkUIFront):  # noqa: N801 (the paper's name)
                                                 or group_display_count < 1):
             raise ValueError(f"Network_UI: group_display_count must be a positive int or None, "
                              f"got {group_display_count!r}")
-        self.app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["monnto"])
+        self.app = qt_application("Network_UI")  # checks the display first: no SIGABRT
         self.network = network
         self.label = title or label
         self.storage_manager = storage_manager
