@@ -17,7 +17,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from monnto.core.errors import ConfigurationError, MonntoValueError, UnsafeLoadError
+from monnto.core.errors import ConfigurationError, LoadError, MonntoValueError, UnsafeLoadError
 from monnto.evolution import Evolution
 from monnto.evolution.cli import main as cli_main
 from monnto.evolution.config import Constraints
@@ -126,6 +126,28 @@ def test_loaded_evolution_does_not_run_the_stored_script_unless_told(data_folder
                                               r"storage .*pass slave_file=.*or trusted=True"):
         loaded.continue_evolution()
     assert not loaded.study().user_attrs.get("monnto_stop_requested")  # refused before changing anything
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("individual_count", -1, "stored setting individual_count must be an int >= 1, got -1"),
+    ("gene_types", {"x": "os.system"}, "stored setting gene_types must be a dict of gene names to 'int' or 'float'"),
+    ("algorithm", "evil", "stored setting algorithm must be one of ['paper', 'nsga2', 'cmaes', 'tpe', 'random'], "
+                          "got 'evil'"),
+    ("constraints", "x>0", "stored setting constraints must be a list of strings, got 'x>0'"),
+    ("timeout", -5, "stored setting timeout must be a positive number of seconds or None, got -5"),
+])
+def test_worker_refuses_malformed_stored_settings_naming_them(data_folder, write_script, key, value, message):
+    script = write_script("set_score(1)\n")
+    evolution = make_evolution("malformed", script, data_folder)
+    stored_evolution(evolution, **{key: value})
+    with pytest.raises(LoadError, match=re.escape(f"Evolution 'malformed': {message}")):
+        Worker(evolution.storage_url, "malformed", script=script, wait_for_study=0)
+
+
+def test_storage_with_an_unknown_url_scheme_is_refused():
+    with pytest.raises(MonntoValueError, match=r"Evolution: storage must be a journal file path or a database URL "
+                                               r"\(postgresql://.*\), got 'host:6379/0'"):
+        open_storage("redis://user:secret@host:6379/0")  # the password is not shown
 
 
 # ---- 2. one master per study -------------------------------------------------------

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from monnto.core.errors import MonntoValueError
+from monnto.core.errors import LoadError, MonntoValueError, short_repr
 from monnto.evolution import expressions as expressions_module
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
@@ -173,3 +173,66 @@ def open_run(data_folder: str, name: str, individual_id: int) -> tuple[str, Any]
     path = os.path.join(evolution_folder(data_folder, name), folder_name)
     os.makedirs(path, exist_ok=True)
     return path, None
+
+
+def _is_number(value: Any, low: float = -math.inf, *, low_open: bool = False) -> bool:
+    return (not isinstance(value, bool) and isinstance(value, (int, float)) and not math.isnan(value)
+            and (value > low if low_open else value >= low))
+
+
+def _is_int(value: Any, low: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and value >= low
+
+
+def _is_genome(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and all(
+        isinstance(k, str) and _is_number(v) and math.isfinite(v) for k, v in value.items())
+
+
+#: What each stored setting must be: (test, what is expected). A storage may be written by others.
+_STORED_SETTINGS: dict[str, tuple[Any, str]] = {
+    "script": (lambda v: isinstance(v, str) and bool(v), "a path"),
+    "gene_types": (lambda v: isinstance(v, dict) and bool(v) and all(
+        isinstance(k, str) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", k) and t in ("int", "float")
+        for k, t in v.items()), "a dict of gene names to 'int' or 'float'"),
+    "gene_ranges": (lambda v: v is None or (isinstance(v, dict) and all(
+        isinstance(r, (list, tuple)) and len(r) == 2 and all(_is_number(x) for x in r) for r in v.values())),
+        "a dict of gene names to [low, high]"),
+    "start_genomes": (lambda v: isinstance(v, list) and bool(v) and all(_is_genome(g) for g in v),
+                      "a non-empty list of genomes (dicts of finite numbers)"),
+    "constraints": (lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v), "a list of strings"),
+    "individual_count": (lambda v: _is_int(v, 1), "an int >= 1"),
+    "mutation": (lambda v: _is_number(v, 0.0) and math.isfinite(v), "a finite number >= 0"),
+    "death_rate": (lambda v: _is_number(v, 0.0) and v < 1.0, "a number in [0, 1)"),
+    "generations": (lambda v: v is None or _is_int(v, 1), "an int >= 1 or None"),
+    "seed": (lambda v: _is_int(v, 0), "an int >= 0"),
+    "timeout": (lambda v: v is None or _is_number(v, 0.0, low_open=True), "a positive number of seconds or None"),
+    "algorithm": (lambda v: v in ALGORITHMS, f"one of {list(ALGORITHMS)}"),
+    "data_folder": (lambda v: isinstance(v, str), "a path"),
+    "heartbeat_interval": (lambda v: _is_number(v, 0.0, low_open=True) and math.isfinite(v),
+                           "a positive number of seconds"),
+    "max_retries": (lambda v: _is_int(v, 0), "an int >= 0"),
+    "cwd": (lambda v: v is None or isinstance(v, str), "a path or None"),
+}
+_OPTIONAL_SETTINGS = ("gene_ranges", "cwd", "max_retries", "heartbeat_interval", "timeout")
+
+
+def check_stored_config(config: Any, name: str) -> dict[str, Any]:
+    """Return the settings stored with evolution ``name`` if each has the expected type and range.
+
+    The storage is shared, so its contents are checked like any other input:
+    a bad setting raises :class:`~monnto.core.errors.LoadError` naming the
+    setting, the value found and what was expected.
+    """
+    if not isinstance(config, dict):
+        raise LoadError(f"Evolution {name!r}: the stored settings must be a dict, got {short_repr(config)}")
+    for key, (test, expected) in _STORED_SETTINGS.items():
+        if key not in config:
+            if key in _OPTIONAL_SETTINGS:
+                continue
+            raise LoadError(f"Evolution {name!r}: the stored settings lack {key!r} (expected {expected}); "
+                            "the storage was not written by a monnto evolution")
+        if not test(config[key]):
+            raise LoadError(f"Evolution {name!r}: stored setting {key} must be {expected}, "
+                            f"got {short_repr(config[key])}")
+    return config

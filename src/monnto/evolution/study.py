@@ -12,6 +12,7 @@ import importlib.util
 import logging
 import math
 import os
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -21,6 +22,8 @@ from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import FrozenTrial, TrialState
 
+from monnto.core.errors import bad_value
+from monnto.evolution.config import check_stored_config
 from monnto.evolution.lease import LOCK_GRACE_S, HolderFileLock
 from monnto.evolution.sampler import FAILURE_KIND_ATTR, GENERATION_ATTR
 
@@ -39,8 +42,12 @@ _DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite", "mysql")
 def storage_url(storage: str | os.PathLike) -> str:
     """Normalise a storage argument: database URLs stay, paths become absolute journal paths."""
     text = os.fspath(storage)
-    if text.split(":", 1)[0].split("+", 1)[0] in _DATABASE_SCHEMES and "://" in text:
+    scheme = text.split("://", 1)[0] if "://" in text else ""
+    if scheme.split("+", 1)[0] in _DATABASE_SCHEMES:
         return text
+    if scheme and scheme != "journal" and re.match(r"^[A-Za-z][A-Za-z0-9+.-]*$", scheme):
+        raise bad_value("Evolution", "storage", text.split("@")[-1],
+                        f"a journal file path or a database URL ({', '.join(s + '://' for s in _DATABASE_SCHEMES)})")
     if text.startswith("journal:"):
         text = text[len("journal:"):]
     return os.path.abspath(text)
@@ -133,11 +140,11 @@ def open_existing(storage: str | os.PathLike, name: str) -> BaseStorage:
 
 
 def read_config(study: optuna.Study) -> dict[str, Any]:
-    """The evolution settings stored with the study."""
+    """The evolution settings stored with the study, checked (LoadError names a bad setting)."""
     config = study.user_attrs.get(CONFIG_ATTR)
-    if not isinstance(config, dict):
+    if config is None:
         raise KeyError(f"Evolution: study {study.study_name!r} is not a monnto evolution (no {CONFIG_ATTR})")
-    return config
+    return check_stored_config(config, study.study_name)
 
 
 def pop_waiting(study: optuna.Study) -> int | None:
