@@ -19,6 +19,7 @@ def toy_ok(genome):
     return genome["b"] >= genome["a"] and genome["a"] <= 1 and genome["b"] >= 2
 
 
+@pytest.mark.slow
 def test_toy_evolution_improves_respects_constraints_and_fills_run_folders(data_folder):
     evolution = Evolution("toy", TOY, individual_count=6, mutation=0.2, death_rate=0.5, devices={"processes": 2},
                           generations=3, seed=11, data_folder=data_folder, timeout=60, progress=False, **TOY_ARGS)

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from monnto.core.backend import to_numpy
 from monnto.models.izhikevich_network import izhikevich_network
 from monnto.models.spike_stats import population_counts, welch_spectrum
 
 
+@pytest.mark.slow
 def test_population_rhythm_in_alpha_and_gamma_bands():
     """Izhikevich (2003), Fig. 3: the network shows alpha (~10 Hz) and gamma
     (~40 Hz) rhythms. Measured here (seeds 0-3, 4 s): alpha peaks at 8-10 Hz with

@@ -34,6 +34,7 @@ def test_screenshot_script_renders_each_default_tab(qtbot, tmp_path):
         assert len(np.unique(pixels)) > 100, f"{path.name} looks blank"
 
 
+@pytest.mark.slow
 def test_stress_3000_plot_updates(qtbot):
     """3000 curve and image updates with repaints (PySide6 6.12.0 crashed in QPainter.drawLine here)."""
     from monnto.models.basic_network import basic_network
