@@ -12,6 +12,8 @@ import re
 import socket
 import subprocess
 import sys
+import threading
+import time
 
 import optuna
 import pytest
@@ -24,9 +26,9 @@ from monnto.evolution.config import Constraints
 from monnto.evolution.executor import DEFAULT_TIMEOUT_S, run_script
 from monnto.evolution.expressions import ExpressionError
 from monnto.evolution.launcher import WorkerPool
-from monnto.evolution.lease import LEASE_SUFFIX, HolderFileLock, MasterLease, this_process
+from monnto.evolution.lease import HOLDER_ATTR, LEASE_SUFFIX, HolderFileLock, MasterLease, this_process
 from monnto.evolution.sampler import Individual
-from monnto.evolution.study import CONFIG_ATTR, open_storage
+from monnto.evolution.study import CONFIG_ATTR, STOP_ATTR, open_storage
 from monnto.evolution.worker import Worker
 
 HOST = socket.gethostname()
@@ -164,6 +166,41 @@ def test_second_master_is_refused_naming_the_study_and_the_holder(data_folder, w
     first.check()  # the refused master took nothing
     first.release()
     assert LEASE_SUFFIX not in " ".join(s.study_name for s in storage.get_all_studies())
+
+
+def test_master_that_lost_its_lease_stops_and_leaves_the_workers_to_the_new_one(data_folder, write_script):
+    evolution = make_evolution("taken", write_script("set_score(1)\n"), data_folder, poll_interval=0.05)
+    errors = []
+
+    def run():
+        try:
+            evolution.start()
+        except ConfigurationError as err:
+            errors.append(err)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    storage = open_storage(evolution.storage_url)
+    try:
+        lease_id, deadline = None, time.monotonic() + 120
+        while lease_id is None and time.monotonic() < deadline:  # until the master holds its lease
+            try:
+                candidate = storage.get_study_id_from_name("taken" + LEASE_SUFFIX)
+                lease_id = candidate if HOLDER_ATTR in storage.get_study_user_attrs(candidate) else None
+            except KeyError:
+                pass
+            time.sleep(0.05)
+        storage.delete_study(lease_id)  # another master broke it and took the study
+        MasterLease(storage, "taken", holder=dict(this_process(), host="elsewhere.invalid", pid=99)).acquire()
+        thread.join(timeout=120)
+        assert not thread.is_alive()
+    finally:
+        if thread.is_alive():
+            evolution.stop()
+    assert len(errors) == 1
+    assert "Evolution 'taken': this master lost its lease on study 'taken'" in str(errors[0])
+    assert "now held by pid 99 on host 'elsewhere.invalid'" in str(errors[0])
+    assert not evolution.study().user_attrs.get(STOP_ATTR)  # the new master's workers go on
 
 
 def test_lease_of_a_dead_master_on_this_host_is_broken_at_once(tmp_path, caplog):

@@ -2,7 +2,8 @@
 
 Script side (runs unchanged on its own): ``get_gene(key, default)`` and
 ``set_score(score, info=None)``. Master side: :class:`Evolution`. Workers
-anywhere: ``monnto evolve worker --storage URL --name NAME``.
+anywhere: ``monnto evolve worker --storage URL --name NAME --script PATH``
+(a worker runs only the script on its own command line).
 
 Optuna is imported only when the master-side names are used, so a script
 that only calls ``set_score`` starts fast and does not need Optuna.

@@ -1,7 +1,10 @@
 """``monnto evolve ...``: start, watch, continue, plot and serve evolutions from a shell.
 
-The lead wires :func:`add_evolve_parser` into the ``monnto`` command; until
-then ``python -m monnto.evolution ...`` runs the same sub-commands.
+:func:`add_evolve_parser` is wired into the ``monnto`` command;
+``python -m monnto.evolution ...`` runs the same sub-commands. Every option
+is typed: a bad value stops the command before anything is created, with
+``monnto evolve <command>: --option must be <expected>, got <value>``; the
+help of each sub-command shows the defaults.
 """
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState, create_trial
 
-from monnto.core.errors import MonntoValueError, UnsafeLoadError
+from monnto.core.errors import ConfigurationError, MonntoValueError, UnsafeLoadError
 from monnto.evolution.config import (
     ALGORITHMS,
     Constraints,
@@ -449,10 +449,15 @@ class Evolution:
         self._stop_requested = False
         workers = WorkerPool(self)
         ended = False
+        lost_lease = False
         try:
             workers.launch()
             while True:
-                lease.renew()  # raises when another master took the study over
+                try:
+                    lease.renew()
+                except ConfigurationError:  # another master took the study over: leave it its workers
+                    lost_lease = True
+                    raise
                 trials = study.get_trials(deepcopy=False)
                 if self._reap_lost(study, trials):
                     trials = study.get_trials(deepcopy=False)
@@ -468,7 +473,7 @@ class Evolution:
                 time.sleep(self.poll_interval)
             ended = True
         finally:
-            if not ended:  # an error in the master: let the workers finish their evaluation and go
+            if not ended and not lost_lease:  # an error in the master: let the workers finish and go
                 try:
                     study.set_user_attr(STOP_ATTR, True)
                 except Exception:  # noqa: BLE001 - the original error matters more

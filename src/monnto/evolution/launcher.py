@@ -4,8 +4,7 @@ Local workers are ``python -m monnto.evolution worker`` processes that die
 with the master (``PR_SET_PDEATHSIG`` on Linux) and stop by themselves when
 the master goes (``--parent-pid``); they run the master's script, named on
 their command line (``--script``), never one named by the storage. Their
-output goes to
-``<Data>/StorageManager/<name>/worker-<i>.log``. With ``devices['dask']``
+output goes to ``<Data>/StorageManager/<name>/worker-<i>.log``. With ``devices['dask']``
 the master submits long-running worker tasks to an existing Dask scheduler;
 no ssh code of our own.
 """
