@@ -9,8 +9,10 @@ written before this hierarchy keep working::
     ├── MonntoValueError (ValueError)      bad value of a right type
     ├── MonntoTypeError (TypeError)        wrong type
     ├── ConfigurationError (ValueError)    objects that do not fit together (late errors)
-    └── LoadError (ValueError)             a saved file cannot be loaded as it is
-        └── UnsafeLoadError                loading it would run code: needs trusted=True
+    ├── LoadError (ValueError)             a saved file cannot be loaded as it is
+    │   └── UnsafeLoadError                loading it would run code: needs trusted=True
+    ├── NotEnoughMemoryError (MemoryError) a buffer would not fit in the available memory
+    └── DiskFullError (OSError)            the disk filled up while writing (errno ENOSPC)
 
 Messages name the object, the argument, the value and what was expected;
 :func:`bad_value` words them that way::
@@ -23,8 +25,9 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "ConfigurationError", "LoadError", "MonntoError", "MonntoTypeError", "MonntoValueError",
-    "UnsafeLoadError", "bad_type", "bad_value", "describe", "short_repr",
+    "ConfigurationError", "DiskFullError", "LoadError", "MonntoError", "MonntoTypeError",
+    "MonntoValueError", "NotEnoughMemoryError", "UnsafeLoadError", "bad_type", "bad_value", "describe",
+    "short_repr",
 ]
 
 
@@ -53,6 +56,20 @@ class UnsafeLoadError(LoadError):
 
     The message says how to load the file anyway when its sender is trusted
     (``trusted=True``) or how to allow one class (``classes=[...]``).
+    """
+
+
+class NotEnoughMemoryError(MonntoError, MemoryError):
+    """A buffer monnto was asked to allocate would not fit in the available memory.
+
+    Raised before allocating; the message names the object and what to change.
+    """
+
+
+class DiskFullError(MonntoError, OSError):
+    """The disk (or quota) filled up while monnto wrote data; the message names the object and path.
+
+    Built as ``DiskFullError(errno.ENOSPC, message)``, so ``err.errno`` is set.
     """
 
 
