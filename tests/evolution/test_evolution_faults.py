@@ -55,7 +55,10 @@ def test_failures_are_recorded_and_the_evolution_goes_on(data_folder, write_scri
     assert "ValueError: boom from individual 1" in trials[1].user_attrs["error"]
     assert "individual 2 (generation 0) of evolution 'faulty' ran past timeout=20 s" in trials[2].user_attrs["error"]
     assert "without calling set_score" in trials[3].user_attrs["error"]
-    assert "worker lost: no heartbeat" in trials[4].user_attrs["error"]
+    # the killed worker ran on this host: its trial is lost as soon as its process is gone (or, on a
+    # machine too busy for the master to look in time, after the heartbeat grace)
+    assert trials[4].user_attrs["error"].startswith("worker lost: ")
+    assert "has ended" in trials[4].user_attrs["error"] or "no heartbeat" in trials[4].user_attrs["error"]
     retry = [t for t in trials.values() if t.user_attrs["attempt"] == 1]
     assert len(retry) == 1 and retry[0].state == TrialState.COMPLETE
     assert retry[0].params == trials[4].params and retry[0].user_attrs["individual"] == 4

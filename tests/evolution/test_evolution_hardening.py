@@ -28,7 +28,14 @@ from monnto.evolution.expressions import ExpressionError
 from monnto.evolution.launcher import WorkerPool
 from monnto.evolution.lease import HOLDER_ATTR, LEASE_SUFFIX, HolderFileLock, MasterLease, this_process
 from monnto.evolution.sampler import Individual
-from monnto.evolution.study import CONFIG_ATTR, STOP_ATTR, open_storage
+from monnto.evolution.study import (
+    CONFIG_ATTR,
+    STOP_ATTR,
+    WORKER_ATTR,
+    WORKER_PROCESS_ATTR,
+    open_storage,
+    pop_waiting,
+)
 from monnto.evolution.worker import Worker
 
 HOST = socket.gethostname()
@@ -317,6 +324,24 @@ def test_journal_storage_writes_past_a_lock_left_by_a_killed_process(tmp_path, c
         optuna.create_study(storage=open_storage(journal), study_name="after-crash")
     assert "has ended" in caplog.text
     assert [s.study_name for s in open_storage(journal).get_all_studies()] == ["after-crash"]
+
+
+def test_trial_of_a_dead_worker_on_this_host_is_lost_at_once_others_wait_for_the_grace(data_folder, write_script):
+    evolution = make_evolution("reaped", write_script("set_score(1)\n"), data_folder, heartbeat_grace=3600)
+    storage, study = stored_evolution(evolution)
+    evolution._enqueue(study, 0, 1, Individual({"x": 2.0}))
+    pid = dead_pid()
+    workers = {0: dict(this_process(), pid=pid), 1: dict(this_process(), host="elsewhere.invalid", pid=pid)}
+    for slot in (0, 1):
+        trial_id = pop_waiting(study)
+        storage.set_trial_system_attr(trial_id, WORKER_ATTR, f"worker-{slot}")
+        storage.set_trial_system_attr(trial_id, WORKER_PROCESS_ATTR, workers[slot])
+    assert evolution._reap_lost(study, study.get_trials()) is True
+    trials = study.get_trials()
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.RUNNING]
+    assert trials[0].user_attrs["error"] == (f"worker lost: worker-0 ended during the evaluation (its process {pid} "
+                                             f"on this host ({HOST}) has ended)")
+    assert trials[0].user_attrs["failure"] == "lost"
 
 
 # ---- 4. a hanging objective has a default timeout -------------------------------------

@@ -40,7 +40,7 @@ from monnto.evolution.config import (
 )
 from monnto.evolution.executor import DEFAULT_TIMEOUT_S, check_timeout
 from monnto.evolution.launcher import WorkerPool
-from monnto.evolution.lease import LEASE_GRACE_S, MasterLease
+from monnto.evolution.lease import LEASE_GRACE_S, MasterLease, holder_gone
 from monnto.evolution.sampler import (
     ATTEMPT_ATTR,
     ERROR_ATTR,
@@ -61,6 +61,7 @@ from monnto.evolution.study import (
     HEARTBEAT_ATTR,
     STOP_ATTR,
     WORKER_ATTR,
+    WORKER_PROCESS_ATTR,
     load_study,
     open_existing,
     open_storage,
@@ -485,28 +486,35 @@ class Evolution:
         return True
 
     def _reap_lost(self, study: optuna.Study, trials: Sequence[FrozenTrial]) -> bool:
-        """Mark running trials without a heartbeat for ``heartbeat_grace`` s as failed ('lost')."""
+        """Mark running trials as failed ('lost') when their worker has ended or sent no heartbeat.
+
+        A worker that ran on this host and whose process has ended loses its
+        trial at once; any other worker after ``heartbeat_grace`` s without
+        a heartbeat.
+        """
         now, reaped = time.monotonic(), False
         running = set()
         for trial in trials:
             if trial.state != TrialState.RUNNING:
                 continue
             running.add(trial._trial_id)
+            worker = trial.system_attrs.get(WORKER_ATTR, "unknown worker")
+            gone = holder_gone(trial.system_attrs.get(WORKER_PROCESS_ATTR))
             beat = trial.system_attrs.get(HEARTBEAT_ATTR)
             seen = self._beats.get(trial._trial_id)
-            if seen is None or seen[0] != beat:
+            if gone:
+                reason = f"worker lost: {worker} ended during the evaluation ({gone})"
+            elif seen is None or seen[0] != beat:
                 self._beats[trial._trial_id] = (beat, now)
                 continue
-            if now - seen[1] < self.heartbeat_grace:
+            elif now - seen[1] < self.heartbeat_grace:
                 continue
+            else:
+                reason = f"worker lost: no heartbeat from {worker} for {self.heartbeat_grace:g} s"
             storage = study._storage
-            worker = trial.system_attrs.get(WORKER_ATTR, "unknown worker")
             try:
                 storage.set_trial_user_attr(trial._trial_id, FAILURE_KIND_ATTR, "lost")
-                storage.set_trial_user_attr(
-                    trial._trial_id, ERROR_ATTR,
-                    f"worker lost: no heartbeat from {worker} for {self.heartbeat_grace:g} s",
-                )
+                storage.set_trial_user_attr(trial._trial_id, ERROR_ATTR, reason)
                 storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
                 reaped = True
                 _logger.warning("evolution %r: individual %d lost its worker %s", self.name, trial.number, worker)

@@ -75,10 +75,18 @@ def process_start(pid: int) -> str | None:
     return f"{boot}:{fields[19].decode('ascii')}" if len(fields) > 19 else None
 
 
+def pid_namespace() -> str | None:
+    """This process's PID namespace (Linux), so that containers sharing a host name are told apart."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
+
+
 def this_process(clock: Callable[[], float] = time.time) -> dict[str, Any]:
-    """The identity a lock or lease records: host, pid, process start, time taken, token."""
-    return {"host": socket.gethostname(), "pid": os.getpid(), "process_start": process_start(os.getpid()),
-            "since": clock(), "token": uuid.uuid4().hex}
+    """The identity a lock or lease records: host, PID namespace, pid, process start, time taken, token."""
+    return {"host": socket.gethostname(), "pid_ns": pid_namespace(), "pid": os.getpid(),
+            "process_start": process_start(os.getpid()), "since": clock(), "token": uuid.uuid4().hex}
 
 
 def describe_holder(holder: Any) -> str:
@@ -92,8 +100,14 @@ def describe_holder(holder: Any) -> str:
 
 
 def holder_gone(holder: Any) -> str | None:
-    """Why ``holder`` has certainly ended (it ran on this host), or None when it may be alive."""
+    """Why ``holder`` has certainly ended (it ran on this host), or None when it may be alive.
+
+    Only a holder of this host and PID namespace is judged by its pid; any
+    other one may be alive, and only its age tells.
+    """
     if not isinstance(holder, dict) or holder.get("host") != socket.gethostname():
+        return None
+    if holder.get("pid_ns") != pid_namespace():
         return None
     pid = holder.get("pid")
     if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:

@@ -34,6 +34,7 @@ STOP_ATTR = "monnto_stop_requested"
 FINISHED_ATTR = "monnto_finished"
 HEARTBEAT_ATTR = "monnto:heartbeat"
 WORKER_ATTR = "monnto:worker"
+WORKER_PROCESS_ATTR = "monnto:worker_process"  # host, pid, ...: a trial of a dead local worker is lost at once
 
 
 _DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite", "mysql")

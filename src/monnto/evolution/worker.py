@@ -30,7 +30,7 @@ from optuna.trial import TrialState
 from monnto.core.errors import ConfigurationError, bad_value, short_repr
 from monnto.evolution.config import Constraints, get_data_folder, open_run
 from monnto.evolution.executor import EvaluationResult, check_timeout, run_script
-from monnto.evolution.lease import pid_alive
+from monnto.evolution.lease import pid_alive, this_process
 from monnto.evolution.sampler import (
     ERROR_ATTR,
     FAILURE_KIND_ATTR,
@@ -45,6 +45,7 @@ from monnto.evolution.study import (
     HEARTBEAT_ATTR,
     STOP_ATTR,
     WORKER_ATTR,
+    WORKER_PROCESS_ATTR,
     load_study,
     open_storage,
     pop_waiting,
@@ -161,6 +162,7 @@ class Worker:
         self.max_evaluations = max_evaluations
         self.parent_pid = parent_pid
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{worker_index}"
+        self.process = this_process()
         self.evaluated = 0
         types = config_types(self.config)
         self.distributions = gene_distributions(types, self.config.get("gene_ranges"))
@@ -219,6 +221,7 @@ class Worker:
         storage = self.storage
         trial = storage.get_trial(trial_id)
         storage.set_trial_system_attr(trial_id, WORKER_ATTR, self.worker_id)
+        storage.set_trial_system_attr(trial_id, WORKER_PROCESS_ATTR, self.process)
         beats = [0, -math.inf]  # the first beat is written at once
         interval = float(self.config.get("heartbeat_interval", 1.0))
 
