@@ -142,12 +142,12 @@ def test_reset_statements_run_in_order_on_spiking_neurons_only():
 def test_threshold_and_reset_errors_name_the_string():
     net = Network(behaviour={1: Clock(step='1*ms')})
     NeuronGroup(net=net, size=2, behaviour={2: Variable(eq='v=0*mV'), 5: Threshold('v + 1*mV')})
-    with pytest.raises(EquationError, match=r"Threshold\('v \+ 1\*mV'\).*not a condition"):
+    with pytest.raises(EquationError, match=r"Threshold\(condition='v \+ 1\*mV'\).*not a condition"):
         net.initialize()
     net = Network(behaviour={1: Clock(step='1*ms')})
     NeuronGroup(net=net, size=2, behaviour={
         2: Variable(eq='v=0*mV'), 5: Threshold('v > 1*mV'), 7: Reset('v = -60*ms')})
-    with pytest.raises(EquationError, match=r"Reset\('v = -60\*ms'\).*inconsistent dimensions"):
+    with pytest.raises(EquationError, match=r"Reset\(statements='v = -60\*ms'\).*inconsistent dimensions"):
         net.initialize()
     net = Network(behaviour={1: Clock(step='1*ms')})
     NeuronGroup(net=net, size=2, behaviour={
@@ -192,12 +192,12 @@ def test_on_pre_dimension_mismatch_is_reported():
     net = Network(behaviour={1: Clock(step='1*ms')})
     g = NeuronGroup(net=net, size=3, behaviour={2: Variable(eq='ge=0*nA; v=0*mV'), 5: Threshold('v > 1*mV')})
     SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre('ge += w', w='1*mV')})
-    with pytest.raises(EquationError, match=r"OnPre\('ge \+= w'\).*inconsistent dimensions"):
+    with pytest.raises(EquationError, match=r"OnPre\(statement='ge \+= w'\).*inconsistent dimensions"):
         net.initialize()
     net = Network(behaviour={1: Clock(step='1*ms')})
     g = NeuronGroup(net=net, size=3, behaviour={2: Variable(eq='ge=0*nA; v=0*mV'), 5: Threshold('v > 1*mV')})
     SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre('ge += 1*mV', w='1*mV')})
-    with pytest.raises(EquationError, match=r"OnPre\('ge \+= 1\*mV'\).*inconsistent dimensions"):
+    with pytest.raises(EquationError, match=r"OnPre\(statement='ge \+= 1\*mV'\).*inconsistent dimensions"):
         net.initialize()
 
 
@@ -207,7 +207,7 @@ def test_on_pre_rejects_weights_the_backend_cannot_use(array_backend):
     net = Network(behaviour={1: Clock(step='1*ms')})
     g = NeuronGroup(net=net, size=3, behaviour={2: Variable(eq='ge=0*mV; v=0*mV'), 5: Threshold('v > 1*mV')})
     SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre('ge += w', w='1*mV', sparse=True)})
-    with pytest.raises(EquationError, match=r"OnPre\('ge \+= w'\).*sparse=True.*needs the numpy backend"):
+    with pytest.raises(EquationError, match=r"OnPre\(statement='ge \+= w'\).*sparse=True.*needs the numpy backend"):
         net.initialize()
     for W, match in ((sp.csr_matrix(np.ones((3, 3))), "scipy.sparse"), (np.ones((3, 3)), "numpy array")):
         net = Network(behaviour={1: Clock(step='1*ms')})

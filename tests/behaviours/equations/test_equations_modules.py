@@ -178,7 +178,7 @@ def test_brian2_multiline_with_parameters_and_subexpressions():
 
 
 def _order_error(method, dt):
-    net = Network(behaviour={1: Clock(step=dt)})
+    net = Network(behaviour={1: Clock(step=f"{dt!r}*second")})  # a bare number this large would warn
     g = NeuronGroup(net=net, size=1, behaviour={
         2: Variable(eq='x=1; y=0'),
         # x(t) = exp(sin(t/s)) * cos(t/s)... coupled, time dependent:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core.errors import MonntoValueError
-
+from ...core.errors import MonntoValueError, short_repr
 from .runtime import compile_function
 
 __all__ = [
@@ -18,6 +17,8 @@ __all__ = [
     "CompiledStep",
     "EquationError",
     "bool_vector",
+    "check_number",
+    "context_of",
     "ensure_vector",
     "is_float_array",
     "is_state_array",
@@ -26,11 +27,61 @@ __all__ = [
     "registered_dims",
     "state_shape",
     "string_arg",
+    "value_text",
 ]
 
 
 class EquationError(MonntoValueError):
     """An equation, condition or statement string is not valid."""
+
+
+def value_text(value, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages."""
+    return short_repr(value, limit)
+
+
+def context_of(kind: str, argument: str, value, limit: int = 200) -> str:
+    """How errors name a behaviour and the argument holding the bad value: ``Threshold(condition='v > 1')``.
+
+    A long value is cut to ``limit`` characters (its start stays readable).
+    """
+    text = repr(value) if isinstance(value, str) else short_repr(value, limit)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{kind}({argument}={text})"
+
+
+def check_number(context: str, argument: str, value, *, finite: bool = True, low=None, high=None) -> float:
+    """``value`` as a float, refusing NaN (and infinity, unless ``finite`` is False) and values out of range.
+
+    Parameters
+    ----------
+    context : str
+        The behaviour, named as in :func:`context_of`.
+    argument : str
+        The argument holding ``value`` (``'p'``, ``'w'``, ``'step'``).
+    value : float
+        The number received.
+    finite : bool
+        Refuse infinities too (default).
+    low, high : float, optional
+        Inclusive bounds.
+    """
+    if low is not None and high is not None:
+        bounds = f" in [{low}, {high}]"
+    elif low is not None:
+        bounds = f" >= {low}"
+    else:
+        bounds = f" <= {high}" if high is not None else ""
+    expected = ("a finite number" if finite else "a number") + bounds
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise EquationError(f"{context}: {argument} must be {expected}, got {value_text(value)}") from None
+    if number != number or (finite and number in (float("inf"), float("-inf"))) \
+            or (low is not None and number < low) or (high is not None and number > high):
+        raise EquationError(f"{context}: {argument} must be {expected}, got {value_text(value)}")
+    return number
 
 
 _DIMS_ATTR = "_equation_dims"

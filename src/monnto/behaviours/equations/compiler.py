@@ -26,10 +26,19 @@ from .base import (
     read_lines,
     registered_dims,
     state_shape,
+    value_text,
 )
 from .codegen import cse_lines, print_expr
 from .integrators import NotApplicable, integrate, stochastic_heun
-from .parser import EquationError, ExpressionConverter, parse_equation_lines, parse_statements, parse_unit
+from .parser import (
+    EquationError,
+    ExpressionConverter,
+    constant_value,
+    parse_equation_lines,
+    parse_expression,
+    parse_statements,
+    parse_unit,
+)
 from .units import DIMENSIONLESS, TIME
 
 __all__ = [
@@ -97,28 +106,34 @@ def namespace_constants(behaviour, context: str) -> dict:
 
     Brian2's namespace: constants used by the strings of the behaviour,
     inlined as numbers when the code is generated (so ``exp(-dt/taum)`` is
-    computed once), instead of per-neuron Variables.
+    computed once), instead of per-neuron Variables. NaN is refused (it
+    would make every value it touches NaN); ``inf`` is accepted
+    (``'vmax': 'inf*mV'`` switches a threshold off).
     """
     namespace = behaviour.get_init_attr("namespace", None, do_not_diversify=True)
     if namespace is None:
         return {}
     if not isinstance(namespace, dict):
-        raise EquationError(f"{context}: namespace must be a dict such as {{'taum': '20*ms'}}, got {namespace!r}")
+        raise EquationError(f"{context}: namespace must be a dict such as {{'taum': '20*ms'}}, "
+                            f"got {value_text(namespace)}")
     out = {}
     for name, value in namespace.items():
         if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or name in RESERVED:
-            raise EquationError(f"{context}: namespace key {name!r} is not a usable name")
-        where = f"{context}, namespace[{name!r}]"
+            raise EquationError(f"{context}: namespace key {value_text(name)} is not a usable name (an "
+                                "identifier not starting with '_', and not t, dt or numpy)")
+        where = f"{context}, namespace[{name!r}]={value_text(value)}"
         if isinstance(value, str):
             typed = ExpressionConverter({}, where).convert(value)
             if typed.is_bool or not typed.expr.is_number:
                 raise EquationError(f"{where}: '{value}' is not a constant (a number times units, e.g. '20*ms')")
-            out[name] = (float(typed.expr), typed.dim)
+            out[name] = (constant_value(typed, where, "a constant"), typed.dim)
         elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+            if value != value:
+                raise EquationError(f"{where}: a namespace value must be a number, got NaN ({value!r})")
             out[name] = (float(value), DIMENSIONLESS)
         else:
             raise EquationError(f"{where}: expected a number or a string with units such as '20*ms', "
-                                f"got {value!r}")
+                                f"got {value_text(value)}")
     return out
 
 
@@ -127,16 +142,13 @@ NOISE_DIM = TIME ** sympy.Rational(-1, 2)
 _NOISE_NAME = re.compile(r"xi(_\w+)?")
 
 
-def noise_names(lines, variables) -> list:
+def noise_names(lines, variables, context: str = "Equation") -> list:
     """Names of the white-noise terms (``xi``, ``xi_1``, ``xi_input``...) used in ``lines``."""
     names = set()
     for ln in lines:
         if ln.kind == "param":
             continue
-        try:
-            tree = ast.parse(ln.expr.strip(), mode="eval")
-        except SyntaxError:
-            continue  # reported with the line's context by the converter
+        tree = parse_expression(ln.expr, f"{context}, line '{ln.source}'")
         names |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)
                   and _NOISE_NAME.fullmatch(node.id) and node.id not in variables}
     return sorted(names)
@@ -201,7 +213,7 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str, n
     subs_done: dict = {}
     pending: list = []
     variables = {ln.name: (sym(ln.name), declared[ln.name]) for ln in lines if ln.kind != "sub"}
-    noise = {name: sym(f"_xi{k}") for k, name in enumerate(noise_names(lines, variables))}
+    noise = {name: sym(f"_xi{k}") for k, name in enumerate(noise_names(lines, variables, context))}
     variables.update({name: (symbol, NOISE_DIM) for name, symbol in noise.items()})
 
     conv = converter_for(parent, context, extra=variables, namespace=namespace)

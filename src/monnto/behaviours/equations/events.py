@@ -34,6 +34,7 @@ from .base import (
     CompiledStep,
     EquationError,
     bool_vector,
+    context_of,
     ensure_vector,
     is_state_array,
     registered_dims,
@@ -82,7 +83,7 @@ class Threshold(CompiledStep, Behaviour):
         from .compiler import converter_for, namespace_constants
 
         text = string_arg(self, "condition")
-        context = f"Threshold({text!r})"
+        context = context_of("Threshold", "condition", text)
         if not isinstance(text, str):
             raise EquationError(f"{context}: expected a condition string such as 'v > -50*mV'")
         conv = converter_for(parent, context, random_calls=True, namespace=namespace_constants(self, context))
@@ -142,7 +143,7 @@ class Refractory(Behaviour):
         from .units import TIME
 
         text = string_arg(self, "duration")
-        context = f"Refractory({text!r})"
+        context = context_of("Refractory", "duration", text)
         namespace = namespace_constants(self, context)
         if isinstance(text, str) and ("(" in text or namespace):
             conv = converter_for(parent, context, random_calls=True, namespace=namespace)
@@ -183,7 +184,7 @@ class Reset(CompiledStep, Behaviour):
         from .compiler import namespace_constants, statement_code
 
         text = string_arg(self, "statements")
-        context = f"Reset({text!r})"
+        context = context_of("Reset", "statements", text)
         lines = [
             "def _step(_grp):",
             "    _spk = _grp.spike",

@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from ...core.errors import MonntoValueError
+
 __all__ = [
     "METHODS",
     "UpdateScheme",
@@ -351,7 +353,7 @@ def _integrate(rhs, method, dt, t, t0, freeze) -> UpdateScheme:
         return _exponential_euler(rhs, t, t0, dt, freeze)
     if method == "exact":
         return _exact(rhs, t, dt)
-    raise ValueError(f"unknown integration method {method!r}; expected one of {METHODS} or 'auto'")
+    raise MonntoValueError(f"unknown integration method {method!r}; expected one of {METHODS} or 'auto'")
 
 
 def choose_method(rhs: dict, t=None, dt=1e-4) -> str:

@@ -35,12 +35,13 @@ behaviours may change them (in place or by reassignment).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from monnto.core import Behaviour
 
-from .base import RESERVED, CompiledStep, EquationError, registered_dims, string_arg
+from .base import RESERVED, CompiledStep, EquationError, check_number, context_of, registered_dims, string_arg
 from .runtime import compile_function
 
 # The parser, unit system and code generator (sympy) are imported where they
@@ -59,6 +60,8 @@ class Clock(Behaviour):
     ----------
     step : str or float
         Step size, a duration string (``'0.1*ms'``) or seconds. Default ``'1*ms'``.
+        It must be finite and > 0; a number of 0.01 or more gives a warning
+        (``step=0.1`` is 100 ms: numbers are seconds).
 
     Notes
     -----
@@ -78,21 +81,28 @@ class Clock(Behaviour):
         self._ticks = [0]  # steps done; a list, cheaper to update than an attribute
 
     def _context(self):
-        return f"Clock(step={self.init_kwargs.get('step', '1*ms')!r})"
+        return context_of("Clock", "step", self.init_kwargs.get("step", "1*ms"))
 
     @property
     def dt(self) -> float:
         """The step size in seconds."""
         if self._dt is None:
             step = self.init_kwargs.get("step", "1*ms")
-            if isinstance(step, (int, float, np.integer, np.floating)) and not isinstance(step, bool):
-                self._dt = float(step)  # seconds; no need to load the unit parser (sympy)
+            context = self._context()
+            if isinstance(step, (int, float, np.integer, np.floating)) and not isinstance(step, (bool, np.bool_)):
+                # seconds; no need to load the unit parser (sympy)
+                dt = check_number(context, "step", step)
+                if dt >= 0.01:
+                    warnings.warn(f"{context}: a number is a step in seconds, so step={step!r} is "
+                                  f"{dt * 1e3:g} ms; write step='{dt:g}*ms' if you meant milliseconds",
+                                  stacklevel=3)
             else:
                 from .parser import parse_duration
 
-                self._dt = parse_duration(step, self._context())
-            if self._dt <= 0:
-                raise EquationError(f"{self._context()}: the step must be > 0")
+                dt = parse_duration(step, context)
+            if dt <= 0:
+                raise EquationError(f"{context}: step must be a finite duration > 0, got {step!r}")
+            self._dt = dt
         return self._dt
 
     #: the generated tick is rebuilt by after_load
@@ -132,6 +142,9 @@ class Clock(Behaviour):
         otherwise the number of whole steps (floor).
         """
         if isinstance(duration, (int, np.integer)) and not isinstance(duration, bool):
+            if duration < 0:
+                raise EquationError(f"{self._context()}.time_to_iterations: duration must be a number of "
+                                    f"steps >= 0 or a duration string such as '100*ms', got {duration!r}")
             return int(duration)
         from .parser import parse_duration
 
@@ -176,7 +189,7 @@ class Variable(Behaviour):
         from .parser import parse_statements
 
         text = string_arg(self, "eq")
-        context = f"Variable(eq={text!r})"
+        context = context_of("Variable", "eq", text)
         for stmt in parse_statements(text, context):
             if stmt.op != "=":
                 raise EquationError(f"{context}: expected 'name = value', got '{stmt.source}'")
@@ -220,7 +233,9 @@ class Variable(Behaviour):
             src = f"def _value({', '.join(args)}):\n    return {print_expr(typed.expr)}\n"
             value = compile_function(src, "_value", xp=getattr(parent, "xp", None), label=context)(**values)
         else:
-            value = float(typed.expr)
+            from .parser import constant_value
+
+            value = constant_value(typed, f"{context}, '{stmt.source}'", "a value")
         array = make()
         array[...] = value
         setattr(parent, name, array)
@@ -308,8 +323,8 @@ class Equation(CompiledStep, Behaviour):
 
         text = string_arg(self, "eq")
         method = self.get_init_attr("method", "auto", do_not_diversify=True)
-        context = f"Equation(eq={text!r})"
-        if method != "auto" and method not in METHODS:
+        context = context_of("Equation", "eq", text)
+        if not isinstance(method, str) or (method != "auto" and method not in METHODS):
             raise EquationError(f"{context}: unknown method {method!r}; expected one of {METHODS} or 'auto'")
         dt = getattr(parent, "dt", None)
         if not isinstance(dt, float):
@@ -317,6 +332,9 @@ class Equation(CompiledStep, Behaviour):
                 f"{context}: {parent!r} has no time step dt; add Clock(step='0.1*ms') to the group "
                 "or the network (before the Equation)"
             )
+        if not math.isfinite(dt) or dt <= 0:
+            raise EquationError(f"{context}: the time step dt of {parent!r} must be a finite duration > 0 s, "
+                                f"got {dt!r}; set it with Clock(step='0.1*ms')")
         namespace = namespace_constants(self, context)
         lines = parse_equation_lines(text, context)
         summed = [ln for ln in lines if "summed" in ln.flags]

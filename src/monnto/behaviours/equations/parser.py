@@ -37,11 +37,12 @@ import ast
 import math
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import sympy
 
-from .base import EquationError
+from .base import EquationError, value_text
 from .units import DIMENSIONLESS, TIME, Dim, lookup_unit
 
 __all__ = [
@@ -50,11 +51,122 @@ __all__ = [
     "Statement",
     "Typed",
     "ExpressionConverter",
+    "MAX_DEPTH",
+    "MAX_EXPONENT",
+    "MAX_EXPRESSION_LENGTH",
+    "MAX_NODES",
+    "MAX_TEXT_LENGTH",
+    "constant_value",
     "parse_equation_lines",
+    "parse_expression",
     "parse_statements",
     "parse_duration",
     "parse_unit",
 ]
+
+
+#: Limits that keep parsing bounded: a string past one of them is refused with
+#: an :class:`EquationError` before sympy sees it (sympy evaluates integer
+#: powers such as ``9**9**9`` eagerly, and deep trees exhaust the stack).
+MAX_EXPRESSION_LENGTH = 4000  # characters of one expression (one line of equations)
+MAX_TEXT_LENGTH = 100_000     # characters of a whole equation or statement string
+MAX_NODES = 1000              # syntax-tree nodes of one expression
+MAX_DEPTH = 100               # nesting depth of one expression's syntax tree
+MAX_EXPONENT = 32             # largest integer exponent of a non-constant base (sympy expands them)
+_MAX_BITS = 1024              # a constant of 2**1024 or more overflows float64 (and 2**-1074 underflows)
+
+_SPACED_PRODUCT = re.compile(r"(\d\.?)\s+([A-Za-z_\u00b5][A-Za-z0-9_]*)")
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters, for messages about huge strings."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_expression(text: str, context: str) -> ast.expr:
+    """The syntax tree of one expression, within the limits above.
+
+    Parameters
+    ----------
+    text : str
+        The expression (``'(El - v)/tau'``).
+    context : str
+        How the owning string is named in errors (``"Equation(eq='...')"``).
+
+    Raises
+    ------
+    EquationError
+        When ``text`` is not an expression, or is longer, larger or deeper
+        than :data:`MAX_EXPRESSION_LENGTH`, :data:`MAX_NODES`, :data:`MAX_DEPTH`.
+    """
+    text = text.strip()
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise EquationError(
+            f"{context}: the expression '{_excerpt(text)}' is too long: {len(text)} characters, at most "
+            f"{MAX_EXPRESSION_LENGTH} per expression (split it into sub-expressions 'x = ...' on lines of "
+            "their own)")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        hint = ""
+        spaced = _SPACED_PRODUCT.sub(r"\1*\2", text)
+        if spaced != text and _parses(spaced):
+            hint = f"; did you mean '{spaced}'? (a product needs '*', as in '0.1*ms')"
+        raise EquationError(f"{context}: '{text}' is not a valid expression ({exc.msg}){hint}") from None
+    except (RecursionError, MemoryError):
+        raise EquationError(f"{context}: the expression '{_excerpt(text)}' is nested too deeply "
+                            f"(at most {MAX_DEPTH} levels)") from None
+    nodes, depth, stack = 0, 0, [(tree.body, 1)]
+    while stack:
+        node, level = stack.pop()
+        nodes += 1
+        depth = max(depth, level)
+        if nodes > MAX_NODES:
+            raise EquationError(f"{context}: the expression '{_excerpt(text)}' is too large: more than "
+                                f"{MAX_NODES} terms and operators (split it into sub-expressions)")
+        if depth > MAX_DEPTH:
+            raise EquationError(f"{context}: the expression '{_excerpt(text)}' is nested too deeply: more "
+                                f"than {MAX_DEPTH} levels (split it into sub-expressions)")
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node)
+                     if not isinstance(child, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop,
+                                               ast.boolop)))
+    return tree.body
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text, mode="eval")
+    except (SyntaxError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _check_length(text: str, context: str, what: str) -> None:
+    if len(text) > MAX_TEXT_LENGTH:
+        raise EquationError(f"{context}: the {what} string '{_excerpt(text)}' is too long: {len(text)} "
+                            f"characters, at most {MAX_TEXT_LENGTH}")
+
+
+def constant_value(typed, context: str, what: str) -> float:
+    """The float value of a constant expression, refusing NaN, complex and overflowing values.
+
+    Parameters
+    ----------
+    typed : Typed
+        A converted expression free of variables.
+    context : str
+        How the owning behaviour and argument are named in errors.
+    what : str
+        What the value is, for the message ("a duration", "a unit").
+    """
+    try:
+        value = float(typed.expr)
+    except (TypeError, OverflowError, ValueError):
+        raise EquationError(f"{context}: '{typed.text}' is not a finite real number, expected {what}") from None
+    if math.isnan(value):
+        raise EquationError(f"{context}: '{typed.text}' is not a number (NaN), expected {what}")
+    return value
 
 
 @dataclass
@@ -134,12 +246,19 @@ class ExpressionConverter:
         return EquationError(f"{self.context}: {msg}")
 
     def convert(self, text: str) -> Typed:
-        """Parse ``text`` and convert it (raises :class:`EquationError`)."""
+        """Parse ``text`` and convert it (raises :class:`EquationError`).
+
+        The expression is checked against the limits of :func:`parse_expression`
+        first; constants are folded as they are read, and a constant that
+        is NaN, complex or outside float64's range is refused.
+        """
+        if not isinstance(text, str):
+            raise self.error(f"expected an expression string, got {value_text(text)}")
+        tree = parse_expression(text, self.context)
         try:
-            tree = ast.parse(text.strip(), mode="eval")
-        except SyntaxError as exc:
-            raise self.error(f"'{text.strip()}' is not a valid expression ({exc.msg})") from None
-        return self._node(tree.body)
+            return self._node(tree)
+        except RecursionError:
+            raise self.error(f"the expression '{_excerpt(text)}' is nested too deeply") from None
 
     # ------------------------------------------------------------------
     def _node(self, node) -> Typed:
@@ -148,8 +267,11 @@ class ExpressionConverter:
             if isinstance(node.value, bool):
                 return Typed(sympy.true if node.value else sympy.false, DIMENSIONLESS, src, is_bool=True)
             if isinstance(node.value, (int, float)):
+                if isinstance(node.value, float) and not math.isfinite(node.value):
+                    raise self.error(f"the number {src} is outside the range of a float (about 1.8e308); "
+                                     "write inf for infinity")
                 val = sympy.Integer(node.value) if isinstance(node.value, int) else sympy.Float(node.value)
-                return Typed(val, DIMENSIONLESS, src, is_zero_literal=(node.value == 0))
+                return Typed(self._bounded(val, src), DIMENSIONLESS, src, is_zero_literal=(node.value == 0))
             raise self.error(f"constant {src} is not a number")
         if isinstance(node, ast.Name):
             return self._name(node.id, src)
@@ -227,26 +349,108 @@ class ExpressionConverter:
             dim = self._check_same(left, right, src)
             expr = left.expr + right.expr if isinstance(op, ast.Add) else left.expr - right.expr
             zero = left.is_zero_literal and right.is_zero_literal
-            return Typed(expr, dim, src, zero)
+            return Typed(self._bounded(expr, src), dim, src, zero)
         # a bare 0 fits any dimension; 0*mV is a voltage
         if isinstance(op, ast.Mult):
             dim = left.dim * right.dim
             zero = (left.is_zero_literal or right.is_zero_literal) and dim.is_dimensionless
-            return Typed(left.expr * right.expr, dim, src, zero)
+            return Typed(self._bounded(left.expr * right.expr, src), dim, src, zero)
         if isinstance(op, ast.Div):
             dim = left.dim / right.dim
-            return Typed(left.expr / right.expr, dim, src, left.is_zero_literal and dim.is_dimensionless)
+            return Typed(self._bounded(left.expr / right.expr, src), dim, src,
+                         left.is_zero_literal and dim.is_dimensionless)
         # power
         if not right.dim.is_dimensionless:
             raise self.error(f"exponent '{right.text}' in '{src}' must be dimensionless, not {right.dim}")
         if left.dim.is_dimensionless:
-            return Typed(left.expr**right.expr, DIMENSIONLESS, src)
+            self._check_power(left, right, src)
+            return Typed(self._bounded(left.expr**right.expr, src), DIMENSIONLESS, src)
         if not right.expr.is_number:
             raise self.error(
                 f"'{left.text}' has dimension {left.dim}, so its exponent in '{src}' must be a number"
             )
-        exponent = sympy.nsimplify(right.expr)
-        return Typed(left.expr**exponent, left.dim**exponent, src)
+        exponent = self._simple_fraction(right, left, src)
+        return Typed(self._bounded(left.expr**exponent, src), left.dim**exponent, src)
+
+    # -- keeping constants and powers bounded ---------------------------------
+    def _bounded(self, expr, src: str):
+        """``expr``, once it is known not to be a constant that float64 cannot hold.
+
+        Checked on every operation, so that no huge integer is ever built
+        (``10**10**8`` stops at the outer power) and NaN, division by zero
+        and complex constants are refused where they appear.
+        """
+        if isinstance(expr, sympy.Rational):  # Integer too
+            p, q = abs(int(expr.p)), int(expr.q)
+            if p.bit_length() - q.bit_length() > _MAX_BITS:
+                raise self.error(f"'{src}' is too large: it exceeds the range of a float (about 1.8e308)")
+            if p and q.bit_length() - p.bit_length() > _MAX_BITS + 52:
+                raise self.error(f"'{src}' is too small: it is below the smallest float (about 5e-324)")
+            return expr
+        if isinstance(expr, sympy.Float) or expr.is_Symbol or expr.is_Boolean:
+            return expr
+        if expr is sympy.zoo or expr.has(sympy.zoo):
+            raise self.error(f"'{src}' divides by zero")
+        if expr is sympy.nan or expr.has(sympy.nan):
+            raise self.error(f"'{src}' is not a number (NaN)")
+        if expr.free_symbols or expr.has(sympy.oo, -sympy.oo) or not expr.is_number:
+            self._check_exponents(expr, src)
+            return expr
+        try:
+            value = complex(expr)
+        except (TypeError, OverflowError, ValueError):
+            raise self.error(f"'{src}' is too large: it exceeds the range of a float (about 1.8e308)") from None
+        if value.imag != 0:
+            raise self.error(f"'{src}' is not a real number (it is {value})")
+        if not math.isfinite(value.real):
+            raise self.error(f"'{src}' is too large: it exceeds the range of a float (about 1.8e308)")
+        return expr
+
+    def _check_exponents(self, expr, src: str) -> None:
+        """Refuse integer powers of variables above :data:`MAX_EXPONENT` (``(v + 1)**1000``)."""
+        for term in (expr, *expr.args) if expr.is_Mul else (expr,):
+            if term.is_Pow and term.exp.is_Rational and abs(term.exp) > MAX_EXPONENT \
+                    and not term.base.is_number:
+                raise self.error(f"the power '{src}' has the exponent {term.exp}; at most {MAX_EXPONENT} is "
+                                 f"allowed for a variable (write a float exponent, e.g. '**{float(term.exp)}', "
+                                 "if you mean it)")
+
+    def _check_power(self, base: Typed, exponent: Typed, src: str) -> None:
+        """Refuse a constant power whose value float64 cannot hold, before sympy computes it."""
+        if not (base.expr.is_number and exponent.expr.is_number):
+            if exponent.expr.is_Rational and abs(exponent.expr) > MAX_EXPONENT:
+                raise self.error(f"the power '{src}' has the exponent {exponent.text}; at most {MAX_EXPONENT} "
+                                 f"is allowed for a variable (write a float exponent, e.g. "
+                                 f"'**{float(exponent.expr)}', if you mean it)")
+            return
+        if base.expr.has(sympy.oo, -sympy.oo) or exponent.expr.has(sympy.oo, -sympy.oo):
+            return
+        try:
+            b, e = abs(complex(base.expr)), float(exponent.expr)
+        except (TypeError, OverflowError, ValueError):
+            raise self.error(f"the power '{src}' is not a finite real number") from None
+        if b == 0 and e < 0:
+            raise self.error(f"'{src}' divides by zero")
+        if b not in (0.0, 1.0) and abs(e * math.log2(b)) > _MAX_BITS + 52:
+            raise self.error(f"the power '{src}' is too large: its value exceeds the range of a float "
+                             "(about 1.8e308, or 5e-324 for tiny values)")
+
+    def _simple_fraction(self, exponent: Typed, base: Typed, src: str):
+        """The exponent of a quantity with units as a fraction with a small denominator (``1/2``)."""
+        value = exponent.expr
+        if not value.is_Rational:
+            try:
+                value = sympy.Rational(Fraction(float(value)).limit_denominator(12))
+            except (TypeError, OverflowError, ValueError):
+                value = None
+            if value is None or abs(float(value) - float(exponent.expr)) > 1e-9 * max(1.0, abs(float(value))):
+                raise self.error(f"'{base.text}' has dimension {base.dim}, so its exponent in '{src}' must be "
+                                 f"a simple fraction such as 2 or 1/2, got {exponent.text}")
+        if abs(value) > MAX_EXPONENT or value.q > 12:
+            raise self.error(f"'{base.text}' has dimension {base.dim}: its exponent in '{src}' must be a "
+                             f"fraction of at most {MAX_EXPONENT} with a denominator of at most 12, got "
+                             f"{exponent.text}")
+        return value
 
     def _compare(self, node, src) -> Typed:
         parts = []
@@ -282,10 +486,10 @@ class ExpressionConverter:
             self._nargs(name, args, 1, src)
             if not args[0].dim.is_dimensionless:
                 raise self.error(f"the argument of {name} in '{src}' must be dimensionless, not {args[0].dim}")
-            return Typed(_ONE_ARG_DIMLESS[name](args[0].expr), DIMENSIONLESS, src)
+            return Typed(self._bounded(_ONE_ARG_DIMLESS[name](args[0].expr), src), DIMENSIONLESS, src)
         if name == "sqrt":
             self._nargs(name, args, 1, src)
-            return Typed(sympy.sqrt(args[0].expr), args[0].dim ** sympy.Rational(1, 2), src)
+            return Typed(self._bounded(sympy.sqrt(args[0].expr), src), args[0].dim ** sympy.Rational(1, 2), src)
         if name == "abs":
             self._nargs(name, args, 1, src)
             return Typed(sympy.Abs(args[0].expr), args[0].dim, src)
@@ -319,9 +523,9 @@ def parse_unit(text: str, context: str) -> tuple[float, Dim]:
         typed = conv.convert(text)
     except EquationError as exc:
         raise EquationError(f"{exc} (in the unit '{text.strip()}')") from None
-    if not typed.expr.is_number:
+    if typed.is_bool or not typed.expr.is_number:
         raise conv.error(f"'{text.strip()}' is not a unit")
-    return float(typed.expr), typed.dim
+    return constant_value(typed, f"{context}, unit '{text.strip()}'", "a unit"), typed.dim
 
 
 # ----------------------------------------------------------------------
@@ -347,10 +551,15 @@ class EquationLine:
     source: str
 
 
-def _split_lines(text: str) -> list:
+def _split_lines(text: str, context: str = "", what: str = "equation") -> list:
+    _check_length(text, context, what)
     lines = []
     for raw in re.split(r"[\n;]", text):
         line = raw.split("#", 1)[0].strip()
+        if len(line) > MAX_EXPRESSION_LENGTH + 200:  # room for 'dx/dt = ... : unit (flags)'
+            raise EquationError(f"{context}: the line '{_excerpt(line)}' is too long: {len(line)} characters, "
+                                f"at most {MAX_EXPRESSION_LENGTH} per expression (split it into sub-expressions "
+                                "'x = ...' on lines of their own)")
         if line:
             lines.append(line)
     return lines
@@ -359,9 +568,9 @@ def _split_lines(text: str) -> list:
 def parse_equation_lines(text: str, context: str) -> list:
     """Split an equation string into :class:`EquationLine` objects."""
     if not isinstance(text, str) or not text.strip():
-        raise EquationError(f"{context}: expected a non-empty equation string, got {text!r}")
+        raise EquationError(f"{context}: expected a non-empty equation string, got {value_text(text)}")
     out = []
-    for line in _split_lines(text):
+    for line in _split_lines(text, context, "equation"):
         body, unit, flags = line, None, ()
         if ":" in line:
             body, unit = (p.strip() for p in line.split(":", 1))
@@ -428,9 +637,9 @@ class Statement:
 def parse_statements(text: str, context: str) -> list:
     """Split ``'v = -60*mV; w += 1*nA'`` into :class:`Statement` objects."""
     if not isinstance(text, str) or not text.strip():
-        raise EquationError(f"{context}: expected a non-empty statement string, got {text!r}")
+        raise EquationError(f"{context}: expected a non-empty statement string, got {value_text(text)}")
     out = []
-    for line in _split_lines(text):
+    for line in _split_lines(text, context, "statement"):
         m = _STMT_RE.match(line)
         if not m or not m.group(3).strip() or m.group(3).lstrip().startswith("="):
             raise EquationError(
@@ -441,19 +650,38 @@ def parse_statements(text: str, context: str) -> list:
     return out
 
 
-def parse_duration(text, context: str) -> float:
-    """A duration (``'0.1*ms'``, or a number of seconds) in seconds."""
-    if isinstance(text, (int, float, np.integer, np.floating)) and not isinstance(text, bool):
+def parse_duration(text, context: str, *, allow_zero: bool = True) -> float:
+    """A duration (``'0.1*ms'``, or a number of seconds) in seconds.
+
+    Parameters
+    ----------
+    text : str or float
+        A duration string with units, or a number of seconds.
+    context : str
+        How the behaviour and argument are named in errors (``"Clock(step='0.1*ms')"``).
+    allow_zero : bool
+        Whether 0 is a valid duration (a Clock step is not).
+
+    Raises
+    ------
+    EquationError
+        If ``text`` is not a finite duration ``>= 0`` (``> 0`` without
+        ``allow_zero``): NaN, infinity, a negative number, another dimension.
+    """
+    if isinstance(text, (int, float, np.integer, np.floating)) and not isinstance(text, (bool, np.bool_)):
         value = float(text)
     elif isinstance(text, str):
         typed = ExpressionConverter({}, context).convert(text)
-        if not typed.expr.is_number:
+        if typed.is_bool or not typed.expr.is_number:
             raise EquationError(f"{context}: '{text}' is not a duration")
         if typed.dim != TIME and not (typed.is_zero_literal):
             raise EquationError(f"{context}: '{text}' is {typed.dim}, expected a duration (second)")
-        value = float(typed.expr)
+        value = constant_value(typed, context, "a duration")
     else:
-        raise EquationError(f"{context}: expected a duration string such as '0.1*ms', got {text!r}")
-    if not math.isfinite(value) or value < 0:
-        raise EquationError(f"{context}: a duration must be finite and >= 0, got {text!r}")
+        raise EquationError(f"{context}: expected a duration string such as '0.1*ms', got {value_text(text)}")
+    if math.isnan(value):
+        raise EquationError(f"{context}: a duration must be a number of seconds, got NaN ({text!r})")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise EquationError(f"{context}: a duration must be finite and {bound}, got {text!r}")
     return value

@@ -38,6 +38,22 @@ weights.
 Synaptic variables may also follow differential equations: an ``Equation``
 on the SynapseGroup integrates every synapse (``du/dt = -u/tau_u``).
 
+Delays (Brian2's ``Synapses(..., delay=...)``): ``OnPre('ge += w',
+delay='1.5*ms')`` runs the statements for the sources that spiked
+``delay`` ago instead of now. A delay is rounded to whole steps of ``dt``
+as Brian2 rounds it (to the nearest step, halves up: 1.25 ms at
+``dt = 0.5 ms`` is 3 steps), so a spike of step ``k`` is delivered in step
+``k + round(delay/dt)``, at the same key in the step. ``delay`` may be one
+duration (a ring buffer of the last spike vectors,
+:class:`~monnto.behaviours.synapses.delays.DelayLine`) or one per synapse:
+a ``(dst.size, src.size)`` array in seconds, or the name of a synaptic
+variable holding durations (``Variable(eq='d = uniform(1, 3)*ms')`` on the
+SynapseGroup, then ``delay='d'``). With per-synapse delays each statement
+acts on the synapses whose spike arrives in this step; they need dense
+weights and statements that do not assign variables of the spiking side.
+``OnPost`` takes ``delay`` too (the postsynaptic spike reaches the
+synapse later).
+
 Plasticity traces are neuron variables (Brian2's ``(event-driven)``
 per-synapse traces of pair-based STDP are the same for all synapses of a
 neuron): an Equation ``dapre/dt = -apre/taupre`` and a
@@ -52,7 +68,7 @@ import scipy.sparse as sp
 
 from monnto.core import Behaviour
 
-from .base import CompiledStep, EquationError, string_arg
+from .base import CompiledStep, EquationError, check_number, context_of, string_arg, value_text
 
 # statements are compiled by .synaptic_compiler (sympy), imported at initialize
 
@@ -77,6 +93,9 @@ class _SynapticEvent(CompiledStep, Behaviour):
     #: 'pre' (OnPre: spikes of syn.src) or 'post' (OnPost: spikes of syn.dst)
     side = "pre"
     _step_globals = {"_issparse": sp.issparse, "_column_sum": _column_sum}
+    #: a ring buffer element count above which a delay is refused (the buffer holds
+    #: ``(delay steps + 1) x spiking group size`` booleans)
+    max_buffer = 2**28
 
     def __init__(self, *args, **kwargs):
         alias = f"on_{self.side}"
@@ -88,17 +107,19 @@ class _SynapticEvent(CompiledStep, Behaviour):
         super().__init__(*args, **kwargs)
         self.code = None
         self._step = None
+        self.delay_line = None   # DelayLine of the spiking side, when there is a delay
+        self.delay_steps = None  # int (uniform) or (D, S) int array (per synapse), in steps
 
     # -- setup ----------------------------------------------------------------
     def set_variables(self, syn) -> None:
         text = string_arg(self, "statement")
         name = type(self).__name__
-        context = f"{name}({text!r})"
+        context = context_of(name, "statement", text)
         if not hasattr(syn, "src") or not hasattr(syn, "dst"):
             raise EquationError(f"{context}: attach it to a SynapseGroup, not to {syn!r}")
         from .compiler import namespace_constants
         from .parser import parse_statements
-        from .synaptic_compiler import StatementCompiler
+        from .synaptic_compiler import StatementCompiler, connection_mask
 
         stmts = parse_statements(text, context)
         self._prepare_weights(syn, context)
@@ -110,15 +131,139 @@ class _SynapticEvent(CompiledStep, Behaviour):
         if tuple(W.shape) != (syn.dst.size, syn.src.size):
             raise EquationError(f"{context}: {syn!r}.W has shape {W.shape}, expected {(syn.dst.size, syn.src.size)}")
         _check_backend(syn, W, context)
+        steps = self._delay_steps(syn, context)
+        per_synapse = steps is not None and not isinstance(steps, int)
+        if per_synapse and sp.issparse(W):
+            raise EquationError(f"{context}: per-synapse delays need dense weights; {syn!r}.W is scipy.sparse "
+                                "(use sparse=False, or one delay for all synapses)")
         spiking, index = ("_syn.src.spike", "_j") if self.side == "pre" else ("_syn.dst.spike", "_i")
-        lines = ["def _step(_syn):", f"    _spk = {spiking}",
-                 "    if _spk.any():",  # no early return: the network may fuse this step with others
-                 f"        {index} = numpy.nonzero(_spk)[0]",
-                 "        _src = _syn.src", "        _dst = _syn.dst"]
+        lines = ["def _step(_syn):"]
+        if not steps:  # no delay (or 0 steps): this step's spikes
+            lines.append(f"    _spk = {spiking}")
+        elif not per_synapse:  # the spikes of `steps` steps ago
+            lines.append(f"    _spk = _delay_line.delayed({spiking}, _syn.network.iteration)")
+        else:  # every source (target) with a spike still travelling to one of its synapses
+            lines += [f"    _delay_line.delayed({spiking}, _syn.network.iteration)",
+                      "    _hist = _delay_line.history",
+                      "    _spk = numpy.any(_hist, axis=0)"]
+        lines += ["    if _spk.any():",  # no early return: the network may fuse this step with others
+                  f"        {index} = numpy.nonzero(_spk)[0]"]
+        if per_synapse:  # _act: the synapses of the slice whose spike arrives now
+            slot = "(_syn.network.iteration - _delay_steps{}) % _delay_line.length"
+            if self.side == "pre":
+                act = f"_hist[{slot.format('[:, _j]')}, _j[None, :]]"
+                conn = "_syn.connected[:, _j]"
+            else:
+                act = f"_hist[{slot.format('[_i, :]')}, _i[:, None]]"
+                conn = "_syn.connected[_i, :]"
+            connected = connection_mask(syn)
+            lines.append(f"        _act = {act}" + ("" if bool(connected.all()) else f" & {conn}"))
+        lines += ["        _src = _syn.src", "        _dst = _syn.dst"]
         namespace = namespace_constants(self, context)
         for stmt in stmts:
-            lines += StatementCompiler(self.side, syn, stmt, context, namespace).lines()
+            lines += StatementCompiler(self.side, syn, stmt, context, namespace,
+                                       arrival_mask="_act" if per_synapse else None).lines()
         self._install(syn.dst, "\n".join(lines) + "\n", context)
+
+    def _extra_globals(self, parent) -> dict:
+        out = {}
+        if self.delay_line is not None:
+            out["_delay_line"] = self.delay_line
+        if self.delay_steps is not None and not isinstance(self.delay_steps, int):
+            out["_delay_steps"] = self.delay_steps
+        return out
+
+    def _delay_steps(self, syn, context):
+        """Read ``delay``: None, a number of steps (int) or one per synapse ((D, S) int array).
+
+        Makes ``self.delay_line`` (the ring buffer of the spiking side's spikes)
+        and sets ``self.delay_steps``.
+        """
+        self.delay_line, self.delay_steps = None, None
+        delay = self.get_init_attr("delay", None, do_not_diversify=True)
+        if delay is None:
+            return None
+        dt = getattr(syn, "dt", None)
+        if not isinstance(dt, float):
+            dt = getattr(syn.dst, "dt", None)
+        if not isinstance(dt, float):
+            raise EquationError(f"{context}: delay={value_text(delay)} needs the time step dt; add "
+                                "Clock(step='0.1*ms') to the network (before the SynapseGroup's behaviours)")
+        seconds = self._delay_seconds(syn, delay, context)
+        # Brian2 rounds a delay to the nearest whole step, halves up
+        steps = np.floor(seconds / dt + 0.5).astype(np.int64)
+        spiking = syn.src if self.side == "pre" else syn.dst
+        longest = int(steps.max()) if steps.size else 0
+        if (longest + 1) * spiking.size > self.max_buffer:
+            raise EquationError(f"{context}: delay={value_text(delay)} is {longest} steps of dt={dt!r} s; its "
+                                f"buffer would hold {(longest + 1) * spiking.size} spikes, more than "
+                                f"{self.max_buffer} (use a shorter delay or a larger dt)")
+        if steps.ndim == 0 or (steps.size and np.all(steps == steps.flat[0])):
+            steps = int(steps.flat[0]) if steps.size else 0
+        if isinstance(steps, int) and steps == 0:
+            self.delay_steps = 0
+            return 0
+        from ..synapses.delays import DelayLine
+
+        net = getattr(syn, "network", None)
+        xp = getattr(net, "xp", None)
+        device = getattr(getattr(net, "array_backend", None), "device", None)
+        if isinstance(steps, int):
+            self.delay_line = DelayLine(spiking.size, steps, owner=context, xp=xp, device=device)
+        else:
+            self.delay_line = DelayLine(spiking.size, 0, max_delay=longest, owner=context, xp=xp, device=device)
+            if xp is not None and xp is not np:
+                steps = xp.asarray(steps, device=device)
+        self.delay_steps = steps
+        return steps
+
+    def _delay_seconds(self, syn, delay, context) -> np.ndarray:
+        """``delay`` in seconds: a 0-d array (one delay) or a (D, S) array (one per synapse)."""
+        from ...core.backend import to_numpy
+
+        shape = (syn.dst.size, syn.src.size)
+        if isinstance(delay, (bool, np.bool_)):
+            raise EquationError(f"{context}: delay must be a duration ('1.5*ms', or seconds), one per synapse "
+                                f"or the name of a synaptic variable, got {delay!r}")
+        if isinstance(delay, str) and delay.strip().isidentifier() \
+                and tuple(getattr(getattr(syn, delay.strip(), None), "shape", ())) == shape:
+            from .base import registered_dims
+            from .units import TIME
+
+            name = delay.strip()
+            dim = registered_dims(syn).get(name)
+            if dim is not None and dim != TIME:
+                raise EquationError(f"{context}: delay={delay!r} names the synaptic variable {name}, which is "
+                                    f"{dim}, not a duration (second)")
+            seconds = np.asarray(to_numpy(getattr(syn, name)), dtype=float)
+        elif isinstance(delay, str):
+            from .parser import parse_duration
+
+            try:
+                seconds = np.asarray(parse_duration(delay, f"{context}, delay={delay!r}"))
+            except EquationError as exc:
+                if delay.strip().isidentifier():
+                    raise EquationError(f"{exc} (or name a synaptic variable of {syn!r}: a "
+                                        f"{shape} matrix of durations)") from None
+                raise
+        elif isinstance(delay, (int, float, np.integer, np.floating)):
+            seconds = np.asarray(check_number(context, "delay", delay, low=0.0))
+        elif hasattr(delay, "shape"):
+            seconds = np.asarray(to_numpy(delay), dtype=float)
+            if seconds.ndim and seconds.shape != shape:
+                raise EquationError(f"{context}: per-synapse delays have shape {seconds.shape}, expected "
+                                    f"{shape} (dst.size, src.size)")
+        else:
+            raise EquationError(f"{context}: delay must be a duration ('1.5*ms', or seconds), one per synapse "
+                                f"((D, S) array) or the name of a synaptic variable, got {value_text(delay)}")
+        if np.isnan(seconds).any():
+            raise EquationError(f"{context}: delay must be a finite duration >= 0 s, got NaN "
+                                f"({value_text(delay)})")
+        if not np.isfinite(seconds).all() or (seconds < 0).any():
+            worst = seconds[~np.isfinite(seconds) | (seconds < 0)].flat[0]
+            raise EquationError(f"{context}: delay must be a finite duration >= 0 s, got {worst!r} s "
+                                f"({value_text(delay)})")
+        return seconds
 
     def _prepare_weights(self, syn, context) -> None:
         """OnPost takes the weights as they are; OnPre may create them."""
@@ -150,6 +295,13 @@ class OnPre(_SynapticEvent):
     sparse : bool
         Store a created ``W`` as scipy.sparse CSR (default False: dense).
         CSR weights take ``x += c*w`` statements only.
+    delay : str, float, array or str, optional
+        Transmission delay (Brian2's ``Synapses(delay=...)``): a duration
+        (``'1.5*ms'``, or seconds) for every synapse, a ``(dst.size,
+        src.size)`` array of seconds, or the name of a synaptic variable
+        holding durations. Rounded to whole steps of ``dt`` (nearest, halves
+        up, as in Brian2): a spike of step ``k`` is delivered in step
+        ``k + round(delay/dt)``. Default: no delay. See :mod:`.synaptic`.
 
     Notes
     -----
@@ -162,8 +314,15 @@ class OnPre(_SynapticEvent):
 
     def _prepare_weights(self, syn, context) -> None:
         weight = self.get_init_attr("w", None, do_not_diversify=True)
-        p = self.get_init_attr("p", 1.0)
+        p = check_number(context, "p", self.get_init_attr("p", 1.0), low=0.0, high=1.0)
         sparse = bool(self.get_init_attr("sparse", False))
+        if isinstance(weight, (bool, np.bool_)) or (weight is not None and not isinstance(weight, str)
+                                                    and not isinstance(weight, (int, float, np.integer,
+                                                                                np.floating))):
+            raise EquationError(f"{context}: w must be a number or a string with units such as '1.62*mV', "
+                                f"got {value_text(weight)}")
+        if isinstance(weight, (int, float, np.integer, np.floating)):
+            check_number(context, "w", weight)
         if weight is not None:
             from .compiler import namespace_constants
             from .synaptic_compiler import make_weights
@@ -182,6 +341,9 @@ class OnPost(_SynapticEvent):
     ----------
     statement : str
         One or more statements (``;`` or new lines). Alias ``on_post``.
+    delay : str, float, array or str, optional
+        Delay of the postsynaptic spike's arrival at the synapse, as for
+        :class:`OnPre`.
     """
 
     side = "post"

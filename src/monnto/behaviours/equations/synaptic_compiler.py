@@ -17,14 +17,30 @@ from .runtime import compile_function
 from .synaptic import _backend_name
 from .units import DIMENSIONLESS, TIME
 
-__all__ = ["StatementCompiler", "make_weights", "summed_code"]
+__all__ = ["StatementCompiler", "connection_mask", "make_weights", "summed_code"]
+
+
+def connection_mask(syn):
+    """``syn.connected`` (bool, D x S), made from the nonzero weights when absent."""
+    connected = getattr(syn, "connected", None)
+    if connected is None:
+        W = syn.W
+        connected = (W.toarray() != 0) if sp.issparse(W) else (W != 0)
+        if isinstance(connected, np.ndarray):
+            connected = np.asarray(connected)  # a plain bool array, not an EventMatrix
+        syn.connected = connected
+    return connected
 
 
 class StatementCompiler:
     """Code lines for one statement of OnPre/OnPost (names and rules: :mod:`.synaptic`)."""
 
-    def __init__(self, side: str, syn, stmt, context: str, namespace: dict | None = None):
+    def __init__(self, side: str, syn, stmt, context: str, namespace: dict | None = None,
+                 arrival_mask: str | None = None):
         self.side, self.syn, self.stmt, self.context = side, syn, stmt, context
+        #: with per-synapse delays, the name of the (slice-shaped) bool matrix of the
+        #: synapses whose spike arrives this step (connections included)
+        self.arrival_mask = arrival_mask
         self.namespace = namespace or {}
         self.spiking_group = syn.src if side == "pre" else syn.dst
         self.other_group = syn.dst if side == "pre" else syn.src
@@ -143,14 +159,9 @@ class StatementCompiler:
     def _mask(self, whole: bool = False) -> str | None:
         """Code of the connection mask of the spiking slice (``whole``: of every synapse),
         or None when every synapse exists."""
-        syn = self.syn
-        connected = getattr(syn, "connected", None)
-        if connected is None:
-            W = syn.W
-            connected = (W.toarray() != 0) if sp.issparse(W) else (W != 0)
-            if isinstance(connected, np.ndarray):
-                connected = np.asarray(connected)  # a plain bool array, not an EventMatrix
-            syn.connected = connected
+        if self.arrival_mask is not None and not whole:
+            return self.arrival_mask
+        connected = connection_mask(self.syn)
         if bool(connected.all()):
             return None
         if whole:
@@ -184,6 +195,9 @@ class StatementCompiler:
         stmt = self.stmt
         group = self.spiking_group
         typed = self._typed(registered_dims(group).get(attribute, DIMENSIONLESS), stmt.op)
+        if self.arrival_mask is not None:
+            raise self.error(f"with per-synapse delays a statement acts on single synapses, so it may not "
+                             f"change the {kind}synaptic variable {attribute} (use one delay for all synapses)")
         others = {k for k, _ in (self.used[s.name] for s in typed.expr.free_symbols if s.name in self.used)}
         if others - {kind}:
             raise self.error(f"the value of a {kind}synaptic variable may only use variables of {group!r} "
@@ -244,7 +258,12 @@ class StatementCompiler:
                              f"but {stmt.target} is {target_dim}")
         reads = self._reads(coeff, "full")
         c = print_expr(coeff)
-        if self.side == "pre":
+        if self.arrival_mask is not None:  # the arriving synapses of the slice only
+            total = (f"numpy.sum(numpy.where({self.arrival_mask}, _W[:, _j], 0.0), axis=1)" if self.side == "pre"
+                     else f"numpy.sum(numpy.where({self.arrival_mask}, _W[_i, :], 0.0), axis=0)")
+            obj = "_dst" if self.side == "pre" else "_src"
+            attribute = self.resolve(stmt.target)[1]
+        elif self.side == "pre":
             columns = "_column_sum(_W, _j)" if _backend_name(self.syn) == "numpy" else "numpy.sum(_W[:, _j], axis=1)"
             total = f"_W @ numpy.astype(_spk, _W.dtype) if _issparse(_W) else {columns}"
             obj, attribute = "_dst", self.resolve(stmt.target)[1]
@@ -326,7 +345,9 @@ def make_weights(syn, weight, p, sparse, context, namespace=None) -> None:
             value = compile_function(src, "_value", xp=getattr(syn, "xp", None), label=context)(**values)
             matrix = mask * value
         else:
-            matrix = mask * float(typed.expr)
+            from .parser import constant_value
+
+            matrix = mask * constant_value(typed, f"{context}, w={weight!r}", "a weight")
         dim = typed.dim
     syn.connected = mask != 0
     syn.W = sp.csr_matrix(matrix) if sparse else matrix

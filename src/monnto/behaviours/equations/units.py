@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from fractions import Fraction
 
 import sympy
 import sympy.physics.units as su
@@ -46,6 +47,11 @@ class Dim:
 
     exps: tuple = ()
 
+    def __post_init__(self):
+        # integral exponents as plain ints, others as Fractions (1/2 for the white noise xi): a
+        # saved network stores plain numbers
+        object.__setattr__(self, "exps", tuple((k, _plain_exponent(e)) for k, e in self.exps))
+
     def __mul__(self, other: Dim) -> Dim:
         out = dict(self.exps)
         for k, e in other.exps:
@@ -63,8 +69,25 @@ class Dim:
     def is_dimensionless(self) -> bool:
         return not self.exps
 
+    @property
+    def si_base(self) -> str:
+        """The dimension in SI base units (``'kg*m**2/(A*s**3)'`` for a voltage)."""
+        return _base_text(self)
+
     def __str__(self) -> str:
         return dim_name(self)
+
+
+def _plain_exponent(e):
+    """``e`` as an int when it is integral, else as a ``fractions.Fraction``.
+
+    Plain Python numbers: a saved network stores them as JSON numbers
+    (``{"$fraction": [1, 2]}``), never as pickled sympy objects.
+    """
+    if type(e) is int:
+        return e
+    r = Fraction(e)
+    return int(r) if r.denominator == 1 else r
 
 
 def _deps_to_dim(deps: dict) -> Dim:
@@ -124,19 +147,83 @@ _BASE_SYMBOLS = {
     "luminous_intensity": "cd",
 }
 
+# Units a dimension may be written with, in order of preference; hertz,
+# joule, watt and coulomb are left out of products (``volt/second`` reads
+# better than ``volt*hertz``, ``volt**2/second`` than ``watt/farad``).
+_DISPLAY_UNITS = ("second", "volt", "amp", "siemens", "farad", "ohm", "metre", "mole", "kilogram", "kelvin")
+_DISPLAY_EXPONENTS = tuple(sympy.Rational(e) for e in ("1", "-1", "2", "-2", "3", "-3", "1/2", "-1/2",
+                                                        "3/2", "-3/2", "4", "-4"))
 
+
+def _power_of(d: Dim, unit: str):
+    """The exponent ``e`` with ``d == dim(unit)**e`` (one of the display exponents), else None."""
+    base = _display_dims()[unit]
+    for e in _DISPLAY_EXPONENTS:
+        if base**e == d:
+            return e
+    return None
+
+
+@functools.cache
+def _display_dims() -> dict:
+    return {name: dim_of_quantity(_NAMED_UNITS[name]) for name in _DISPLAY_UNITS}
+
+
+def _write(factors) -> str:
+    """``[('volt', 1), ('second', -1)]`` -> ``'volt/second'``."""
+    def one(name, e):
+        e = abs(e)
+        if e == 1:
+            return name
+        return f"{name}**{e}" if e.q == 1 else f"{name}**({e})"
+
+    factors = sorted(factors, key=lambda f: f[0] in ("second", "metre", "s", "m"))  # time and length last
+    top = [one(n, e) for n, e in factors if e > 0]
+    bottom = [one(n, e) for n, e in factors if e < 0]
+    text = "*".join(top) or "1"
+    if bottom:
+        text += "/" + (bottom[0] if len(bottom) == 1 else "(" + "*".join(bottom) + ")")
+    return text
+
+
+def _base_text(d: Dim) -> str:
+    """SI base units, Brian2's way: ``'kg*m**2/(A*s**3)'``."""
+    return _write([(_BASE_SYMBOLS.get(k, k), e) for k, e in d.exps])
+
+
+@functools.cache
 def dim_name(d: Dim) -> str:
-    """Readable name: ``'volt'`` for voltage, else SI base units (``'m**2*kg/s**3'``)."""
+    """A readable name of a dimension, in units users write.
+
+    ``'volt'``, ``'volt/second'`` (a rate of change of a voltage; the same
+    dimension as mV/ms), ``'siemens/metre**2'``, ``'1/second**(1/2)'`` (the
+    white-noise ``xi``); SI base units (``'kg*m**2/(A*s**4)'``) only when no
+    product of two named units fits.
+    """
     if d.is_dimensionless:
         return "1 (dimensionless)"
     named = _named_dims().get(d)
-    if named is None:
-        per_second = _named_dims().get(d * TIME)
-        named = f"{per_second}/second" if per_second and per_second != "second" else None
-    base = "*".join(
-        _BASE_SYMBOLS.get(k, k) + ("" if e == 1 else f"**{e}") for k, e in d.exps
-    )
-    return f"{named} ({base})" if named else base
+    if named is not None:
+        return named
+    for unit in _DISPLAY_UNITS:  # one unit to a power: volt**2, 1/second**(1/2)
+        e = _power_of(d, unit)
+        if e is not None:
+            return _write([(unit, e)])
+    best = None
+    for i, first in enumerate(_DISPLAY_UNITS):  # two units: volt/second, amp/metre**2
+        for e1 in _DISPLAY_EXPONENTS:
+            rest = d / _display_dims()[first] ** e1
+            if rest.is_dimensionless:
+                continue
+            for j, second in enumerate(_DISPLAY_UNITS):
+                if j == i:
+                    continue
+                e2 = _power_of(rest, second)
+                if e2 is not None:
+                    score = (abs(e1) + abs(e2), min(i, j) + max(i, j) * 0.1)
+                    if best is None or score < best[0]:
+                        best = (score, [(first, e1), (second, e2)])
+    return _write(best[1]) if best else _base_text(d)
 
 
 @dataclass(frozen=True)
@@ -233,7 +320,9 @@ def lookup_unit(name: str) -> UnitInfo | None:
     >>> lookup_unit('mV').factor
     0.001
     >>> str(lookup_unit('nS').dim)
-    'siemens (A**2*kg**-1*m**-2*s**3)'
+    'siemens'
+    >>> str(lookup_unit('mV').dim / lookup_unit('ms').dim)
+    'volt/second'
     """
     entry = _name_table().get(name)
     if entry is None:
