@@ -87,8 +87,8 @@ def _check_devices(devices: Mapping[str, Any] | None) -> dict[str, Any]:
     if devices.get("workers") is not None:
         check_positive_int(devices["workers"], "devices['workers']")
     if devices.get("dask") is not None and not isinstance(devices["dask"], str):
-        raise MonntoValueError(f"Evolution: devices['dask'] must be a scheduler address like 'tcp://host:8786', "
-                         f"got {devices['dask']!r}")
+        raise MonntoValueError(f"Evolution: devices['dask'] must be a scheduler address like "
+                               f"'tcp://host:8786', got {devices['dask']!r}")
     return devices
 
 
@@ -231,7 +231,7 @@ class Evolution:
         self.max_retries = check_positive_int(max_retries, "max_retries", minimum=0)
         if not 0 < heartbeat_interval * 2 <= heartbeat_grace:
             raise MonntoValueError(f"Evolution: heartbeat_grace ({heartbeat_grace!r} s) must be at least twice "
-                             f"heartbeat_interval ({heartbeat_interval!r} s), both positive")
+                                   f"heartbeat_interval ({heartbeat_interval!r} s), both positive")
         self.heartbeat_interval = float(heartbeat_interval)
         self.heartbeat_grace = float(heartbeat_grace)
         self.poll_interval = float(poll_interval)
@@ -240,7 +240,7 @@ class Evolution:
         if isinstance(lease_grace, bool) or not isinstance(lease_grace, (int, float)) or not (
                 2 * self.poll_interval < lease_grace < math.inf):
             raise MonntoValueError(f"Evolution {name!r}: lease_grace must be a number of seconds above twice "
-                             f"poll_interval ({self.poll_interval:g} s), got {lease_grace!r}")
+                                   f"poll_interval ({self.poll_interval:g} s), got {lease_grace!r}")
         self.lease_grace = float(lease_grace)
         self._script_trusted = True  # False when load() took the script path from the storage
         self.sampler = PaperSampler(
