@@ -356,8 +356,10 @@ class Recorder(Behaviour):
             return
         if self._fast is not None:
             self._fast(parent)
-        for fn, block in self._slow:
-            block.append(fn(parent))
+        if self._slow:
+            iteration = parent.network.iteration
+            for fn, block in self._slow:
+                block.append(fn(parent), iteration)
 
     def __str__(self) -> str:
         variables = ", ".join(map(repr, self.variable_names))

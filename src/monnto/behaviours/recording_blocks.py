@@ -246,9 +246,10 @@ class SampleBlock:
         new[: len(old)] = old
         self.data = new
 
-    def append(self, value: Any) -> None:
+    def append(self, value: Any, iteration: Any = None) -> None:
+        """Store one sample (``iteration`` names the step in error messages)."""
         if not self.matches(value):
-            value = self.accept(value)
+            value = self.accept(value, iteration)
         if self.max_length is not None:
             self.data[self.total % self.max_length] = value
             self.total += 1
@@ -285,8 +286,9 @@ class StreamedBlock:
     def reserve(self, extra: int) -> None:
         pass
 
-    def append(self, value: Any) -> None:
-        self.buffer.append(to_numpy(value))
+    def append(self, value: Any, iteration: Any = None) -> None:
+        """Store one sample; write the chunk to the stream when it is full."""
+        self.buffer.append(to_numpy(value), iteration)
         if self.buffer.count >= self.chunk:
             self.flush()
 

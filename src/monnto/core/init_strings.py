@@ -203,6 +203,9 @@ def _compile_node(node: ast.AST, mode: str) -> Node:
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         op = _BINARY[type(node.op)]
         left, right = _compile_node(node.left, mode), _compile_node(node.right, mode)
+        if type(node.op) in (ast.Div, ast.FloorDiv, ast.Mod) and _is_constant(node.right) \
+                and _constant_arg(node.right, mode) == 0:
+            raise _fail(mode, f"{ast.unparse(node)!r} divides by zero")
         return lambda shape, rng: op(left(shape, rng), right(shape, rng))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         op = _UNARY[type(node.op)]
