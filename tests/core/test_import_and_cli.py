@@ -81,3 +81,65 @@ def test_star_import_works_without_the_optional_extras(tmp_path):
             "    raise AssertionError('Network_UI without Qt must raise ImportError')\n")
     result = _python(code, tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_version_option_prints_the_package_version(capsys):
+    from importlib.metadata import version
+
+    import monnto
+    from monnto.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"monnto {monnto.__version__}"
+    assert monnto.__version__ == version("monnto")
+
+
+def _all_parsers(parser):
+    import argparse
+
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _all_parsers(sub)
+
+
+def test_every_option_with_a_default_shows_it_in_its_help():
+    import argparse
+
+    from monnto.cli import build_parser
+
+    checked = 0
+    for parser in _all_parsers(build_parser()):
+        formatter = parser._get_formatter()
+        for action in parser._actions:
+            if (not action.option_strings or action.default in (None, False, argparse.SUPPRESS, [])
+                    or isinstance(action, argparse._VersionAction)):
+                continue
+            text = formatter._expand_help(action) if action.help else ""
+            assert "default" in text and str(action.default) in text, (parser.prog, action.dest, text)
+            checked += 1
+    assert checked >= 8
+
+
+def test_evolve_without_optuna_names_the_extra(monkeypatch, capsys):
+    from monnto.cli import main
+
+    monkeypatch.setitem(sys.modules, "optuna", None)  # as if the evolution extra were missing
+    assert main(["evolve", "status", "--name", "toy"]) == 1
+    err = capsys.readouterr().err
+    assert "pip install 'monnto[evolution]'" in err and "Traceback" not in err
+
+
+def test_ui_without_qt_names_the_extra(monkeypatch, capsys, tmp_path):
+    from monnto.cli import main
+
+    script = tmp_path / "net.py"
+    script.write_text("from monnto import *\nnet = Network(seed=1)\n")
+    for name in ("PySide6", "PySide6.QtWidgets", "pyqtgraph"):
+        monkeypatch.setitem(sys.modules, name, None)
+    assert main(["ui", str(script)]) == 1
+    assert "monnto[gui]" in capsys.readouterr().err
+
