@@ -14,11 +14,14 @@ from typing import Any
 
 from .behaviours.embedding import Brian2Embedding, NestEmbedding
 from .behaviours.inputs import (
+    AudioInput,
+    EventStreamInput,
     ImageSequenceInput,
     PatternSequenceInput,
     PoissonGenerator,
     PoissonInput,
     SymbolSequenceInput,
+    VideoInput,
 )
 from .behaviours.neurons import (
     LIF,
@@ -74,7 +77,14 @@ from .core import (
     set_genome,
 )
 from .core.errors import ConfigurationError, LoadError, MonntoError, UnsafeLoadError
-from .storage import StorageManager, StorageManagerGroup, get_data_folder, load_network, save_network
+from .storage import (
+    StorageManager,
+    StorageManagerGroup,
+    get_data_folder,
+    load_network,
+    register_loadable,
+    save_network,
+)
 
 __version__ = "0.1.0"
 
@@ -128,6 +138,7 @@ __all__ = [
     "SubNeuronGroup", "SymbolSequenceInput", "SynapseGroup", "WangBuzsaki", "afferent", "efferent",
     "getGrid", "get_data_folder", "get_gene", "get_genome", "get_squared_dim", "is_evolution_mode",
     "load_network", "plot", "post", "pre", "save_network", "set_genome",
-    "ConfigurationError", "LoadError", "MonntoError", "UnsafeLoadError",
+    "ConfigurationError", "LoadError", "MonntoError", "UnsafeLoadError", "register_loadable",
+    "AudioInput", "EventStreamInput", "VideoInput",
     *sorted(_LAZY),
 ]
