@@ -48,6 +48,14 @@ class Network(NetworkObject):
         Array library of every array the framework makes (default numpy).
     device : str
         ``'cpu'``, or ``'cuda'`` / ``'cuda:N'`` with the torch backend.
+    target : {'numpy', 'numba'}
+        Where the step loop runs (Brian2's word): ``'numpy'`` (default)
+        calls every behaviour from Python; ``'numba'`` runs the library's
+        steps as compiled loops, the whole of ``simulate_iterations`` in one
+        compiled function when every step has a kernel
+        (:mod:`monnto.targets`; needs ``pip install monnto[numba]``).
+    threads : int
+        Threads of the compiled per-neuron loops on a compiled target (default 1).
 
     Notes
     -----
@@ -92,7 +100,8 @@ class Network(NetworkObject):
 
     def __init__(self, tag: str | None = None, behaviour: dict | list | None = None,
                  seed: int | None = None, dtype: Any = "float64", settings: dict | None = None,
-                 backend: str | None = None, device: str = "cpu", behavior=None):
+                 backend: str | None = None, device: str = "cpu", behavior=None,
+                 target: str = "numpy", threads: int = 1):
         super().__init__(tag, self)
         if behavior is not None:
             behaviour = behavior
@@ -120,6 +129,13 @@ class Network(NetworkObject):
         self.backend = backend
         self.device = device
         self.xp = self.array_backend.xp
+        from ..targets import get_target
+
+        get_target(target, backend, owner=f"Network {tag!r}").check(self)
+        if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+            raise bad_value(f"Network {tag!r}", "threads", threads, "a positive int")
+        self.target = target
+        self.threads = int(threads)
         #: converts a numpy array the framework made to the backend (None for numpy)
         self._convert = None if backend == "numpy" else self.array_backend.from_numpy
         self.iteration = 0
@@ -138,6 +154,8 @@ class Network(NetworkObject):
             self._note_insertion(b)
 
     # the Network's own rng/iteration/dtype are plain attributes, not the base's properties
+    target = "numpy"
+    threads = 1
     rng = None
     iteration = 0
     xp = None
@@ -303,6 +321,18 @@ class Network(NetworkObject):
                 steps.append((fn, parent))
         self._steps = self._fuse_steps(steps) if self.fuse_steps else steps
         self._run_loop = None  # generated again by the next simulate_iterations
+        if self.target != "numpy":
+            from ..targets import invalidate_runner
+
+            invalidate_runner(self)
+
+    def _compiled_runner(self) -> Any:
+        """The runner of a compiled target (:mod:`monnto.targets`), None on numpy."""
+        if self.target == "numpy":
+            return None
+        from ..targets import runner_for
+
+        return runner_for(self)
 
     def _fuse_steps(self, steps: list) -> list:
         """Join runs of generated step functions on the same parent (see :mod:`.fusion`)."""
@@ -389,7 +419,10 @@ class Network(NetworkObject):
         self.check_synapse_matrices()
         self.initialized = True
         self._structure_changed()
-        if self.fuse_steps:  # generated now, so that the first run does not pay for it
+        runner = self._compiled_runner()
+        if runner is not None:  # compiled (or loaded from the cache) now, not in the first run
+            runner.prepare()
+        elif self.fuse_steps:  # generated now, so that the first run does not pay for it
             self._run_loop = make_run_loop(self._steps, repr(self))
         if info:
             import logging
@@ -407,6 +440,10 @@ class Network(NetworkObject):
         """Advance one step: increment ``iteration``, then run every behaviour."""
         if not self.initialized:
             raise RuntimeError(f"{self!r}: call initialize() before simulating")
+        runner = self._compiled_runner()
+        if runner is not None:
+            runner.run(1)
+            return
         self.iteration += 1
         try:
             for fn, parent in self._steps:
@@ -478,6 +515,10 @@ class Network(NetworkObject):
 
     def _run_steps(self, n: int) -> None:
         """Run ``n`` steps; in one generated loop when the steps are fused (see the class Notes)."""
+        runner = self._compiled_runner()
+        if runner is not None:
+            runner.run(n)
+            return
         rebuilds = 0
         while n > 0 and self.fuse_steps and rebuilds <= MAX_LOOP_REBUILDS:
             if self._run_loop is None:

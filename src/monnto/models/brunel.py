@@ -83,7 +83,8 @@ def brunel_network(regime: str | None = "AI", g: float | None = None, eta: float
                    J: float | None = None, delay: float = 1.5e-3, dt: float = 1e-4,
                    tau_m: float = 20e-3, theta: float = 20e-3, v_reset: float = 10e-3,
                    t_ref: float = 2e-3, seed: int | None = 0, record: bool = True,
-                   backend: str | None = None, device: str = "cpu") -> Network:
+                   backend: str | None = None, device: str = "cpu", target: str = "numpy",
+                   threads: int = 1) -> Network:
     """Build and initialize the Brunel (2000) network.
 
     Parameters
@@ -109,6 +110,10 @@ def brunel_network(regime: str | None = "AI", g: float | None = None, eta: float
     backend, device : str, optional
         Array backend and device of the network (default: the network
         default, numpy on the CPU). On torch the connectivity is dense.
+    target : {'numpy', 'numba'}
+        Where the step loop runs (see :class:`~monnto.core.network.Network`).
+    threads : int
+        Threads of the compiled loops (numba target).
 
     Returns
     -------
@@ -135,7 +140,8 @@ def brunel_network(regime: str | None = "AI", g: float | None = None, eta: float
     nu_ext = eta * nu_thr
     k = _jump_scale(dt, tau_m)
 
-    net = Network(seed=seed, tag="brunel", behaviour={0: Clock(step=dt)}, backend=backend, device=device)
+    net = Network(seed=seed, tag="brunel", behaviour={0: Clock(step=dt)}, backend=backend,
+                  device=device, target=target, threads=threads)
     net.brunel = dict(g=g, eta=eta, n_exc=n_exc, n_inh=n_inh, c_e=c_e, c_i=c_i, J=J, nu_thr=nu_thr,
                       nu_ext=nu_ext, delay=delay, dt=dt, tau_m=tau_m, theta=theta, regime=regime)
     lif = dict(tau_m=tau_m, v_rest=0.0, v_reset=v_reset, v_th=theta, r_m=1.0, t_ref=t_ref,

@@ -135,7 +135,7 @@ def _connect(net: Network, groups: dict, p: float, w_exc: float, w_inh: float,
 def cuba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float = 1e-4,
                  w_exc: float = 1.62e-3, w_inh: float = -9e-3, scale_weights: bool = True,
                  seed: int | None = 0, record: bool = True, backend: str | None = None,
-                 device: str = "cpu") -> Network:
+                 device: str = "cpu", target: str = "numpy", threads: int = 1) -> Network:
     """Build and initialize the CUBA benchmark network (Brette et al. 2007, benchmark 2).
 
     Parameters
@@ -157,9 +157,14 @@ def cuba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float
     backend, device : str, optional
         Array backend and device of the network (default: the network
         default, numpy on the CPU). On torch the connectivity is dense.
+    target : {'numpy', 'numba'}
+        Where the step loop runs (see :class:`~monnto.core.network.Network`).
+    threads : int
+        Threads of the compiled loops (numba target).
     """
     scale = 4000.0 / (n_exc + n_inh) if scale_weights else 1.0
-    net = Network(seed=seed, tag="cuba", behaviour={0: Clock(step=dt)}, backend=backend, device=device)
+    net = Network(seed=seed, tag="cuba", behaviour={0: Clock(step=dt)}, backend=backend,
+                  device=device, target=target, threads=threads)
     taus = {"g_e": 5e-3, "g_i": 10e-3}
     lif = dict(tau_m=20e-3, v_rest=-49e-3, v_reset=-60e-3, v_th=-50e-3, r_m=1.0, t_ref=5e-3,
                v_init="uniform(-0.06, -0.05)")
@@ -175,12 +180,12 @@ def coba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float
                  w_exc: float = 6e-9, w_inh: float = 67e-9, scale_weights: bool = True,
                  kick: float = 0.05, kick_rate: float = 20.0, kick_sources: int = 20,
                  seed: int | None = 0, record: bool = True, backend: str | None = None,
-                 device: str = "cpu") -> Network:
+                 device: str = "cpu", target: str = "numpy", threads: int = 1) -> Network:
     """Build and initialize the COBA benchmark network (Brette et al. 2007, benchmark 1).
 
     Parameters
     ----------
-    n_exc, n_inh, p, dt, scale_weights, seed, record, backend, device
+    n_exc, n_inh, p, dt, scale_weights, seed, record, backend, device, target, threads
         As in :func:`cuba_network`.
     w_exc, w_inh : float
         Conductance jumps (S); both positive (the inhibitory reversal
@@ -190,7 +195,8 @@ def coba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float
         excitatory jumps ``w_exc``) during the first ``kick`` seconds.
     """
     scale = 4000.0 / (n_exc + n_inh) if scale_weights else 1.0
-    net = Network(seed=seed, tag="coba", behaviour={0: Clock(step=dt)}, backend=backend, device=device)
+    net = Network(seed=seed, tag="coba", behaviour={0: Clock(step=dt)}, backend=backend,
+                  device=device, target=target, threads=threads)
     extra = {2: lambda: PoissonKick(rate=kick_rate, n_sources=kick_sources, weight=w_exc * scale,
                                     target="g_e", duration=kick)}
     groups = _populations(net, n_exc, n_inh,

@@ -80,18 +80,26 @@ def _indices(mask, xp):
     return found[0] if isinstance(found, tuple) else found.reshape(-1)
 
 
-def _membrane_free(v, v_inf, tau, refractory_left, v_th, dt, xp):
-    """Element-wise: exact decay of ``tau dv/dt = v_inf - v`` over the active part of a step.
+def _active_time(refractory_left, dt, xp):
+    """Element-wise: the non-refractory part of the step and the refractory time left after it.
 
-    Returns ``(active_time, refractory_new, v_new, crossed)``. Written once
-    for every target: numpy calls it on arrays, the numba target compiles a
-    scalar copy of this very function (:mod:`monnto.targets.scalarize`).
+    Written once for every target: numpy calls the element-wise helpers on
+    arrays, the numba target compiles scalar copies of these very functions
+    (:mod:`monnto.targets.scalarize`).
     """
     active_time = _at_most(_at_least(dt - refractory_left, 0.0, xp), dt, xp)
     refractory_new = _at_least(refractory_left - dt, 0.0, xp)
-    v_new = v_inf + (v - v_inf) * xp.exp(-active_time / tau)
+    return active_time, refractory_new
+
+
+def _membrane_free(v, v_inf, decay, active_time, v_th, xp):
+    """Element-wise: relax towards ``v_inf`` by ``decay = exp(-active_time / tau)``; threshold test.
+
+    Returns ``(v_new, crossed)`` (see :func:`_active_time` for the targets).
+    """
+    v_new = v_inf + (v - v_inf) * decay
     crossed = (active_time > 0) & ((v >= v_th) | (v_new > v_th))
-    return active_time, refractory_new, v_new, crossed
+    return v_new, crossed
 
 
 def _membrane_spike(v, v_inf, tau, active_time, v_th, v_reset, t_ref, dt, xp):
@@ -99,7 +107,7 @@ def _membrane_spike(v, v_inf, tau, active_time, v_th, v_reset, t_ref, dt, xp):
 
     Returns ``(v_new, refractory_new, spike_offset)``: the crossing time
     inside the step, the reset and the refractory time left at the step's
-    end (see :func:`_membrane_free` for the targets).
+    end (see :func:`_active_time` for the targets).
     """
     # time of the crossing measured from the start of the active part
     rising = ~(v >= v_th)
@@ -119,8 +127,8 @@ def _exact_membrane_step(v, v_inf, tau, refractory_left, p, dt, xp):
     step; the crossing time, reset and new refractory time are computed only
     for the few neurons that cross the threshold in this step.
     """
-    active_time, refractory_new, v_new, crossed = _membrane_free(v, v_inf, tau, refractory_left,
-                                                                 p.v_th, dt, xp)
+    active_time, refractory_new = _active_time(refractory_left, dt, xp)
+    v_new, crossed = _membrane_free(v, v_inf, xp.exp(-active_time / tau), active_time, p.v_th, xp)
     offset = xp.zeros_like(v)
     idx = _indices(crossed, xp)
     if idx.shape[0] == 0:
@@ -217,7 +225,7 @@ def _conductance_drive(g_e, g_i, decay_e, decay_i, i_in, g_l, e_l, e_e, e_i, tau
 
     The conductances enter with their exact average over the step,
     ``g tau (1 - exp(-dt/tau)) / dt`` (one source for every target, see
-    :func:`_membrane_free`).
+    :func:`_active_time`).
     """
     mean_e = g_e * (1.0 - decay_e) * tau_e / dt
     mean_i = g_i * (1.0 - decay_i) * tau_i / dt

@@ -1,0 +1,278 @@
+"""Kernel providers of the numba target: which compiled loop runs a library behaviour.
+
+A provider is registered per behaviour class (exact class: a subclass that
+overrides ``new_iteration`` stays Python unless it registers its own) with
+:func:`provides`. Called with ``(behaviour, parent)`` it returns a list of
+:class:`KernelCall` (empty: the behaviour does nothing per step), or None when
+this configuration has no kernel (the behaviour then runs as Python between
+compiled segments, and the network warns once).
+
+A :class:`KernelCall` names a kernel of :mod:`monnto.targets.numba_kernels`
+and says how to get its arguments. ``arguments()`` is called before every
+compiled run (arrays are read from the groups then, so a Python behaviour or
+the user may rebind them between runs); ``after(net)`` hands state back to
+the Python objects when the run returns (Clock time, recorder rows, counters),
+so the numpy and numba steps of one network can alternate.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["KernelCall", "provider_for", "provides"]
+
+
+@dataclass
+class KernelCall:
+    """One kernel call per step: ``kernel(it, *arguments())``."""
+
+    kernel: str
+    arguments: Callable[[], tuple]
+    after: Callable[[Any], None] | None = None
+    stops: bool = False  #: may ask the run to return early (recorder buffer full)
+    label: str = ""
+    state: dict = field(default_factory=dict)
+
+
+_PROVIDERS: dict[type, Callable] = {}
+
+
+def provides(cls: type) -> Callable:
+    """Register the decorated function as the numba provider of behaviour class ``cls``."""
+    def register(fn: Callable) -> Callable:
+        _PROVIDERS[cls] = fn
+        return fn
+    return register
+
+
+def provider_for(behaviour: Any) -> Callable | None:
+    """The provider of ``behaviour``'s exact class, or None."""
+    return _PROVIDERS.get(type(behaviour))
+
+
+def _param(value: Any) -> np.ndarray:
+    """A parameter as a float64 array of length 1 (one value) or N (per neuron)."""
+    return np.ascontiguousarray(np.atleast_1d(np.asarray(value, dtype=np.float64)).ravel())
+
+
+def _array(owner: Any, name: str, dtype: Any = None) -> np.ndarray:
+    """``owner.<name>`` as a contiguous numpy array (rebinding the attribute when it was not one)."""
+    value = getattr(owner, name)
+    if isinstance(value, np.ndarray) and value.flags.c_contiguous and (dtype is None or value.dtype == dtype):
+        return value
+    fixed = np.ascontiguousarray(np.asarray(value), dtype=dtype)
+    setattr(owner, name, fixed)
+    return fixed
+
+
+# -- late imports: the providers import the behaviour classes they serve ----------
+from monnto.behaviours.equations.modules import Clock  # noqa: E402
+from monnto.behaviours.inputs.poisson import PoissonInput  # noqa: E402
+from monnto.behaviours.neurons.lif import LIF, ConductanceLIF, conductance_decays  # noqa: E402
+from monnto.behaviours.recorder import EventRecorder  # noqa: E402
+from monnto.core.sparse_matrix import SparseSynapseMatrix  # noqa: E402
+from monnto.models._propagation import DelayedSynapticInput, ExponentialSynapses  # noqa: E402
+from monnto.models.cuba_coba import PoissonKick, SynapticCurrents  # noqa: E402
+
+
+@provides(Clock)
+def _clock(b: Clock, parent: Any) -> list[KernelCall]:
+    ticks = np.zeros(1, dtype=np.int64)
+
+    def arguments() -> tuple:
+        ticks[0] = b._ticks[0]
+        return (ticks,)
+
+    def after(net: Any) -> None:
+        b._ticks[0] = int(ticks[0])
+        parent.t = b._ticks[0] * b.dt
+
+    return [KernelCall("clock_kernel", arguments, after, label=repr(b))]
+
+
+def _neuron_arrays(n: Any) -> tuple:
+    dtype = n.v.dtype
+    return (_array(n, "v", dtype), _array(n, "I_input", dtype), _array(n, "refractory_left", dtype),
+            _array(n, "spike", np.bool_), _array(n, "spike_offset", dtype), _array(n, "I_total", dtype))
+
+
+@provides(LIF)
+def _lif(b: LIF, n: Any) -> list[KernelCall] | None:
+    if b.p.method != "exact":
+        return None
+
+    def arguments() -> tuple:
+        p = b.p
+        if not isinstance(getattr(n, "I_total", None), np.ndarray):
+            n.I_total = n.get_neuron_vec()
+        tau = _param(p.tau_m)
+        full_decay = np.exp(-float(b.dt) / tau)  # numpy's exp, as the numpy target computes it
+        return (*_neuron_arrays(n), _param(p.v_rest), _param(p.r_m), _param(p.I_bias), tau, full_decay,
+                _param(p.v_th), _param(p.v_reset), _param(p.t_ref), float(b.dt))
+
+    return [KernelCall("lif_kernel", arguments, label=repr(b))]
+
+
+@provides(ConductanceLIF)
+def _conductance_lif(b: ConductanceLIF, n: Any) -> list[KernelCall]:
+    def arguments() -> tuple:
+        p = b.p
+        if not isinstance(getattr(n, "I_total", None), np.ndarray):
+            n.I_total = n.get_neuron_vec()
+        v, i_in, refr, spike, offset, i_total = _neuron_arrays(n)
+        decay_e, decay_i = conductance_decays(v, p, b.dt, np)  # numpy's exp: the same factors as numpy
+        return (v, _array(n, "g_e", v.dtype), _array(n, "g_i", v.dtype), i_in, refr, spike, offset, i_total,
+                np.ascontiguousarray(decay_e), np.ascontiguousarray(decay_i), _param(p.g_l), _param(p.e_l),
+                _param(p.e_e), _param(p.e_i), _param(p.tau_e), _param(p.tau_i), _param(p.c_m),
+                _param(p.I_bias), _param(p.v_th), _param(p.v_reset), _param(p.t_ref), float(b.dt))
+
+    return [KernelCall("conductance_lif_kernel", arguments, label=repr(b))]
+
+
+@provides(SynapticCurrents)
+def _synaptic_currents(b: SynapticCurrents, n: Any) -> list[KernelCall]:
+    if not b.factors:
+        return []
+    names = list(b.factors)
+
+    def arguments() -> tuple:
+        target = _array(n, "I_input")
+        sources = tuple(_array(n, name, target.dtype) for name in names)
+        return (target, sources, np.array([b.factors[name] for name in names], dtype=np.float64))
+
+    return [KernelCall("input_sum_kernel", arguments, label=repr(b))]
+
+
+@provides(ExponentialSynapses)
+def _exponential(b: ExponentialSynapses, n: Any) -> list[KernelCall]:
+    if not b.decays:
+        return []
+    names = list(b.decays)
+
+    def arguments() -> tuple:
+        first = _array(n, names[0])
+        return (tuple(_array(n, name, first.dtype) for name in names),
+                np.array([b.decays[name] for name in names], dtype=np.float64))
+
+    return [KernelCall("decay_kernel", arguments, label=repr(b))]
+
+
+@provides(DelayedSynapticInput)
+def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
+    W = getattr(s, b.weight_attr)
+    if b.release_attr is not None or b.line is None:
+        return None
+    line = b.line
+    if not isinstance(line.history, np.ndarray):
+        return None
+    sparse = isinstance(W, SparseSynapseMatrix)
+    if not sparse and not (isinstance(W, np.ndarray) and W.ndim == 2 and W.dtype.kind == "f"):
+        return None
+    last = np.zeros(1, dtype=np.int64)
+    acc = np.zeros(s.dst.size, dtype=np.float64)
+    touched = np.zeros(2 * s.dst.size, dtype=np.int64)  # row list, then a mark per row
+
+    def arguments() -> tuple:
+        net = s.network
+        last[0] = net.iteration if line.last is None else line.last
+        weights = getattr(s, b.weight_attr)
+        target = _array(s.dst, b.target)
+        head = (_array(s.src, "spike", np.bool_), line.history, int(line.delay), last)
+        if isinstance(weights, SparseSynapseMatrix):
+            col_order, col_ptr, rows_by_col = weights._column_index()
+            return (*head, col_ptr, rows_by_col, col_order, weights._data, acc, touched, target,
+                    float(b.scale))
+        if not isinstance(weights, np.ndarray):
+            raise TypeError(f"{b!r}: the weights changed to {type(weights).__name__} during the run; "
+                            f"the numba target needs a CSR SparseSynapseMatrix or a numpy matrix")
+        return (*head, weights.view(np.ndarray), acc, target, float(b.scale))
+
+    def after(net: Any) -> None:
+        line.last = int(last[0])
+
+    kernel = "delayed_csr_kernel" if sparse else "delayed_dense_kernel"
+    return [KernelCall(kernel, arguments, after, label=repr(b))]
+
+
+def _poisson_call(b: Any, n: Any, target_name: str, stream: Any, lam: Any, exp_neg_lam: Any, weight: Any,
+                  kernel: str, extra: Callable[[], tuple], after: Callable | None) -> KernelCall:
+    lam_a, e_a = _param(lam), _param(exp_neg_lam)
+
+    def arguments() -> tuple:
+        target = _array(n, target_name)
+        return (target, np.uint64(stream), lam_a, e_a, _param(weight), *extra())
+
+    return KernelCall(kernel, arguments, after, label=repr(b))
+
+
+@provides(PoissonInput)
+def _poisson_input(b: PoissonInput, n: Any) -> list[KernelCall]:
+    def extra() -> tuple:
+        if not (isinstance(b.counts, np.ndarray) and b.counts.dtype == np.int64 and b.counts.shape == (n.size,)):
+            b.counts = np.zeros(n.size, dtype=np.int64)
+        return (b.counts,)
+
+    return [_poisson_call(b, n, b.target, b._stream, b._lam, b._exp_neg_lam, b.weight,
+                          "poisson_input_kernel", extra, None)]
+
+
+@provides(PoissonKick)
+def _poisson_kick(b: PoissonKick, n: Any) -> list[KernelCall]:
+    count = np.zeros(1, dtype=np.int64)
+
+    def extra() -> tuple:
+        count[0] = b.count
+        return (count, int(b.steps))
+
+    def after(net: Any) -> None:
+        b.count = int(count[0])
+
+    return [_poisson_call(b, n, b.target, b.stream, b.lam, b.exp_neg_lam, b.weight,
+                          "poisson_kick_kernel", extra, after)]
+
+
+_PLAIN_ATTRIBUTE = re.compile(r"^(?:(?:n|neurons|s|synapse)\.)?([A-Za-z_]\w*)$")
+
+
+@provides(EventRecorder)
+def _event_recorder(b: EventRecorder, parent: Any) -> list[KernelCall] | None:
+    if b.gapwidth != 1 or b._pending or type(b).new_iteration is not EventRecorder.new_iteration:
+        return None
+    calls = []
+    for expression, _ in b._functions:
+        match = _PLAIN_ATTRIBUTE.match(expression)
+        value = getattr(parent, match.group(1), None) if match else None
+        if not isinstance(value, np.ndarray) or value.ndim != 1:
+            return None
+        calls.append(_event_call(b, parent, expression, match.group(1)))
+    return calls
+
+
+def _event_call(b: EventRecorder, parent: Any, expression: str, name: str) -> KernelCall:
+    fill = np.zeros(1, dtype=np.int64)
+    buffer: list[np.ndarray] = []
+
+    def arguments() -> tuple:
+        values = getattr(parent, name)
+        if not isinstance(values, np.ndarray) or values.ndim != 1:
+            raise TypeError(f"{b!r}: {expression!r} is no longer a 1-D numpy array")
+        need = max(64 * values.shape[0], 4096)
+        if not buffer or buffer[0].shape[0] < need:
+            buffer[:] = [np.empty((need, 2), dtype=np.int64)]
+        fill[0] = 0
+        return (values, buffer[0], fill, 1 if parent.recording else 0)
+
+    def after(net: Any) -> None:
+        k = int(fill[0])
+        if k:
+            block = b._blocks[expression]
+            block._ensure(k)
+            block.data[block.count:block.count + k] = buffer[0][:k]
+            block.count += k
+        fill[0] = 0
+
+    return KernelCall("event_record_kernel", arguments, after, stops=True, label=f"{b!r} {expression!r}")
