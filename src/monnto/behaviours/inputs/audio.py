@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from monnto.core.errors import ConfigurationError, bad_value
+from monnto.core.errors import ConfigurationError, bad_value, describe
 
 from ..neurons._common import from_host, input_vector, resolve_dt
 from ._streaming import StreamingInput
@@ -104,7 +104,7 @@ class AudioInput(StreamingInput):
             raise bad_value(self, "exponent", self.exponent, "a positive compression exponent")
         if self.encoding == "phase" and 1.0 / self.dt < 2 * self.frequencies.max():
             raise ConfigurationError(
-                f"{self!r}: phase-locked spikes need 1/dt >= 2 x the highest centre frequency: "
+                f"{describe(self)}: phase-locked spikes need 1/dt >= 2 x the highest centre frequency: "
                 f"1/dt = {1 / self.dt:g} Hz but the highest channel is at {self.frequencies.max():g} Hz; "
                 f"use dt <= {1 / (2 * self.frequencies.max()):.3g} s or lower f_max")
         self.amplitude = float(self.get_init_attr("amplitude", 1.0, None))
@@ -155,7 +155,7 @@ class AudioInput(StreamingInput):
         return freqs
 
     def _open(self, source):
-        return open_sound_source(source, self._samplerate_arg, repr(self))
+        return open_sound_source(source, self._samplerate_arg, describe(self))
 
     def _build_transients(self) -> None:
         self._filterbank = GammatoneFilterbank(self.frequencies, self.rate)

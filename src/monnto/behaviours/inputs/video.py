@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from monnto.core.errors import bad_value
+from monnto.core.errors import bad_value, describe
 
 from ..neurons._common import from_host, input_vector, resolve_dt
 from ._streaming import StreamingInput
@@ -168,7 +168,7 @@ class VideoInput(StreamingInput):
 
     def _open(self, source):
         color = self.grid[2] != 1
-        return open_frame_source(source, self.fps, repr(self), color=color)
+        return open_frame_source(source, self.fps, describe(self), color=color)
 
     # ------------------------------------------------------------------ chunks
 
@@ -182,7 +182,7 @@ class VideoInput(StreamingInput):
             self._vectors = np.zeros((0, n.size), dtype=np.float32)
             return
         if self.__dict__.get("_mapper") is None:   # transient: rebuilt after loading
-            self._mapper = FrameMapper(self.grid, frames.shape[1:], self.fit, repr(self))
+            self._mapper = FrameMapper(self.grid, frames.shape[1:], self.fit, describe(self))
             self.frame_shape = tuple(int(x) for x in frames.shape[1:])
         if tuple(frames.shape[1:]) != tuple(self.frame_shape):
             raise bad_value(self, "source", f"a frame of shape {frames.shape[1:]}",
