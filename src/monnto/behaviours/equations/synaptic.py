@@ -138,7 +138,7 @@ class _SynapticEvent(CompiledStep, Behaviour):
                                 "(use sparse=False, or one delay for all synapses)")
         spiking, index = ("_syn.src.spike", "_j") if self.side == "pre" else ("_syn.dst.spike", "_i")
         lines = ["def _step(_syn):"]
-        if not steps:  # no delay (or 0 steps): this step's spikes
+        if steps is None or (not per_synapse and steps == 0):  # no delay: this step's spikes
             lines.append(f"    _spk = {spiking}")
         elif not per_synapse:  # the spikes of `steps` steps ago
             lines.append(f"    _spk = _delay_line.delayed({spiking}, _syn.network.iteration)")
@@ -260,7 +260,7 @@ class _SynapticEvent(CompiledStep, Behaviour):
             raise EquationError(f"{context}: delay must be a finite duration >= 0 s, got NaN "
                                 f"({value_text(delay)})")
         if not np.isfinite(seconds).all() or (seconds < 0).any():
-            worst = seconds[~np.isfinite(seconds) | (seconds < 0)].flat[0]
+            worst = float(seconds[~np.isfinite(seconds) | (seconds < 0)].flat[0])
             raise EquationError(f"{context}: delay must be a finite duration >= 0 s, got {worst!r} s "
                                 f"({value_text(delay)})")
         return seconds
