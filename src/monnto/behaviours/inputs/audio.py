@@ -205,7 +205,8 @@ class AudioInput(StreamingInput):
             self.finished = True
             self._values = np.zeros((0, len(self.frequencies)))
             return
-        filtered = rectify_compress(self._filterbank.process(samples), self.exponent)
+        filtered = self._filterbank.process(samples)
+        rectify_compress(filtered, self.exponent, out=filtered)
         values = step_means(filtered, firsts[:steps], len(samples))
         self._values = values
         if self.encoding == "current":
