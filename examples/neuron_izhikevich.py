@@ -71,4 +71,5 @@ def main(argv: list[str] | None = None) -> Path:
 
 
 if __name__ == "__main__":
+    print(__doc__.splitlines()[0])  # what the figure shows
     print(main())

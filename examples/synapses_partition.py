@@ -119,4 +119,5 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
+    print(__doc__.splitlines()[0])  # what the figure shows
     main()

@@ -88,4 +88,5 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
+    print(__doc__.splitlines()[0])  # what the figure shows
     main()
