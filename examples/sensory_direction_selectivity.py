@@ -20,13 +20,11 @@ The example prints the mean direction-selectivity index
 the two directions) before learning, after learning, and for a control in
 which each unit's learned weights are shuffled across its synapses and delays;
 after learning it is higher than both (seeds 3 and 4: 0.38 -> 0.56, control
-0.28; 0.29 -> 0.55, control 0.24). It also prints which direction the units
-prefer: with these settings most selective units end up preferring the
-*untrained* (leftward) direction or respond to the trained one with fewer
-spikes -- STDP here sharpens selectivity rather than picking the trained
-direction; the learned ON weights do concentrate on the rightward
-coincidence diagonal (see the figure), so the spike-count preference comes
-from how leftward sweeps spread their input over more supra-threshold steps.
+0.28; 0.29 -> 0.55, control 0.24). It also prints which direction the responding units
+prefer: training on rightward sweeps alone does not make all of them prefer
+rightward motion (seed 3: 11 of 21 prefer rightward, 8 leftward); many units
+fall silent and the rest become more selective. The learned ON weights do
+concentrate on the rightward coincidence diagonal (see the figure).
 The figure shows the three DSI distributions and the learned weights of one
 unit.
 
