@@ -165,3 +165,20 @@ def test_bad_audio_inputs_give_clear_errors(tmp_path):
         build(tone(100.0), channels=4, frequencies=[100.0, 200.0])
     with pytest.raises(MonntoValueError, match="Nyquist"):
         build(tone(100.0), channels=4, f_max=9000.0)
+
+
+@pytest.mark.slow
+@pytest.mark.numpy_only
+def test_spoken_word_example_tracks_formants_and_reads_out_the_word(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[3] / "examples" / "sensory_spoken_word.py"
+    spec = importlib.util.spec_from_file_location("sensory_spoken_word", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(["--words", "20", "--neurons", "100", "--out", str(tmp_path)])
+    start_a, end_a = result["peak_A"]
+    start_b, end_b = result["peak_B"]
+    assert end_a > start_a and end_b < start_b          # F1 rises in A, falls in B
+    assert (tmp_path / "sensory_spoken_word.png").is_file()

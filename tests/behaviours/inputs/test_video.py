@@ -325,3 +325,18 @@ def test_peak_memory_stays_bounded_when_the_video_gets_ten_times_longer(tmp_path
         path = write_video(tmp_path / f"v{frames}.mkv", video, fps=30)
         sizes[frames] = _peak_memory(path, frames * 4 + 2)
     assert sizes[400] <= 1.2 * sizes[40], sizes
+
+
+@pytest.mark.slow
+@pytest.mark.numpy_only
+def test_direction_selectivity_example_learns_above_before_and_shuffled(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[3] / "examples" / "sensory_direction_selectivity.py"
+    spec = importlib.util.spec_from_file_location("sensory_direction_selectivity", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(["--out", str(tmp_path)])
+    assert result["after"] > result["before"] and result["after"] > result["shuffled"]
+    assert (tmp_path / "sensory_direction_selectivity.png").is_file()
