@@ -340,3 +340,37 @@ def test_direction_selectivity_example_learns_above_before_and_shuffled(tmp_path
     result = module.main(["--out", str(tmp_path)])
     assert result["after"] > result["before"] and result["after"] > result["shuffled"]
     assert (tmp_path / "sensory_direction_selectivity.png").is_file()
+
+
+@pytest.mark.gui
+@pytest.mark.numpy_only
+def test_sensory_tab_shows_the_frame_and_the_cochleagram(qtbot):
+    pytest.importorskip("PySide6")
+    pytest.importorskip("pyqtgraph")
+    from monnto.behaviours.inputs import AudioInput
+    from monnto.ui import Network_UI
+    from monnto.ui.tabs.sensory import SensoryInputTab, input_image
+
+    net = Network(seed=1)
+    video = moving_bar(6, 4, 8)
+    retina = NeuronGroup(net, NeuronDimension(width=8, height=4, depth=2), tag="retina",
+                         behaviour={1: VideoInput(source=video, fps=100, dt=1e-3, encoding="events")})
+    sound = np.sin(2 * np.pi * 1000 * np.arange(1600) / 16000)
+    ear = NeuronGroup(net, 16, tag="ear", behaviour={1: AudioInput(source=sound, samplerate=16000, dt=1e-3)})
+    net.initialize()
+    tab = SensoryInputTab(history=50)
+    ui = Network_UI(net, modules=[tab])
+    qtbot.addWidget(ui.main_window)
+    ui.main_window.show()
+    for _ in range(20):
+        ui.step()
+    views = {v["group"].tag: v for v in tab.views}
+    frame = views["retina"]["last_image"]
+    assert frame.shape == (4, 8)           # the intensity the event camera sees (frame 1 at step 19)
+    assert np.allclose(frame, video[1]) and np.allclose(input_image(retina.VideoInput, retina), video[1])
+    cochleagram = views["ear"]["last_image"]
+    assert cochleagram.shape == (16, 50)
+    nearest = int(np.argmin(np.abs(ear.AudioInput.frequencies - 1000)))
+    assert int(np.argmax(cochleagram[:, -1])) == 15 - nearest     # high frequencies on top
+    assert views["retina"]["curve"].getData()[1][-10:].sum() > 0
+    ui.timer.stop()
