@@ -60,3 +60,16 @@ def test_site_builds_with_a_page_for_every_public_name_and_example(tmp_path):
     pages = {p.stem for p in (tmp_path / "html" / "gallery").glob("*.html")}
     examples = {p.stem for p in (ROOT / "examples").glob("*.py") if not p.stem.endswith("_slave")}
     assert examples <= pages
+
+
+def test_gallery_shows_what_it_cannot_run_with_a_small_stored_screenshot():
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        import monnto_gallery
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    shots = [s[1] for s in monnto_gallery.NOT_EXECUTED.values()] + [s[0] for s in monnto_gallery.SCREENSHOTS.values()]
+    assert {"gui_basic", "gui_custom_tab"} <= set(monnto_gallery.NOT_EXECUTED)
+    for name in shots:
+        path = DOCS / "_static" / "screenshots" / name
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size < 200_000, name

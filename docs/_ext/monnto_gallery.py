@@ -29,13 +29,20 @@ NOT_EXECUTED = {
     "gui_basic": ("opens a live Qt window", "gui_basic.png", "the window, rendered offscreen"),
     "gui_custom_tab": ("opens a live Qt window", "gui_custom_tab.png", "the window, rendered offscreen"),
 }
+#: screenshots of examples skipped for a missing extra: name -> (file, note)
+SCREENSHOTS = {
+    "tensorflow_network": ("tensorflow_network.png",
+                           "the same network (code block 6) on torch, from torch_network.py; the TensorFlow "
+                           "script plots the voltage traces of its first 10 neurons"),
+}
 #: examples that are helpers of others (run by the evolution, not by a user)
 HELPERS = {"evolution_toy_slave", "evolution_rate_slave"}
 #: extra arguments for a quick gallery run
 ARGS = {"evolution_toy": ["--generations", "3"], "evolution_rate": ["--generations", "2"]}
 #: module an example needs -> shown, not executed, when it is absent
 NEEDS = {"tensorflow_network": "tensorflow", "embed_brian2": "brian2", "embed_nest": "nest",
-         "torch_network": "torch", "compiled_behaviour": "numba"}
+         "torch_network": "torch", "compiled_behaviour": "numba", "gui_screenshots": "PySide6",
+         "evolution_toy": "optuna", "evolution_rate": "optuna"}
 TIMEOUT = 900
 
 
@@ -104,7 +111,7 @@ def _page(path: Path, gallery: Path, cache: Path, static: Path, reason: str | No
             lines += [f"(ran in {seconds.read_text()} s while these pages were built)", ""]
     else:
         lines += [f".. note:: Shown, not executed here: {reason}.", ""]
-        shot = NOT_EXECUTED.get(name, (None, None, None))
+        shot = NOT_EXECUTED.get(name) or (None, *SCREENSHOTS.get(name, (None, None)))
         if shot[1] and (static / "screenshots" / shot[1]).is_file():
             lines += [f".. figure:: /_static/screenshots/{shot[1]}", "   :width: 100%", "", f"   {shot[2]}", ""]
             images.append(f"/_static/screenshots/{shot[1]}")
