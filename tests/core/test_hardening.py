@@ -531,3 +531,22 @@ def test_core_errors_are_monnto_errors_and_builtin_errors():
         NeuronGroup(None, 3, tag="x")
     assert isinstance(value_error.value, ValueError) and isinstance(value_error.value, MonntoError)
     assert isinstance(type_error.value, TypeError) and "NeuronGroup 'x'" in str(type_error.value)
+
+
+@pytest.mark.parametrize("dt", [float("nan"), math.inf, 0.0, -1e-3, "1ms"])
+def test_event_recorder_refuses_a_meaningless_dt(dt):
+    net = Network(seed=1)
+    NeuronGroup(net, 2, tag="g", behaviour={1: Spiking(), 9: EventRecorder(["n.spike"], tag="ev", dt=dt)})
+    with pytest.raises(MonntoValueError, match=r"EventRecorder 'ev' on NeuronGroup 'g'.*dt") as info:
+        net.initialize()
+    assert repr(dt) in str(info.value) or "nan" in str(info.value)
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    ({"gapwidth": -1}, "gapwidth"), ({"gapwidth": math.inf}, "gapwidth"), ({"max_length": 0}, "max_length"),
+    ({"max_length": math.nan}, "max_length"), ({"chunk": 0}, "chunk")])
+def test_recorder_arguments_name_recorder_argument_and_value(kwargs, argument):
+    with pytest.raises(MonntoValueError) as info:
+        Recorder(["n.v"], tag="rec", **kwargs)
+    value = next(iter(kwargs.values()))
+    assert str(info.value).startswith(f"Recorder 'rec': {argument} must be") and repr(value) in str(info.value)

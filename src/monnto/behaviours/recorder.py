@@ -38,7 +38,7 @@ import numpy as np
 
 from ..core.backend import to_numpy
 from ..core.behaviour import Behaviour
-from ..core.errors import ConfigurationError
+from ..core.errors import ConfigurationError, bad_type, bad_value
 from ..core.tagging import LiveData
 from .recorder_expressions import (
     RecorderExpressionError,
@@ -93,16 +93,16 @@ class Recorder(Behaviour):
             variables = [variables]
         super().__init__(*args, tag=tag, **kwargs)
         self.add_tag("recorder")
+        name = f"{type(self).__name__} {tag!r}"
         if not all(isinstance(v, str) for v in variables):
-            raise TypeError(f"{type(self).__name__} {tag!r}: variables must be expression strings, "
-                            f"got {variables!r}")
+            raise bad_type(name, "variables", variables, "a list of expression strings")
         if isinstance(gapwidth, bool) or not isinstance(gapwidth, (int, np.integer)) or gapwidth < 0:
-            raise ValueError(f"{type(self).__name__} {tag!r}: gapwidth must be an int >= 0, got {gapwidth!r}")
-        if max_length is not None and (not isinstance(max_length, (int, np.integer)) or max_length < 1):
-            raise ValueError(f"{type(self).__name__} {tag!r}: max_length must be a positive int or None, "
-                             f"got {max_length!r}")
+            raise bad_value(name, "gapwidth", gapwidth, "an int >= 0")
+        if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer))
+                                       or max_length < 1):
+            raise bad_value(name, "max_length", max_length, "a positive int or None")
         if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
-            raise ValueError(f"{type(self).__name__} {tag!r}: chunk must be a positive int, got {chunk!r}")
+            raise bad_value(name, "chunk", chunk, "a positive int")
         self.variable_names: list[str] = list(dict.fromkeys(variables))
         self.gapwidth = max(int(gapwidth), 1)
         self.max_length = max_length
@@ -424,7 +424,10 @@ class EventRecorder(Recorder):
     """
 
     def set_variables(self, parent) -> None:
-        self.get_init_attr("dt", None, None)  # read by times_in_seconds
+        dt = self.get_init_attr("dt", None, None)  # read by times_in_seconds
+        if dt is not None and (isinstance(dt, bool) or not isinstance(dt, (int, float, np.integer, np.floating))
+                               or not 0 < dt < float("inf")):
+            raise bad_value(self, "dt", dt, "a finite step in seconds > 0, or None (the parent's dt)")
         super().set_variables(parent)
 
     def _new_block(self, expression: str, sample: np.ndarray):
