@@ -71,7 +71,8 @@ def _run(path: Path, cache: Path) -> dict:
     if result.returncode != 0:
         raise RuntimeError(f"gallery: examples/{path.name} failed (exit status {result.returncode}):\n"
                            f"{result.stderr[-3000:]}")
-    (folder / "stdout.txt").write_text(result.stdout.replace(str(folder / "out"), "OUT"))
+        stdout = result.stdout.replace(str(folder / "out"), "OUT").replace(scratch, ".")
+    (folder / "stdout.txt").write_text(stdout)
     (folder / "seconds.txt").write_text(f"{seconds:.1f}")
     stamp.write_text(key)
     return {"seconds": seconds}
