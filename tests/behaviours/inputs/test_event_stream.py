@@ -72,11 +72,12 @@ def test_long_recording_from_an_npy_file_matches_the_array_and_survives_saving(t
         counts[(e["y"] // 2) * 8 + e["x"] // 2 + (0 if e["p"] else 48)] += 1
     assert whole.sum() <= len(ev) and whole.sum() > 0.8 * len(ev)
     assert np.all(whole.sum(axis=0) <= counts)
-    net, g = build(tmp_path / "events.npy", 8, 6, downsample=2, chunk_steps=37)
-    first = run(net, g, 123)
-    copy = load_network(save_network(net, tmp_path / "net"))
-    rest = run(copy, copy.NeuronGroups[0], 187)
-    assert np.array_equal(np.vstack([first, rest]), whole)
+    for name, source in (("file", tmp_path / "events.npy"), ("array", ev)):
+        net, g = build(source, 8, 6, downsample=2, chunk_steps=37)
+        first = run(net, g, 123)
+        copy = load_network(save_network(net, tmp_path / name))
+        rest = run(copy, copy.NeuronGroups[0], 187)
+        assert np.array_equal(np.vstack([first, rest]), whole), name
 
 
 def test_bad_event_inputs_give_clear_errors(tmp_path):

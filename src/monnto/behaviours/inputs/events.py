@@ -39,7 +39,8 @@ def event_steps(t_us: np.ndarray, t_start_us: float, dt: float) -> np.ndarray:
 
 
 class _EventArray:
-    """An event array (or memory-mapped file) with a read position in steps."""
+    """Events (a structured array, a memory-mapped one, or a dict of the columns x, y, t, p)
+    with a read position in steps."""
 
     def __init__(self, events: np.ndarray, path: str | None) -> None:
         self.events = events
@@ -100,6 +101,11 @@ class EventStreamInput(StreamingInput):
                             f"group has depth {depth}")
         n.spike = n.get_neuron_vec(bool)
         self._reader = self._open(source)
+        if self.source_kind == "array":
+            # saved as four plain columns (a save holds numbers, not structured records)
+            self.source_array = None
+            self.source_columns = self._reader.events
+            self.init_kwargs["source"] = self.source_columns
         self.step = 0
         self.finished = False
         self.last_events = 0
@@ -109,8 +115,16 @@ class EventStreamInput(StreamingInput):
         self._bounds = np.zeros(1, dtype=np.int64)
         self._remaining = -1
 
+    def after_load(self, parent) -> None:
+        if self.source_kind == "array":
+            self._reader = _EventArray(self.source_columns, None)
+            return
+        super().after_load(parent)
+
     def _open(self, source) -> _EventArray:
         path = None
+        if isinstance(source, dict) and set(source) == {"x", "y", "t", "p"}:
+            return _EventArray({f: np.asarray(source[f]) for f in "xytp"}, None)
         if self.source_kind == "file":
             path = str(source)
             if not Path(path).is_file():
@@ -130,6 +144,8 @@ class EventStreamInput(StreamingInput):
             raise bad_value(self, "source", f"an array of dtype {source.dtype} and shape {source.shape}",
                             "a 1-D structured array with fields x, y, t (µs), p",
                             hint=f"missing fields {missing}" if missing else "")
+        if path is None:   # an array: keep its columns (views of the caller's array)
+            return _EventArray({f: source[f] for f in "xytp"}, None)
         return _EventArray(source, path)
 
     # ------------------------------------------------------------------ chunks
@@ -143,8 +159,8 @@ class EventStreamInput(StreamingInput):
                                      np.ceil(self.t_start + (end - 1e-9) * dt_us)])
         if start == 0:
             lo = int(np.searchsorted(t, self.t_start, side="left"))
-        chunk = np.asarray(events[lo:hi])
-        self._remaining = len(events) - int(hi)
+        chunk = {f: np.asarray(events[f][lo:hi]) for f in "xytp"}
+        self._remaining = len(t) - int(hi)
         steps = event_steps(chunk["t"], self.t_start, self.dt)
         if len(steps) > 1 and np.any(np.diff(steps) < 0):
             raise bad_value(self, "source", f"events {lo}..{hi} out of time order",
