@@ -193,6 +193,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="Direction selectivity from event-camera input and STDP")
     parser.add_argument("--sweeps", type=int, default=30, help="rightward training sweeps")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--small", action="store_true", help="accepted for uniformity: the run is small already")
     parser.add_argument("--out", type=Path, default=None, help="folder for sensory_direction_selectivity.png")
     args = parser.parse_args(argv)
 

@@ -100,8 +100,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--words", type=int, default=40, help="words in the utterance")
     parser.add_argument("--neurons", type=int, default=200, help="excitatory units")
     parser.add_argument("--seed", type=int, default=2)
+    parser.add_argument("--small", action="store_true", help="20 words, 100 units (a quick run)")
     parser.add_argument("--out", type=Path, default=None, help="folder for sensory_spoken_word.png")
     args = parser.parse_args(argv)
+    if args.small:
+        args.words, args.neurons = 20, 100
 
     rng = np.random.default_rng(args.seed)
     words = "".join(rng.choice(["A", "B"], size=args.words))

@@ -177,7 +177,7 @@ def test_spoken_word_example_tracks_formants_and_reads_out_the_word(tmp_path):
     spec = importlib.util.spec_from_file_location("sensory_spoken_word", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    result = module.main(["--words", "20", "--neurons", "100", "--out", str(tmp_path)])
+    result = module.main(["--small", "--out", str(tmp_path)])
     start_a, end_a = result["peak_A"]
     start_b, end_b = result["peak_B"]
     assert end_a > start_a and end_b < start_b          # F1 rises in A, falls in B
