@@ -236,3 +236,18 @@ def test_warm_cache_starts_a_new_process_without_compiling(private_cache):
     seconds, hits, misses = runs[1]
     assert int(misses) == 0 and int(hits) >= 1
     assert float(seconds) < 1.0  # issue 15: initialize() + first step of CUBA, imports excluded
+
+
+def test_saved_numba_network_loads_and_continues_identically(tmp_path):
+    import monnto
+    from monnto.models.cuba_coba import cuba_network
+
+    a = cuba_network(n_exc=160, n_inh=40, target="numba")
+    a.simulate_iterations(500)
+    a.save(tmp_path / "net")
+    b = monnto.load_network(tmp_path / "net")
+    assert b.target == "numba" and b.iteration == 500
+    a.simulate_iterations(500)
+    b.simulate_iterations(500)
+    assert python_steps(b) == []
+    np.testing.assert_array_equal(_spikes(a, "exc"), _spikes(b, "exc"))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 __all__ = ["KernelCall", "provider_for", "provides"]
 
@@ -169,6 +170,10 @@ def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
     line = b.line
     if not isinstance(line.history, np.ndarray):
         return None
+    if isinstance(W, sp.csr_array | sp.csr_matrix) and not isinstance(W, SparseSynapseMatrix):
+        # a plain scipy CSR (e.g. from a saved network): the same weights as monnto's event-driven CSR
+        W = SparseSynapseMatrix(W)
+        setattr(s, b.weight_attr, W)
     sparse = isinstance(W, SparseSynapseMatrix)
     if not sparse and not (isinstance(W, np.ndarray) and W.ndim == 2 and W.dtype.kind == "f"):
         return None
