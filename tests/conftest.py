@@ -38,3 +38,31 @@ def array_backend(request, monkeypatch):
     monkeypatch.setattr(network_module, "DEFAULT_BACKEND", request.param)
     return request.param
 
+
+
+TARGETS = ["numpy"] + (["numba"] if importlib.util.find_spec("numba") else [])
+
+
+@pytest.fixture(params=TARGETS)
+def compile_target(request, monkeypatch, tmp_path_factory):
+    """The target of every Network the test builds without naming one (see monnto.targets).
+
+    On ``'numba'`` the test fails if any step of its networks stays Python
+    (``PythonStepWarning`` is an error), and compiled code is cached in a
+    folder of the test session. Combined with ``array_backend``, only numpy runs.
+    """
+    import warnings
+
+    import monnto.core.network as network_module
+
+    if request.param != "numpy":
+        if "array_backend" in request.fixturenames and request.getfixturevalue("array_backend") != "numpy":
+            pytest.skip("compiled targets run on the numpy backend")
+        from monnto.targets.numba_target import PythonStepWarning
+
+        folder = tmp_path_factory.getbasetemp() / "xdg-cache"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+        warnings.simplefilter("error", PythonStepWarning)
+    monkeypatch.setattr(network_module, "DEFAULT_TARGET", request.param)
+    return request.param

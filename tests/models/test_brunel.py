@@ -19,16 +19,17 @@ def _runs():
 
 
 @pytest.fixture
-def ai_and_sr(_runs, array_backend):
-    """Statistics of the AI and SR runs, simulated once per backend."""
-    if array_backend not in _runs:
+def ai_and_sr(_runs, array_backend, compile_target):
+    """Statistics of the AI and SR runs, simulated once per backend and target."""
+    key = (array_backend, compile_target)
+    if key not in _runs:
         out = {}
         for regime, steps in (("AI", 3000), ("SR", 2000)):
             net = brunel_network(regime, n_exc=2000, seed=0)
             net.simulate_iterations(steps, progress=False)
             out[regime] = network_statistics(net, warmup=0.1)
-        _runs[array_backend] = out
-    return _runs[array_backend]
+        _runs[key] = out
+    return _runs[key]
 
 
 def test_ai_and_sr_regimes_are_told_apart(ai_and_sr):
@@ -49,6 +50,7 @@ def test_ai_and_sr_regimes_are_told_apart(ai_and_sr):
     assert sr["rate"] > 3 * ai["rate"], (ai, sr)
 
 
+@pytest.mark.usefixtures("compile_target")
 def test_network_structure_matches_the_paper_proportions():
     net = brunel_network("AI", n_exc=400, seed=1)
     exc, inh = net["exc", 0], net["inh", 0]
@@ -75,6 +77,7 @@ def test_regimes_table_is_fig8():
 # product); the AI/SR runs and test_model_backends.py cover the builder on torch.
 @pytest.mark.numpy_only
 @pytest.mark.slow
+@pytest.mark.usefixtures("compile_target")
 def test_si_fast_oscillates_near_180_hz_and_si_slow_slowly():
     """Brunel (2000) Fig. 8 B/D: SI fast oscillates at ~180 Hz, SI slow at a few tens of Hz."""
     stats = {}

@@ -27,6 +27,7 @@ def dense(W):
 # The same builders run on torch in test_connectivity_is_two_percent and, with
 # dynamics compared spike for spike against numpy (CUBA and COBA), in test_model_backends.py.
 @pytest.mark.numpy_only
+@pytest.mark.usefixtures("compile_target")
 @pytest.mark.parametrize("seed", [0])
 def test_cuba_rate_and_cv_match_the_benchmark(seed):
     net = cuba_network(seed=seed)
@@ -38,6 +39,7 @@ def test_cuba_rate_and_cv_match_the_benchmark(seed):
 
 
 @pytest.mark.numpy_only
+@pytest.mark.usefixtures("compile_target")
 def test_coba_self_sustained_asynchronous_irregular():
     net = coba_network(seed=0)
     net.simulate_iterations(6000, progress=False)
@@ -47,6 +49,7 @@ def test_coba_self_sustained_asynchronous_irregular():
     assert st["fano"] < 20, st                 # asynchronous
 
 
+@pytest.mark.usefixtures("compile_target")
 def test_connectivity_is_two_percent():
     net = cuba_network(n_exc=800, n_inh=200, seed=3)
     for s in net["GLUTAMATE"] + net["GABA"]:

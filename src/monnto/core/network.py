@@ -23,6 +23,9 @@ MAX_LOOP_REBUILDS = 8
 #: Backend of a Network built without ``backend=`` (the test suite runs the
 #: core tests once per backend by changing it).
 DEFAULT_BACKEND = "numpy"
+#: Target of a Network built without ``target=`` (the test suite runs the model
+#: suites once per target by changing it).
+DEFAULT_TARGET = "numpy"
 #: SynapseGroup attributes that must be ``(dst.size, src.size)`` matrices when 2-D.
 SYNAPSE_MATRIX_ATTRIBUTES = ("W", "enabled")
 
@@ -48,7 +51,7 @@ class Network(NetworkObject):
         Array library of every array the framework makes (default numpy).
     device : str
         ``'cpu'``, or ``'cuda'`` / ``'cuda:N'`` with the torch backend.
-    target : {'numpy', 'numba'}
+    target : {'numpy', 'numba'}, optional
         Where the step loop runs (Brian2's word): ``'numpy'`` (default)
         calls every behaviour from Python; ``'numba'`` runs the library's
         steps as compiled loops, the whole of ``simulate_iterations`` in one
@@ -101,7 +104,7 @@ class Network(NetworkObject):
     def __init__(self, tag: str | None = None, behaviour: dict | list | None = None,
                  seed: int | None = None, dtype: Any = "float64", settings: dict | None = None,
                  backend: str | None = None, device: str = "cpu", behavior=None,
-                 target: str = "numpy", threads: int = 1):
+                 target: str | None = None, threads: int = 1):
         super().__init__(tag, self)
         if behavior is not None:
             behaviour = behavior
@@ -131,6 +134,7 @@ class Network(NetworkObject):
         self.xp = self.array_backend.xp
         from ..targets import get_target
 
+        target = target or DEFAULT_TARGET
         get_target(target, backend, owner=f"Network {tag!r}").check(self)
         if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
             raise bad_value(f"Network {tag!r}", "threads", threads, "a positive int")

@@ -83,7 +83,7 @@ def brunel_network(regime: str | None = "AI", g: float | None = None, eta: float
                    J: float | None = None, delay: float = 1.5e-3, dt: float = 1e-4,
                    tau_m: float = 20e-3, theta: float = 20e-3, v_reset: float = 10e-3,
                    t_ref: float = 2e-3, seed: int | None = 0, record: bool = True,
-                   backend: str | None = None, device: str = "cpu", target: str = "numpy",
+                   backend: str | None = None, device: str = "cpu", target: str | None = None,
                    threads: int = 1) -> Network:
     """Build and initialize the Brunel (2000) network.
 
@@ -110,8 +110,9 @@ def brunel_network(regime: str | None = "AI", g: float | None = None, eta: float
     backend, device : str, optional
         Array backend and device of the network (default: the network
         default, numpy on the CPU). On torch the connectivity is dense.
-    target : {'numpy', 'numba'}
-        Where the step loop runs (see :class:`~monnto.core.network.Network`).
+    target : {'numpy', 'numba'}, optional
+        Where the step loop runs (default: the network default, numpy; see
+        :class:`~monnto.core.network.Network`).
     threads : int
         Threads of the compiled loops (numba target).
 

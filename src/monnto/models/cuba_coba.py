@@ -135,7 +135,7 @@ def _connect(net: Network, groups: dict, p: float, w_exc: float, w_inh: float,
 def cuba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float = 1e-4,
                  w_exc: float = 1.62e-3, w_inh: float = -9e-3, scale_weights: bool = True,
                  seed: int | None = 0, record: bool = True, backend: str | None = None,
-                 device: str = "cpu", target: str = "numpy", threads: int = 1) -> Network:
+                 device: str = "cpu", target: str | None = None, threads: int = 1) -> Network:
     """Build and initialize the CUBA benchmark network (Brette et al. 2007, benchmark 2).
 
     Parameters
@@ -157,8 +157,9 @@ def cuba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float
     backend, device : str, optional
         Array backend and device of the network (default: the network
         default, numpy on the CPU). On torch the connectivity is dense.
-    target : {'numpy', 'numba'}
-        Where the step loop runs (see :class:`~monnto.core.network.Network`).
+    target : {'numpy', 'numba'}, optional
+        Where the step loop runs (default: the network default, numpy; see
+        :class:`~monnto.core.network.Network`).
     threads : int
         Threads of the compiled loops (numba target).
     """
@@ -180,7 +181,7 @@ def coba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float
                  w_exc: float = 6e-9, w_inh: float = 67e-9, scale_weights: bool = True,
                  kick: float = 0.05, kick_rate: float = 20.0, kick_sources: int = 20,
                  seed: int | None = 0, record: bool = True, backend: str | None = None,
-                 device: str = "cpu", target: str = "numpy", threads: int = 1) -> Network:
+                 device: str = "cpu", target: str | None = None, threads: int = 1) -> Network:
     """Build and initialize the COBA benchmark network (Brette et al. 2007, benchmark 1).
 
     Parameters
