@@ -67,11 +67,11 @@ def _run(path: Path, cache: Path) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         result = subprocess.run([sys.executable, str(path), "--out", str(folder / "out"), *ARGS.get(path.stem, [])],
                                 cwd=scratch, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+        stdout = result.stdout.replace(str(folder / "out"), "OUT").replace(scratch, ".")
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         raise RuntimeError(f"gallery: examples/{path.name} failed (exit status {result.returncode}):\n"
                            f"{result.stderr[-3000:]}")
-        stdout = result.stdout.replace(str(folder / "out"), "OUT").replace(scratch, ".")
     (folder / "stdout.txt").write_text(stdout)
     (folder / "seconds.txt").write_text(f"{seconds:.1f}")
     stamp.write_text(key)
