@@ -1,8 +1,10 @@
 """save_network / load_network: continuing a loaded network is bit-identical."""
 from __future__ import annotations
 
+import collections
 import fractions
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -11,10 +13,12 @@ import scipy.sparse as sp
 from monnto import (
     Behaviour,
     EventRecorder,
+    LoadError,
     Network,
     NeuronGroup,
     Recorder,
     SynapseGroup,
+    UnsafeLoadError,
     get_squared_dim,
 )
 from monnto.models.basic_network import Basic_Behaviour, Input_Behaviour  # paper blocks 2-3
@@ -94,7 +98,7 @@ def test_paper_network_continues_bit_identically_after_load(project):
     net.simulate_iterations(500)
     assert_same(snapshot(net), expected)      # saving did not disturb the run
 
-    loaded = load_network(folder)
+    loaded = load_network(folder, classes=CLASSES)
     assert loaded.iteration == 500
     loaded.simulate_iterations(500)
     assert loaded.iteration == 1000
@@ -105,7 +109,7 @@ def test_loaded_structure_and_state(project):
     net = paper_network()
     net.simulate_iterations(20)
     folder = save_network(net, StorageManager("netstate").path / "net")
-    loaded = load_network(folder)
+    loaded = load_network(folder, classes=CLASSES)
     g = loaded["my_neurons", 0]
     assert loaded.my_neurons is g and g.size == 100 and (g.width, g.height) == (10, 10)
     assert [s.tag for s in g.afferent_synapses["All"]] == ["GLUTAMATE", "PLASTIC"]
@@ -124,7 +128,7 @@ def test_loaded_structure_and_state(project):
 def test_uninitialized_network_round_trips(project):
     net = Network(seed=1)
     NeuronGroup(net=net, tag="a", size=5, behaviour={1: Basic_Behaviour()})
-    loaded = load_network(save_network(net, StorageManager("netstate").path / "fresh"))
+    loaded = load_network(save_network(net, StorageManager("netstate").path / "fresh"), classes=CLASSES)
     assert not loaded.initialized and loaded.iteration == 0
     loaded.initialize()
     net.initialize()
@@ -138,6 +142,7 @@ class Holder(Behaviour):
         self.ratio = fractions.Fraction(1, 3)
         self.when = {1: "one", (2, 3): "pair"}
         self.flags = {"a", "b"}
+        self.queue = collections.deque([1, 2])
 
     def new_iteration(self, n):
         pass
@@ -149,10 +154,12 @@ def test_values_that_need_pickle_are_listed_in_the_manifest(project):
     net.initialize()
     folder = save_network(net, StorageManager("netstate").path / "held")
     pickled = json.loads((folder / MANIFEST).read_text())["pickled"]
-    assert [p["type"] for p in pickled] == ["Fraction"]
-    assert "Holder" in pickled[0]["where"] and pickled[0]["where"].endswith(".ratio")
-    h = load_network(folder)["h", 0].Holder
-    assert h.ratio == fractions.Fraction(1, 3)
+    assert [p["type"] for p in pickled] == ["deque"]     # a Fraction is stored as JSON numbers
+    assert "Holder" in pickled[0]["where"] and pickled[0]["where"].endswith(".queue")
+    with pytest.raises(UnsafeLoadError, match=r"Holder.*queue.*pickle file 'objects/\d+\.pkl'.*trusted=True"):
+        load_network(folder, classes=CLASSES)
+    h = load_network(folder, classes=CLASSES, trusted=True)["h", 0].Holder
+    assert h.ratio == fractions.Fraction(1, 3) and h.queue == collections.deque([1, 2])
     assert h.when == {1: "one", (2, 3): "pair"} and h.flags == {"a", "b"}
 
 
@@ -173,7 +180,7 @@ def test_unsavable_behaviour_attributes_are_rebuilt_by_the_init_method(project):
     folder = save_network(net, StorageManager("netstate").path / "lam")
     entry = json.loads((folder / MANIFEST).read_text())["neuron_groups"][0]["behaviours"][0]
     assert entry["reinitialize"] == ["f"]
-    loaded = load_network(folder)
+    loaded = load_network(folder, classes=CLASSES)
     b = loaded["lam", 0].WithLambda
     assert b.offset == 7.0 and b.f(1) == 2        # saved state kept, lambda made again
     loaded.simulate_iterations(3)
@@ -222,7 +229,7 @@ def test_save_refuses_to_overwrite_unless_asked(project):
     assert (folder / MANIFEST).read_bytes() == before
     net.simulate_iterations(3)
     save_network(net, folder, overwrite=True)
-    assert load_network(folder).iteration == 3
+    assert load_network(folder, classes=CLASSES).iteration == 3
 
 
 def test_newer_format_version_is_refused_clearly(project):
@@ -231,7 +238,7 @@ def test_newer_format_version_is_refused_clearly(project):
     manifest["format_version"] = FORMAT_VERSION + 1
     (folder / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(FormatVersionError, match=rf"format version {FORMAT_VERSION + 1}.*upgrade"):
-        load_network(folder)
+        load_network(folder, classes=CLASSES)
 
 
 def test_missing_or_foreign_folders_are_refused(project):
@@ -248,7 +255,7 @@ def test_missing_or_foreign_folders_are_refused(project):
     text = (folder / MANIFEST).read_text().replace('"arrays/1.npy"', '"../../../../params.json"')
     (folder / MANIFEST).write_text(text)
     with pytest.raises(ValueError, match="outside its folder"):
-        load_network(folder)
+        load_network(folder, classes=CLASSES)
 
 
 def test_streaming_recorder_continues_into_a_new_run(project):
@@ -276,14 +283,23 @@ def test_streaming_recorder_continues_into_a_new_run(project):
     loaded["rec", 0].flush()
     np.testing.assert_array_equal(np.asarray(second.load_stream("g.rec.n.voltage")), expected)
     assert loaded["rec", 0].storage_manager is second
-    # without a new run the original stream is continued, if it did not grow
-    again = load_network(folder)
+    # a run folder is never taken from the file: the original run continues when passed
+    with pytest.raises(LoadError, match=r"rec.*pass storage_manager=StorageManager"):
+        load_network(folder)
+    again = load_network(folder, storage_manager=StorageManager.open(first.path))
     again.simulate_iterations(100)
     np.testing.assert_array_equal(np.asarray(again["n.voltage", 0]), expected)
     net.simulate_iterations(100)
     net["rec", 0].flush()
-    with pytest.raises(ValueError, match="pass storage_manager="):
-        load_network(folder)
+    with pytest.raises(LoadError, match="has 200 samples, the saved network expects 100; pass a new storage_manager="):
+        load_network(folder, storage_manager=StorageManager.open(first.path))
+    # the save holds a copy of the streamed samples: it continues into a new run anywhere
+    moved = folder.parent.parent / "moved_net"
+    shutil.copytree(folder, moved)
+    third = StorageManager("elsewhere")
+    copy = load_network(moved, storage_manager=third)
+    copy.simulate_iterations(100)
+    np.testing.assert_array_equal(np.asarray(copy["n.voltage", 0]), expected)
 
 
 class SparseInput(Behaviour):
@@ -323,7 +339,7 @@ def test_library_stdp_network_continues_bit_identically(project, sparse):
     ref.simulate_iterations(1000)
     net = build()
     net.simulate_iterations(500)
-    loaded = load_network(save_network(net, StorageManager("stdp").path / "net"))
+    loaded = load_network(save_network(net, StorageManager("stdp").path / "net"), classes=CLASSES)
     loaded.simulate_iterations(500)
     assert sp.issparse(loaded["GLUTAMATE", 0].W) == sparse
     assert not np.array_equal(weights(ref), initial)          # the weights did learn
@@ -348,7 +364,7 @@ def test_unsavable_state_warns_that_its_content_is_rebuilt(project):
     net.simulate_iterations(4)
     with pytest.warns(UserWarning, match=r"\['table'\] cannot be saved.*content is lost"):
         folder = save_network(net, StorageManager("netstate").path / "box")
-    b = load_network(folder)["box", 0].BoxedLambda
+    b = load_network(folder, classes=CLASSES)["box", 0].BoxedLambda
     assert b.table["f"](3) == 6 and b.count == 4
 
 
@@ -373,3 +389,6 @@ def test_ring_buffer_recorder_round_trips(project):
             np.testing.assert_array_equal(loaded[tag, 0].variables[expression], data)
     assert loaded["ring", 0].variables["n.voltage"].shape == (30, 5)
     assert loaded["sparse_rec", 0].variables["n.voltage"].shape == (14, 5)
+
+
+CLASSES = [SparseHebb, Holder, WithLambda, SparseInput, BoxedLambda]

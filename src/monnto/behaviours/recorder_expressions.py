@@ -26,12 +26,148 @@ class RecorderExpressionError(MonntoValueError):
     """A recorded expression that cannot be evaluated on its parent."""
 
 
-def compile_expression(expression: str, parent: Any, owner: str):
+#: numpy functions a recorded expression read from a file may call (``np.mean(n.v)``).
+SAFE_NUMPY_FUNCTIONS = frozenset({
+    "abs", "absolute", "all", "amax", "amin", "any", "argmax", "argmin", "array", "asarray", "ceil",
+    "clip", "concatenate", "copy", "cos", "count_nonzero", "cumsum", "diff", "dot", "exp", "flatnonzero",
+    "float32", "float64", "floor", "int32", "int64", "isfinite", "isnan", "linalg.norm", "log", "log10",
+    "log2", "logical_and", "logical_not", "logical_or", "max", "maximum", "mean", "median", "min",
+    "minimum", "nanmax", "nanmean", "nanmin", "nansum", "nonzero", "outer", "percentile", "prod",
+    "ravel", "round", "sign", "sin", "sqrt", "square", "stack", "std", "sum", "tanh", "var", "where",
+})
+#: numpy constants such an expression may read.
+SAFE_NUMPY_CONSTANTS = frozenset({"pi", "e", "inf", "nan", "newaxis"})
+#: Array methods and attributes it may use on a group variable (``n.v.mean()``, ``n.W.T``).
+SAFE_ARRAY_METHODS = frozenset({
+    "all", "any", "argmax", "argmin", "astype", "copy", "cumsum", "dot", "flatten", "item", "max", "mean",
+    "min", "nonzero", "prod", "ravel", "reshape", "std", "sum", "toarray", "var",
+})
+SAFE_KEYWORDS = frozenset({"axis", "dtype", "keepdims", "ddof", "q", "ord"})
+MAX_EXPRESSION_LENGTH = 1000
+MAX_EXPRESSION_NODES = 300
+
+
+class _RestrictedCheck(ast.NodeVisitor):
+    """Accept only the expression grammar a file may carry (see :func:`check_restricted`)."""
+
+    def __init__(self, parent: Any, fail) -> None:
+        self.parent = parent
+        self.fail = fail
+
+    def generic_visit(self, node: ast.AST) -> None:
+        allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
+                   ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.Load, ast.operator, ast.unaryop,
+                   ast.boolop, ast.cmpop, ast.keyword)
+        if not isinstance(node, allowed):
+            self.fail(f"{type(node).__name__} is not allowed")
+        super().generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if not isinstance(node.value, (int, float, bool, str)) and node.value is not None:
+            self.fail(f"the constant {node.value!r} is not allowed")
+        if isinstance(node.value, int) and abs(node.value) > 2 ** 63:
+            self.fail(f"the integer {node.value} is too large")
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        if isinstance(node.op, ast.Pow) and not (
+                isinstance(node.right, ast.Constant) and isinstance(node.right.value, (int, float))
+                and abs(node.right.value) <= 64):
+            if not any(isinstance(n, ast.Name) for n in ast.walk(node.right)) \
+                    or isinstance(node.left, ast.Constant):
+                self.fail("a power needs a constant exponent of at most 64 or a variable exponent "
+                          "of a variable base")
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id in PARENT_NAMES or node.id in ("np", "xp", "True", "False", "None"):
+            return
+        if node.id.startswith("_") or not hasattr(self.parent, node.id):
+            self.fail(f"the name {node.id!r} is neither a variable of the group nor np")
+
+    def _numpy_path(self, node: ast.AST) -> str | None:
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name) and node.id in ("np", "xp"):
+            return ".".join(reversed(parts))
+        return None
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr.startswith("_"):
+            self.fail(f"the attribute {node.attr!r} is private")
+        path = self._numpy_path(node)
+        if path is not None:
+            if path not in SAFE_NUMPY_CONSTANTS:
+                self.fail(f"np.{path} is not a numpy constant a file may read")
+            return
+        self.visit(node.value)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        path = self._numpy_path(func)
+        if path is not None:
+            if path not in SAFE_NUMPY_FUNCTIONS:
+                self.fail(f"np.{path}() is not among the numpy functions a file may call "
+                          f"({', '.join(sorted(SAFE_NUMPY_FUNCTIONS))})")
+        elif isinstance(func, ast.Attribute) and func.attr in SAFE_ARRAY_METHODS:
+            self.visit(func.value)
+        else:
+            self.fail(f"the call {ast.unparse(func)}() is not allowed (only numpy functions and "
+                      "array methods such as .mean())")
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                self.fail("*arguments are not allowed")
+            self.visit(arg)
+        for kw in node.keywords:
+            if kw.arg not in SAFE_KEYWORDS:
+                self.fail(f"the keyword argument {kw.arg!r} is not allowed")
+            self.visit(kw.value)
+
+
+def check_restricted(expression: str, parent: Any, owner: str) -> ast.Expression:
+    """Parse ``expression`` with the grammar a recorded expression read from a file may use.
+
+    Group variables (``n.voltage``, ``voltage``, ``n.W.T``), numbers,
+    arithmetic, comparisons, boolean logic, indexing and slicing, array
+    methods such as ``.mean()`` and the numpy functions in
+    :data:`SAFE_NUMPY_FUNCTIONS` (``np.mean(n.voltage)``). Anything else
+    (other calls, private attributes, other names, huge powers) raises
+    :class:`RecorderExpressionError` naming the construct; such expressions
+    load only with ``trusted=True``.
+    """
+    def fail(why: str):
+        raise RecorderExpressionError(
+            f"{owner}: the recorded expression {expression!r} read from a file is refused: {why}. "
+            "Files may carry group variables, arithmetic, comparisons, indexing, array methods and "
+            "common numpy functions; load the file with trusted=True if you trust its sender")
+
+    if not isinstance(expression, str):
+        fail(f"expected a string, got {type(expression).__name__}")
+    if len(expression) > MAX_EXPRESSION_LENGTH:
+        fail(f"it is longer than {MAX_EXPRESSION_LENGTH} characters")
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError as err:
+        fail(f"it is not valid Python ({err.msg})")
+    except RecursionError:
+        fail("it is nested too deeply")
+    if sum(1 for _ in ast.walk(tree)) > MAX_EXPRESSION_NODES:
+        fail(f"it has more than {MAX_EXPRESSION_NODES} parts")
+    _RestrictedCheck(parent, fail).visit(tree)
+    return tree
+
+
+def compile_expression(expression: str, parent: Any, owner: str, restricted: bool = False):
     """Compile ``expression`` into ``f(parent) -> value``.
 
     Bare names that are attributes of ``parent`` are read from it
-    (``'voltage'`` means ``n.voltage``).
+    (``'voltage'`` means ``n.voltage``). With ``restricted`` (expressions
+    read from a saved file) only the grammar of :func:`check_restricted` is
+    accepted, and no module but numpy is looked up.
     """
+    if restricted:
+        check_restricted(expression, parent, owner)
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as err:
@@ -47,9 +183,9 @@ def compile_expression(expression: str, parent: Any, owner: str):
         def visit_Name(self, node: ast.Name):
             if not isinstance(node.ctx, ast.Load) or node.id in PARENT_NAMES or node.id in namespace:
                 return node
-            if node.id in MODULE_ALIASES and MODULE_ALIASES[node.id] in sys.modules:
+            if not restricted and node.id in MODULE_ALIASES and MODULE_ALIASES[node.id] in sys.modules:
                 namespace[node.id] = sys.modules[MODULE_ALIASES[node.id]]
-            elif node.id in sys.modules and not hasattr(parent, node.id):  # an imported module (torch, math)
+            elif not restricted and node.id in sys.modules and not hasattr(parent, node.id):  # an imported module (torch, math)
                 namespace[node.id] = sys.modules[node.id]
             elif hasattr(parent, node.id):
                 return ast.copy_location(

@@ -10,6 +10,7 @@
 from .data_folder import get_data_folder, safe_name
 from .errors import CorruptRunError, FormatVersionError, StorageError
 from .group import StorageManagerGroup
+from .load_policy import register_loadable
 from .network_io import load_network, save_network
 from .query import parse_query
 from .storage_manager import StorageManager
@@ -26,6 +27,7 @@ __all__ = [
     "get_data_folder",
     "load_network",
     "parse_query",
+    "register_loadable",
     "safe_name",
     "save_network",
 ]

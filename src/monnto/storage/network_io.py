@@ -1,6 +1,6 @@
 """Save a whole network to a folder and load it to continue bit-identically.
 
-Format ``monnto-network``, version 1: a folder holding
+Format ``monnto-network``, version 2: a folder holding
 
 - ``manifest.json``: the format name and version, a human-readable
   description, and the structure: the network, its NeuronGroups and
@@ -8,50 +8,75 @@ Format ``monnto-network``, version 1: a folder holding
   behaviours (key, class, tags) and the state of every object (its
   attributes), plus the RNG state (``net.rng.bit_generator.state``);
 - ``arrays/<n>.npy``: every numpy array (dense synapse matrices, group
-  vectors, recorder blocks); an array held by several attributes is stored
-  once and shared again after loading;
+  vectors, recorder blocks), with its shape and dtype repeated in the
+  manifest and checked at load; an array held by several attributes is
+  stored once and shared again after loading;
 - ``sparse/<n>.npz``: scipy sparse matrices (``scipy.sparse.save_npz``);
+- ``streams.zarr``: a copy of the samples that streaming recorders had
+  written to their run folder, so that a save travels with its data;
 - ``objects/<n>.pkl``: **pickle**, only for values nothing else can store
-  (user objects with custom pickling, functions looked up by name).
-  ``manifest['pickled']`` lists each one with where it came from. Loading
-  unpickles them, which runs code: load only networks you trust.
+  (user objects with custom pickling). ``manifest['pickled']`` lists each
+  one with where it came from.
 
 State values are written as JSON with small tagged forms: ``{"$array":
 file}``, ``{"$sparse": file}``, ``{"$scalar": dtype, "hex": bytes}`` (numpy
 scalars, exact), ``{"$ref": [...]}`` (the network, a group, a behaviour, the
 network's generator), ``{"$obj": id}`` (plain Python objects, stored
 attribute by attribute in ``manifest['objects']``), ``{"$dict": {...}}``,
-``{"$tuple": [...]}``, ``{"$set": [...]}``, ``{"$global": "module:name"}``.
+``{"$tuple": [...]}``, ``{"$set": [...]}``, ``{"$fraction": [p, q]}``,
+``{"$global": "module:name"}``.
 
-Behaviours are rebuilt without running their ``set_variables``: the class is
-imported by name and its attributes restored. Recorders recompile their
-expressions after loading. A behaviour may name attributes that must not be
-saved in a class attribute ``transient_attributes`` (a tuple of names) and
-rebuild them in a method ``after_load(self, parent)``, called once all state
-is back.
+**Loading is safe by default** (see :mod:`.load_policy` and
+``docs/sharing.md``): it never executes stored source, never unpickles, and
+imports only monnto's own classes, numpy's ufuncs and scalar types, and the
+classes the caller passes (``classes=[MyBehaviour]``) or registers
+(:func:`~.load_policy.register_loadable`). Equation behaviours regenerate
+their code from their equation strings through the parser; recorded
+expressions are re-parsed with a restricted grammar; streamed recordings
+continue only in the run folder the caller passes. ``trusted=True`` lifts
+these limits for files whose sender you trust.
+
+Behaviours are rebuilt without running their ``set_variables`` (except
+those whose class sets ``regenerate_on_load``, and those with attributes
+that could not be saved): the class is looked up and its attributes
+restored. A behaviour may name attributes that must not be saved in a
+class attribute ``transient_attributes`` (a tuple of names) and rebuild
+them in a method ``after_load(self, parent)``, called once all state is
+back.
+
+Saving writes a temporary folder beside the target and renames it into
+place; a save killed at any moment leaves the old or the new save, which
+the next :func:`save_network` or :func:`load_network` of that path
+recovers, removing leftovers of interrupted saves.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
 import time
+import types
 import uuid
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..core.errors import LoadError
 from .data_folder import atomic_write_text
 from .errors import FormatVersionError
-from .network_codec import Decoder, Encoder, class_path, import_path
+from .load_policy import LoadPolicy
+from .manifest_schema import validate_manifest
+from .network_codec import Decoder, Encoder, class_path
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_network", "save_network"]
 
 FORMAT_NAME = "monnto-network"
 #: Version written by :func:`save_network`; :func:`load_network` reads up to it.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 
 _COMMON_SKIP = {"_tag_cache", "_attribute_shortcuts", "tags", "behaviour", "network"}
@@ -106,7 +131,8 @@ def save_network(net: Any, path: str | os.PathLike, overwrite: bool = False) -> 
     path : path-like
         Folder to create. The network is written to a temporary folder
         beside it and renamed into place, so a failed save leaves nothing
-        behind and never damages an existing save.
+        behind and never damages an existing save; a save killed between
+        the renames is completed by the next save or load of ``path``.
     overwrite : bool
         Replace an existing folder at ``path`` (default: refuse).
 
@@ -116,16 +142,20 @@ def save_network(net: Any, path: str | os.PathLike, overwrite: bool = False) -> 
         The folder written.
     """
     path = Path(path).resolve()
+    recover_interrupted_save(path)
     if path.exists() and not overwrite:
         raise FileExistsError(f"save_network: {str(path)!r} already exists; pass overwrite=True "
                               "to replace it")
+    if path.exists() and not (path / MANIFEST).is_file():
+        raise FileExistsError(f"save_network: {str(path)!r} exists and is not a saved network; "
+                              "refusing to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
+    tmp = path.with_name(_leftover_name(path, "partial"))
     tmp.mkdir()
     try:
         _write(net, tmp)
         if path.exists():
-            old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
+            old = path.with_name(_leftover_name(path, "old"))
             os.rename(path, old)
             os.rename(tmp, path)
             shutil.rmtree(old)
@@ -135,6 +165,75 @@ def save_network(net: Any, path: str | os.PathLike, overwrite: bool = False) -> 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def _leftover_name(path: Path, kind: str) -> str:
+    """``.<name>.<kind>-<pid>-<random>``: a temporary folder of a save in progress."""
+    return f".{path.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _writer_alive(folder: Path) -> bool:
+    """Whether the process that made a leftover folder may still be writing it.
+
+    Its PID is in the name; on another host the PID means nothing, so a
+    leftover is also taken as abandoned once it is an hour old.
+    """
+    try:
+        pid = int(folder.name.rsplit("-", 2)[-2])
+    except (ValueError, IndexError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        age = time.time() - folder.stat().st_mtime
+    except OSError:
+        return False
+    if age > 3600:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def recover_interrupted_save(path: str | os.PathLike) -> Path | None:
+    """Finish a save of ``path`` that was killed, and remove leftovers of interrupted saves.
+
+    When ``path`` is missing, the newest complete new save (its manifest is
+    written last) is renamed into place, else the newest old one. Leftovers
+    whose writer is still running are left alone.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The folder renamed into place, if any.
+    """
+    path = Path(path)
+    parent = path.parent
+    if not parent.is_dir():
+        return None
+    prefix = f".{path.name}."
+    leftovers = [p for p in parent.iterdir()
+                 if p.name.startswith(prefix) and p.name[len(prefix):].split("-", 1)[0] in ("partial", "old")
+                 and p.is_dir() and not _writer_alive(p)]
+    if not leftovers:
+        return None
+    restored = None
+    if not path.exists():
+        def newest(kind: str) -> Path | None:
+            done = [p for p in leftovers if p.name[len(prefix):].startswith(kind) and (p / MANIFEST).is_file()]
+            return max(done, key=lambda p: (p / MANIFEST).stat().st_mtime, default=None)
+
+        restored = newest("partial") or newest("old")
+        if restored is not None:
+            os.rename(restored, path)
+            leftovers.remove(restored)
+    for p in leftovers:
+        shutil.rmtree(p, ignore_errors=True)
+    return path if restored is not None else None
 
 
 def _write(net: Any, folder: Path) -> None:
@@ -206,33 +305,62 @@ def _set_state(obj: Any, state: dict[str, Any]) -> None:
         obj.__dict__.update(state)
 
 
+def _checked_state(d: Decoder, obj: Any, raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """Decode a saved state; drop transient attributes, refuse names that would replace methods.
+
+    A file may set attributes, not behaviour: an attribute named like a
+    method of the class (``new_iteration``, ``set_variables``) would make the
+    network call whatever the file put there, so it is refused unless the
+    load is trusted. Transient attributes (generated code among them) are
+    never taken from a file: the loader rebuilds them.
+    """
+    cls = type(obj)
+    transient = set(getattr(cls, "transient_attributes", ()) or ())
+    state = {}
+    for key, value in raw.items():
+        if key in transient:
+            continue
+        if not d.policy.trusted:
+            attr = inspect.getattr_static(cls, key, None)
+            if isinstance(attr, (types.FunctionType, staticmethod, classmethod, property)):
+                raise d.policy.refuse(f"{where}.{key}", f"an attribute that would replace the method "
+                                      f"{cls.__name__}.{key}", "a file sets attributes, never methods")
+        state[key] = d.dec(value, f"{where}.{key}")
+    return state
+
+
 def _apply_states(d: Decoder, m: dict[str, Any], net: Any, owners: list) -> tuple[list, list]:
     """Set every saved attribute (objects, network, groups, behaviours) and the RNG state."""
     for obj_id, entry in m["objects"].items():
-        _set_state(d.objects[obj_id], d.dec_state(entry["state"]))
+        obj = d.objects[obj_id]
+        _set_state(obj, _checked_state(d, obj, entry["state"], f"objects[{obj_id!r}]"))
     recorders, rebuild = [], []
-    for _kind, _i, obj, e in owners:
-        state = d.dec_state(e["state"])
+    for _kind, _i, obj, e, where in owners:
+        state = _checked_state(d, obj, e["state"], where)
         if obj is net:
             state.pop("initialized", None)
         _set_state(obj, state)
         for b_entry in e["behaviours"]:
             b = obj.behaviour[b_entry["key"]]
             b.__dict__.pop("initialize_on_init", None)
-            _set_state(b, d.dec_state(b_entry["state"]))
+            b_where = f"{where}.behaviour[{b_entry['key']!r}] ({type(b).__name__})"
+            _set_state(b, _checked_state(d, b, b_entry["state"], b_where))
             b._tag_cache = {}
             if "recorder" in b_entry:
                 recorders.append((b, obj, b_entry["recorder"]))
-            if b_entry.get("reinitialize"):
-                rebuild.append((b, obj, b_entry["reinitialize"]))
-    net.rng.bit_generator.state = d.dec(m["network"]["rng"]["state"])
+            names = list(b_entry.get("reinitialize", []))
+            if getattr(type(b), "regenerate_on_load", False) and type(b)._init_method_name() is not None:
+                names.append("code")
+            if names:
+                rebuild.append((b, obj, names))
+    net.rng.bit_generator.state = d.dec(m["network"]["rng"]["state"], "network.rng.state")
     return recorders, rebuild
 
 
 def _rebuild(net: Any, rebuild: list) -> None:
-    """Run the init method of behaviours whose attributes could not be saved (compiled
-    functions, lambdas) to make those attributes again; the saved state is applied
-    afterwards, over whatever the init methods changed."""
+    """Run the init method of behaviours whose attributes are not taken from the file
+    (generated code, compiled functions, lambdas) to make those attributes again;
+    the saved state is applied afterwards, over whatever the init methods changed."""
     order = {id(b): i for i, b in enumerate(net.all_behaviours())}
     rebuild = sorted(rebuild, key=lambda r: (r[0].initialize_last, order.get(id(r[0]), 0)))
     with warnings.catch_warnings():
@@ -241,22 +369,33 @@ def _rebuild(net: Any, rebuild: list) -> None:
             getattr(b, type(b)._init_method_name())(parent)
             missing = [n for n in names if n not in b.__dict__]
             if missing:
-                raise ValueError(
+                raise LoadError(
                     f"load_network: {b!r}: attribute(s) {missing} could not be saved and "
                     f"{type(b).__name__}.{type(b)._init_method_name()} does not recreate them; "
                     "list them in 'transient_attributes' and rebuild them in "
                     "'after_load(self, parent)'")
 
 
-def _shell(entry: dict[str, Any]) -> Any:
+def _shell(entry: dict[str, Any], policy: LoadPolicy, where: str) -> Any:
     from ..core.behaviour import Behaviour
 
-    cls = import_path(entry["class"], f"behaviour {entry['class']}")
+    cls = policy.cls(entry["class"], f"{where}.behaviour[{entry['key']!r}].class")
+    if not (isinstance(cls, type) and issubclass(cls, Behaviour)):
+        raise LoadError(f"{policy.source}: {where}.behaviour[{entry['key']!r}].class names "
+                        f"{entry['class']!r}, which is not a Behaviour")
     b = cls.__new__(cls)
     Behaviour.__init__(b)
     b.tags = list(entry["tags"])
     b.initialize_on_init = False  # the saved state replaces any initialization
     return b
+
+
+def _owner_class(policy: LoadPolicy, entry: dict[str, Any], base: type, where: str) -> type:
+    cls = policy.cls(entry["class"], f"{where}.class")
+    if not issubclass(cls, base):
+        raise LoadError(f"{policy.source}: {where}.class names {entry['class']!r}, which is not a "
+                        f"{base.__name__}")
+    return cls
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -268,12 +407,14 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
                                 f"(no {MANIFEST})")
     try:
         manifest = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ValueError(f"load_network: {str(file)!r} is not valid JSON ({err})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise LoadError(f"load_network: {str(file)!r} is not valid JSON ({err})") from None
+    except RecursionError:
+        raise LoadError(f"load_network: {str(file)!r} is nested too deeply") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
-        raise ValueError(f"load_network: {str(file)!r} is not a {FORMAT_NAME!r} manifest")
+        raise LoadError(f"load_network: {str(file)!r} is not a {FORMAT_NAME!r} manifest")
     version = manifest.get("format_version")
-    if not isinstance(version, int) or version < 1:
+    if type(version) is not int or version < 1:
         raise FormatVersionError(f"load_network: {str(file)!r} has an invalid format_version "
                                  f"{version!r}")
     if version > FORMAT_VERSION:
@@ -281,24 +422,40 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
             f"load_network: {str(folder)!r} was written in format version {version} (by monnto "
             f"{manifest.get('monnto_version', '?')}); this monnto reads versions up to "
             f"{FORMAT_VERSION}: upgrade monnto to load it")
+    validate_manifest(manifest, str(file))
     return manifest
 
 
-def load_network(path: str | os.PathLike, storage_manager: Any = None) -> Any:
+def load_network(path: str | os.PathLike, storage_manager: Any = None, *,
+                 classes: Iterable[type] = (), trusted: bool = False) -> Any:
     """Load a network saved by :func:`save_network`, ready to continue.
 
     Continuing the loaded network gives bit-identical results to never
-    stopping. Behaviour classes must be importable (defined at module level
-    of an importable module, or in the running ``__main__``).
+    stopping. Loading is safe by default: it never runs code from the
+    folder (no pickles, no stored source, no import of a class the file
+    names unless it is monnto's or yours); see ``docs/sharing.md``.
 
     Parameters
     ----------
     path : path-like
         The folder written by :func:`save_network`.
     storage_manager : StorageManager, optional
-        Where streaming recorders continue: their samples so far are copied
-        into new streams of this run. Without it they append to their
-        original streams, which must not have grown since the save.
+        The run folder where streaming recorders continue. A new run
+        (``StorageManager(...)``) gets new streams filled with the samples
+        saved so far; the original run (``StorageManager.open(folder)``)
+        is appended to when it has not grown since the save. Required when
+        the network has streaming recorders: a run folder is never taken
+        from the file.
+    classes : iterable of classes or functions, keyword-only
+        Your own Behaviour classes (and plain classes or functions held by
+        their attributes) that this file may rebuild. A class saved from a
+        script's ``__main__`` matches the class of the same name passed
+        here. :func:`~monnto.storage.register_loadable` allows them for
+        every load.
+    trusted : bool, keyword-only
+        Load everything the file names, including pickles and recorded
+        expressions outside the restricted grammar. Only for files whose
+        sender you trust: unpickling runs code.
 
     Raises
     ------
@@ -306,8 +463,11 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None) -> Any:
         When ``path`` is missing or not a saved network.
     FormatVersionError
         When it was written by a newer format version.
-    ImportError
-        When a behaviour class cannot be imported.
+    UnsafeLoadError
+        When loading would need a class, function or pickle the policy does
+        not allow (the message says how to allow it).
+    LoadError
+        When the folder's content does not match its manifest.
     """
     from ..core.behaviour import Behaviour
     from ..core.network import Network
@@ -315,51 +475,64 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None) -> Any:
     from ..core.synapse_group import SynapseGroup
 
     folder = Path(path).resolve()
+    recover_interrupted_save(folder)
     m = _read_manifest(folder)
-    d = Decoder(folder, m, storage_manager)
+    policy = LoadPolicy(f"load_network: {str(folder)!r}", trusted=trusted, classes=classes)
+    d = Decoder(folder, m, storage_manager, policy)
     net_entry = m["network"]
     raw = net_entry["state"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        net_cls = import_path(net_entry["class"], "the network")
+        net_cls = _owner_class(policy, net_entry, Network, "network")
         net = net_cls.__new__(net_cls)
-        shells = {e["key"]: _shell(e) for e in net_entry["behaviours"]}
+        shells = {e["key"]: _shell(e, policy, "network") for e in net_entry["behaviours"]}
         options = {"backend": raw.get("backend", "numpy")}
         if "device" in raw:
             options["device"] = raw["device"]
-        Network.__init__(net, tag=net_entry["tags"][0] if net_entry["tags"] else None,
-                         behaviour=shells, seed=raw["seed"], dtype=d.dec(raw["dtype"]), **options)
+        try:
+            Network.__init__(net, tag=net_entry["tags"][0] if net_entry["tags"] else None,
+                             behaviour=shells, seed=raw.get("seed"),
+                             dtype=d.dec(raw.get("dtype", {"$dtype": "<f8"}), "network.state.dtype"),
+                             **options)
+        except (ValueError, TypeError) as err:
+            raise LoadError(f"load_network: {str(folder / MANIFEST)!r}: network: {err}") from None
         d.refs[("net",)] = net
         d.refs[("rng",)] = net.rng
-        owners = [("net", 0, net, net_entry)]
+        owners = [("net", 0, net, net_entry, "network")]
         for i, e in enumerate(m["neuron_groups"]):
-            cls = import_path(e["class"], f"NeuronGroup {e['tags'][:1]}")
+            where = f"neuron_groups[{i}]"
+            cls = _owner_class(policy, e, NeuronGroup, where)
             g = cls.__new__(cls)
-            shells = {b["key"]: _shell(b) for b in e["behaviours"]}
+            shells = {b["key"]: _shell(b, policy, where) for b in e["behaviours"]}
             NeuronGroup.__init__(g, net=net, size=e["size"], behaviour=shells, tag=e["tags"][0])
             d.refs[("ng", i)] = g
-            owners.append(("ng", i, g, e))
+            owners.append(("ng", i, g, e, f"NeuronGroup {e['tags'][0]!r}"))
         for i, e in enumerate(m["synapse_groups"]):
+            where = f"synapse_groups[{i}]"
             ends = []
             for end in ("src", "dst"):
                 group = d.refs[("ng", e[end]["group"])]
                 if "mask" in e[end]:
-                    group = group.subGroup(d.dec(e[end]["mask"]))
+                    mask = np.asarray(d.dec(e[end]["mask"], f"{where}.{end}.mask"))
+                    if mask.shape != (group.size,):
+                        raise d.error(f"{where}.{end}.mask", f"expected a mask of shape ({group.size},), "
+                                      f"got {mask.shape}")
+                    group = group.subGroup(mask)
                     d.refs[("sub", i, end)] = group
                 ends.append(group)
-            cls = import_path(e["class"], f"SynapseGroup {e['tags'][:1]}")
+            cls = _owner_class(policy, e, SynapseGroup, where)
             s = cls.__new__(cls)
-            shells = {b["key"]: _shell(b) for b in e["behaviours"]}
+            shells = {b["key"]: _shell(b, policy, where) for b in e["behaviours"]}
             SynapseGroup.__init__(s, net=net, src=ends[0], dst=ends[1], behaviour=shells,
                                   tag=",".join(e["user_tags"]) or None)
             d.refs[("sg", i)] = s
-            owners.append(("sg", i, s, e))
-    for kind, i, obj, e in owners:
+            owners.append(("sg", i, s, e, f"SynapseGroup {s.tag!r}"))
+    for kind, i, obj, e, _where in owners:
         obj.tags = list(e["tags"])
         for b in e["behaviours"]:
             d.refs[("b", kind, i, b["key"])] = obj.behaviour[b["key"]]
     for obj_id, entry in m["objects"].items():
-        cls = import_path(entry["class"], f"saved object {obj_id}")
+        cls = policy.cls(entry["class"], f"objects[{obj_id!r}].class")
         d.objects[obj_id] = cls.__new__(cls)
     recorders, rebuild = _apply_states(d, m, net, owners)
     if rebuild:
@@ -373,9 +546,11 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None) -> Any:
             if storage_manager is not None and getattr(b, "storage_manager", None) is not None:
                 b.storage_manager = storage_manager
             owner = f"{type(b).__name__} {b.tag!r} on {parent!r}"
-            b._functions = [(x, compile_expression(x, parent, owner)) for x in info["functions"]]
-            b._pending = [(x, compile_expression(x, parent, owner), owner) for x in info["pending"]]
-    for _kind, _i, obj, _e in owners:
+            b._functions = [(x, compile_expression(x, parent, owner, restricted=not trusted))
+                            for x in info["functions"]]
+            b._pending = [(x, compile_expression(x, parent, owner, restricted=not trusted), owner)
+                          for x in info["pending"]]
+    for _kind, _i, obj, _e, _where in owners:
         for b in obj.behaviour.values():
             hook = getattr(b, "after_load", None)
             if callable(hook) and isinstance(b, Behaviour):

@@ -165,11 +165,16 @@ def string_arg(self, key, default=None, positional=0):
 class CompiledStep:
     """Mixin: a behaviour whose per-step work is a generated function ``_step``.
 
-    The source is kept in ``self.code``; the compiled function is not saved
-    by ``save_network`` and is recompiled by ``after_load``.
+    The source is kept in ``self.code``. Neither it nor the compiled
+    function is saved by ``save_network``: ``load_network`` runs the init
+    method again, which regenerates the source from the behaviour's
+    equation strings through the parser (stored code is never executed),
+    and ``after_load`` compiles it once the saved state is back.
     """
 
-    transient_attributes = ("_step", "new_iteration")
+    transient_attributes = ("_step", "new_iteration", "code")
+    #: load_network regenerates this behaviour's code by running its init method again
+    regenerate_on_load = True
     _step_globals: dict = {}
 
     def _install(self, parent, source: str, label: str) -> None:
