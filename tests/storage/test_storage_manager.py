@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from monnto import UnsafeLoadError
 from monnto.storage import CorruptRunError, StorageManager, get_data_folder, safe_name
 from monnto.storage.storage_manager import INCOMPLETE_MARKER, PARAMS_FILE
 
@@ -170,8 +171,13 @@ def test_arrays_objects_and_text_round_trip(project):
         sm.save_np("objs", np.array([object()]))
     obj = {"a": [1, 2], "b": (3, "x"), "c": w}
     sm.save_obj("thing", obj)
-    got = sm.load_obj("thing")
+    with pytest.raises(UnsafeLoadError, match=r"load_obj\('thing', trusted=True\)"):
+        sm.load_obj("thing")
+    with pytest.raises(UnsafeLoadError, match="unpickl"):
+        sm.load("thing")
+    got = sm.load_obj("thing", trusted=True)
     assert got["b"] == (3, "x") and np.array_equal(got["c"], w)
+    assert sm.load("thing", trusted=True)["a"] == [1, 2]
     sm.save_str("notes", "hello\nworld")
     assert sm.load_str("notes") == "hello\nworld"
     assert sm.load("W").shape == (7, 5) and sm.load("time") == sm.load_param("time")

@@ -153,9 +153,16 @@ class StorageManagerGroup:
         values = [sm.load_np(key) if sm.has_np(key) else None for sm in self.runs]
         return [v for v in values if v is not None] if remove_None else values
 
-    def get_obj_list(self, key: str, remove_None: bool = False) -> list[Any]:  # noqa: N803
-        """The pickled object ``key`` of each run (trusted files only)."""
-        values = [sm.load_obj(key) if sm.has_obj(key) else None for sm in self.runs]
+    def get_obj_list(self, key: str, remove_None: bool = False, *,  # noqa: N803
+                     trusted: bool = False) -> list[Any]:
+        """The pickled object ``key`` of each run (None where a run has none).
+
+        Unpickling runs code named by the file, so this is refused
+        (:class:`~monnto.UnsafeLoadError`) unless ``trusted=True``: pass it
+        only for run folders whose writers you trust (see ``docs/sharing.md``).
+        """
+        values = [sm.load_obj(key, trusted=trusted) if sm.has_obj(key) else None
+                  for sm in self.runs]
         return [v for v in values if v is not None] if remove_None else values
 
     def get_multi_param_list(self, params: Sequence[str | Callable[[StorageManager], Any]],

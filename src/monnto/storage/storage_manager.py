@@ -6,7 +6,8 @@ Layout: ``<Data>/StorageManager/<main_folder_name>/<folder_name>/`` with
   (temporary file, then ``os.replace``) on every save, so a crash never
   leaves it half-written;
 - ``<key>.npy`` (:meth:`StorageManager.save_np`), ``<key>.obj``
-  (:meth:`StorageManager.save_obj`, pickle), ``<key>.txt``;
+  (:meth:`StorageManager.save_obj`, pickle: loads only with ``trusted=True``),
+  ``<key>.txt``;
 - ``frames/<key>/<key>_000000.png`` and ``<key>.mp4``;
 - ``streams.zarr/``: streaming recordings (:mod:`monnto.storage.streams`);
 - ``.incomplete``: a marker made with the folder and removed by
@@ -32,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.errors import UnsafeLoadError
 from . import streams as _streams
 from .data_folder import atomic_open, atomic_write_text, check_name, get_data_folder, safe_name
 from .errors import CorruptRunError
@@ -345,13 +347,36 @@ class StorageManager:
             pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
         return path
 
-    def load_obj(self, key: str) -> Any:
-        """Unpickle ``<key>.obj`` (trusted files only: pickle runs code)."""
+    def load_obj(self, key: str, *, trusted: bool = False) -> Any:
+        """Unpickle ``<key>.obj``; refused unless ``trusted=True``.
+
+        Unpickling runs whatever code the file names, so a run folder received
+        from someone else could take over this process. Pass ``trusted=True``
+        only for files you or someone you trust wrote (see ``docs/sharing.md``);
+        prefer :meth:`save_np`, :meth:`save_param` and :meth:`save_str`, which
+        load safely.
+
+        Raises
+        ------
+        UnsafeLoadError
+            Without ``trusted=True``.
+        FileNotFoundError
+            When the run holds no object ``key``.
+        """
         path = self._file(key, ".obj", "load_obj key")
         if not path.is_file():
             raise self._missing(key, ".obj", "object")
+        if trusted is not True:
+            raise self._unsafe_obj(key, "load_obj")
         with open(path, "rb") as fh:
             return pickle.load(fh)
+
+    def _unsafe_obj(self, key: str, caller: str) -> UnsafeLoadError:
+        return UnsafeLoadError(
+            f"run {self.main_folder_name}/{self.folder_name}: {caller}({key!r}) would unpickle "
+            f"{key}.obj, and unpickling runs code named by the file; refused. If you trust "
+            f"whoever wrote this run folder, call {caller}({key!r}, trusted=True); "
+            "see docs/sharing.md")
 
     def has_obj(self, key: str) -> bool:
         """Whether ``<key>.obj`` exists."""
@@ -533,8 +558,12 @@ class StorageManager:
         """Whether this run holds a stream ``name``."""
         return name in self.list_streams()
 
-    def load(self, key: str, default: Any = _MISSING) -> Any:
-        """Look ``key`` up as a parameter, an array, a stream or an object (in that order)."""
+    def load(self, key: str, default: Any = _MISSING, *, trusted: bool = False) -> Any:
+        """Look ``key`` up as a parameter, an array, a stream or an object (in that order).
+
+        An object (``<key>.obj``, a pickle) is only unpickled with
+        ``trusted=True``; otherwise :class:`~monnto.UnsafeLoadError` says so.
+        """
         if self.has_param(key):
             return self.load_param(key)
         if self.has_np(key):
@@ -542,7 +571,9 @@ class StorageManager:
         if self.has_stream(key):
             return self.load_stream(key)
         if self.has_obj(key):
-            return self.load_obj(key)
+            if trusted is not True:
+                raise self._unsafe_obj(key, "load")
+            return self.load_obj(key, trusted=True)
         if default is _MISSING:
             raise KeyError(f"run {self.main_folder_name}/{self.folder_name}: nothing saved as "
                            f"{key!r}")

@@ -253,6 +253,31 @@ def open_stream(run_folder: str | os.PathLike, name: str, sample_shape: tuple[in
     return ZarrStream(array, stream_name, store / key)
 
 
+#: Codecs a stream stored on disk may use; anything else (a codec that
+#: unpickles, say) is refused before a chunk is read.
+SAFE_CODECS = frozenset({"bytes", "zstd", "blosc", "gzip", "crc32c", "transpose"})
+
+
+def _check_stored_array(array: Any, run_folder: Path, name: str) -> Any:
+    """Refuse a stored stream with a non-numeric dtype or an unknown codec."""
+    where = f"run folder {str(run_folder)!r}: stream {name!r}"
+    try:
+        dtype = np.dtype(array.dtype)
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind not in "biufc" or dtype.hasobject:
+        raise ValueError(f"{where} has element type {array.dtype}; expected a numeric or bool "
+                         "dtype (a stream holds numbers only)")
+    codecs = getattr(getattr(array, "metadata", None), "codecs", ()) or ()
+    for codec in codecs:
+        codec_name = getattr(codec, "codec_name", None) or type(codec).__name__.lower()
+        codec_name = str(codec_name).removesuffix("codec")
+        if codec_name not in SAFE_CODECS:
+            raise ValueError(f"{where} uses the codec {codec_name!r}; expected one of "
+                             f"{sorted(SAFE_CODECS)} (streams holding other codecs are not read)")
+    return array
+
+
 def _open_root(run_folder: Path, mode: str = "r") -> Any:
     store = _store_path(run_folder)
     if not store.is_dir():
@@ -281,8 +306,12 @@ def load_stream(run_folder: str | os.PathLike, name: str) -> StreamArray:
     if root is None or key not in set(root.array_keys()):
         raise KeyError(f"run folder {str(run_folder)!r}: no stream named {name!r}; streams: "
                        f"{list_streams(run_folder)}")
-    array = root[key]
-    return StreamArray(array, int(array.attrs.get(_LENGTH_ATTR, array.shape[0])), name)
+    array = _check_stored_array(root[key], Path(run_folder), name)
+    length = array.attrs.get(_LENGTH_ATTR, array.shape[0])
+    if not isinstance(length, int) or isinstance(length, bool) or not 0 <= length <= array.shape[0]:
+        raise ValueError(f"run folder {str(run_folder)!r}: stream {name!r} says it holds "
+                         f"{length!r} samples; expected an int from 0 to its {array.shape[0]} rows")
+    return StreamArray(array, length, name)
 
 
 def open_stream_for_append(run_folder: str | os.PathLike, name: str) -> ZarrStream:
@@ -292,4 +321,5 @@ def open_stream_for_append(run_folder: str | os.PathLike, name: str) -> ZarrStre
     key = _array_key(name)
     if root is None or key not in set(root.array_keys()):
         raise KeyError(f"run folder {str(run_folder)!r}: no stream named {name!r}")
-    return ZarrStream(root[key], name, _store_path(Path(run_folder)) / key)
+    array = _check_stored_array(root[key], Path(run_folder), name)
+    return ZarrStream(array, name, _store_path(Path(run_folder)) / key)
