@@ -98,6 +98,9 @@ def _behaviour_entries(enc: Encoder, owner: Any, where: str) -> list[dict[str, A
         if "<locals>" in cls.__qualname__:
             raise TypeError(f"save_network: {name}: class {cls.__qualname__} is defined inside a "
                             "function; define behaviour classes at module level to save them")
+        before_save = getattr(b, "before_save", None)
+        if callable(before_save):
+            before_save()  # may refuse (a sensory input reading a generator) or record a position
         skip = set(_BEHAVIOUR_SKIP)
         entry: dict[str, Any] = {"key": key, "class": class_path(cls), "tags": list(b.tags)}
         if isinstance(b, Recorder):

@@ -249,19 +249,25 @@ def test_save_and_load_continue_from_a_video_file(tmp_path):
                                                  chunk_frames=4), steps=190, split=73)
 
 
-def test_generator_source_refuses_to_be_saved(tmp_path):
-    from monnto.storage import load_network, save_network
+def test_generator_source_refuses_to_be_saved_and_leaves_no_folder(tmp_path):
+    from monnto.storage import save_network
 
     net, g = build((f for f in moving_bar(5, 3, 3)), 3, 3, fps=100, dt=1e-3)
-    with pytest.raises(TypeError, match="VideoInput.*generator"):
-        g.VideoInput.before_save()
-    try:
-        folder = save_network(net, tmp_path / "net")
-    except TypeError as err:          # the saver calls before_save
-        assert "generator" in str(err)
-        return
-    with pytest.raises(LoadError, match="generator"):
-        load_network(folder)
+    net.simulate_iterations(3, progress=False)
+    with pytest.raises(TypeError, match=r"VideoInput on NeuronGroup .*source must be an array or a file "
+                                        r"path to be saved, got a generator"):
+        save_network(net, tmp_path / "net")
+    assert list(tmp_path.iterdir()) == []          # no save folder, no partial leftover
+    # not yet initialized: the generator is still the keyword argument, refused the same way
+    fresh = Network(seed=1)
+    NeuronGroup(fresh, NeuronDimension(width=3, height=3),
+                behaviour={1: VideoInput(source=(f for f in moving_bar(5, 3, 3)), fps=100, dt=1e-3)})
+    with pytest.raises(TypeError, match=r"VideoInput.*got a generator <generator>"):
+        save_network(fresh, tmp_path / "fresh")
+    assert list(tmp_path.iterdir()) == []
+    # an array source of the same network type saves (the refusal is about the generator only)
+    net, g = build(moving_bar(5, 3, 3), 3, 3, fps=100, dt=1e-3)
+    assert (save_network(net, tmp_path / "array") / "manifest.json").is_file()
 
 
 def test_bad_inputs_give_clear_errors(tmp_path, monkeypatch):

@@ -62,11 +62,25 @@ class StreamingInput(Behaviour):
         return 0 if reader is None else int(reader.position)
 
     def before_save(self) -> None:
-        """Refuse to save a generator source (called by ``save_network`` before encoding)."""
-        if self.source_kind == "generator":
+        """Refuse to save a generator source (called by ``save_network`` before encoding).
+
+        Raises
+        ------
+        MonntoTypeError
+            (a TypeError) naming the behaviour, when ``source=`` is a generator
+            or another iterable that is neither an array nor a path; the
+            save then writes nothing.
+        """
+        kind = self.__dict__.get("source_kind")
+        if kind is None:  # not initialized yet: the source is still in the keyword arguments
+            kind = source_kind(self.init_kwargs.get("source")) if "source" in self.init_kwargs else None
+        if kind == "generator":
+            given = self.init_kwargs.get("source")
+            shown = given if isinstance(given, str) else f"<{type(given).__name__}>"
             raise MonntoTypeError(
-                f"save_network: {describe(self)} reads from a generator, which cannot be saved; "
-                "give the source as an array or a file path to save this network")
+                f"save_network: {describe(self)}: source must be an array or a file path to be saved, "
+                f"got a generator {shown} (its frames or samples cannot be saved); give the source as an "
+                "array or a file path to save this network")
         reader = self.__dict__.get("_reader")
         self._saved_position = 0 if reader is None else int(reader.position)
 
