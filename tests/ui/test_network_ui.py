@@ -268,6 +268,8 @@ def test_all_default_tabs_update_without_errors(make_ui):
     for expected in ("Multi Group", "Single Group", "Spiketrain", "Weights", "Weight Dist.", "Activity/ISI",
                      "Fourier", "PCA", "Stability", "Partition", "Info", "Console"):
         assert expected in titles
+    assert "Sensory input" not in titles      # in the default set, but no group here has a sensory input
+    assert any(type(m).__name__ == "SensoryInputTab" for m in ui.modules)
     for i in range(ui.tabs.count()):
         ui.tabs.setCurrentIndex(i)
         ui.step(3)

@@ -15,6 +15,7 @@ from .tabs import (  # noqa: E402
     OpenGLTab,
     PartitionTab,
     PCATab,
+    SensoryInputTab,
     SingleGroupPlotTab,
     SpiketrainTab,
     StabilityTab,
@@ -44,8 +45,10 @@ def get_default_UI_modules(neuron_params: list[str] | str | None = None,  # noqa
     -------
     list of TabBase
         Neuron grid, Multi Group, Single Group, Spiketrain, Weights, Weight
-        Dist., Activity/ISI, Fourier, PCA, Stability, Partition, Info,
-        Console, [3D], run controls, save/load.
+        Dist., Activity/ISI, Fourier, PCA, Stability, Partition, Sensory
+        input (a tab only when a displayed group has a VideoInput,
+        EventStreamInput or AudioInput), Info, Console, [3D], run controls,
+        save/load.
     """
     neuron_params = [neuron_params] if isinstance(neuron_params, str) else list(neuron_params or ["voltage"])
     synapse_params = [synapse_params] if isinstance(synapse_params, str) else list(synapse_params or ["W"])
@@ -64,6 +67,7 @@ def get_default_UI_modules(neuron_params: list[str] | str | None = None,  # noqa
         PCATab(first),
         StabilityTab(first),
         PartitionTab(),
+        SensoryInputTab(),
         InfoTab(),
         ConsoleTab(),
     ]

@@ -308,10 +308,10 @@ class Network_UI(_NetworkUIFront):  # noqa: N801 (the paper's name)
         return self.recordings.has(group, expression)
 
     def group_has(self, group: Any, attribute: str) -> bool:
-        """True when ``group`` has ``attribute`` or some behaviour assigns it."""
-        from ..behaviours.recorder_expressions import assigned_by_some_behaviour
+        """True when ``group`` has ``attribute`` or some behaviour may assign it (see ``may_be_assigned``)."""
+        from .recording import may_be_assigned
 
-        return hasattr(group, attribute) or assigned_by_some_behaviour(group.network, attribute)
+        return may_be_assigned(group, attribute)
 
     # -- selection ------------------------------------------------------------
     def selected_neuron_group(self):

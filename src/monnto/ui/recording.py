@@ -27,6 +27,37 @@ ITERATION = "n.iteration"
 UI_KEY_BASE = 1_000_000
 
 
+class _Behaviours:
+    """A stand-in network holding only some behaviours, for :func:`assigned_by_some_behaviour`."""
+
+    def __init__(self, behaviours: list) -> None:
+        self.behaviours = behaviours
+
+    def all_behaviours(self) -> list:
+        return self.behaviours
+
+
+def may_be_assigned(group: Any, attribute: str) -> bool:
+    """Whether ``group.attribute`` exists or some behaviour may create it in a step.
+
+    A behaviour with an ``assigns_attribute(group, attribute)`` method answers
+    for itself (the sensory inputs create all their outputs at initialize, so
+    they know); for the others, the source of their class is read
+    (:func:`~monnto.behaviours.recorder_expressions.assigned_by_some_behaviour`).
+    """
+    if hasattr(group, attribute):
+        return True
+    unknown = []
+    for behaviour in group.network.all_behaviours():
+        answer = getattr(behaviour, "assigns_attribute", None)
+        known = answer(group, attribute) if callable(answer) else None
+        if known:
+            return True
+        if known is None:
+            unknown.append(behaviour)
+    return assigned_by_some_behaviour(_Behaviours(unknown), attribute)
+
+
 class UIRecordings:
     """Collects recording requests and owns the UI recorders of a network."""
 
@@ -63,7 +94,7 @@ class UIRecordings:
             fn = compile_expression(expression, group, f"Network_UI recorder on {group!r}")
             fn(group)
         except AttributeError as err:
-            if err.name is not None and assigned_by_some_behaviour(group.network, err.name):
+            if err.name is not None and may_be_assigned(group, err.name):
                 return True
             log.info("Network_UI: not recording %r on %r (%s)", expression, group, err)
             return False

@@ -357,13 +357,19 @@ def test_sensory_tab_shows_the_frame_and_the_cochleagram(qtbot):
     from monnto.ui import Network_UI
     from monnto.ui.tabs.sensory import SensoryInputTab, input_image
 
-    net = Network(seed=1)
     video = moving_bar(6, 4, 8)
-    retina = NeuronGroup(net, NeuronDimension(width=8, height=4, depth=2), tag="retina",
-                         behaviour={1: VideoInput(source=video, fps=100, dt=1e-3, encoding="events")})
     sound = np.sin(2 * np.pi * 1000 * np.arange(1600) / 16000)
-    ear = NeuronGroup(net, 16, tag="ear", behaviour={1: AudioInput(source=sound, samplerate=16000, dt=1e-3)})
-    net.initialize()
+
+    def make():
+        net = Network(seed=1)
+        NeuronGroup(net, NeuronDimension(width=8, height=4, depth=2), tag="retina",
+                    behaviour={1: VideoInput(source=video, fps=100, dt=1e-3, encoding="events")})
+        # currents only: this group never has a 'spike' (the retina's VideoInput sets the retina's)
+        NeuronGroup(net, 16, tag="ear", behaviour={1: AudioInput(source=sound, samplerate=16000, dt=1e-3)})
+        net.initialize()
+        return net, net.retina, net.ear
+
+    net, retina, ear = make()
     tab = SensoryInputTab(history=50)
     ui = Network_UI(net, modules=[tab])
     qtbot.addWidget(ui.main_window)
@@ -380,3 +386,19 @@ def test_sensory_tab_shows_the_frame_and_the_cochleagram(qtbot):
     assert int(np.argmax(cochleagram[:, -1])) == 15 - nearest     # high frequencies on top
     assert views["retina"]["curve"].getData()[1][-10:].sum() > 0
     ui.timer.stop()
+    # the default module set shows the tab for such a network, and runs with a group without spikes
+    fresh, _, ear = make()
+    default = Network_UI(fresh)
+    qtbot.addWidget(default.main_window)
+    titles = [default.tabs.tabText(i) for i in range(default.tabs.count())]
+    assert "Sensory input" in titles
+    default.raise_errors = True
+    for i in range(default.tabs.count()):
+        default.tabs.setCurrentIndex(i)
+        default.step(2)
+    assert not hasattr(ear, "spike") and fresh.iteration == 2 * default.tabs.count()
+    shown = next(m for m in default.modules if isinstance(m, SensoryInputTab))
+    assert {v["group"].tag for v in shown.views} == {"retina", "ear"}
+    default.timer.stop()
+    with pytest.raises(ValueError, match="history must be a positive int"):
+        SensoryInputTab(history=0)

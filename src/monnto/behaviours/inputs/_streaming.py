@@ -61,6 +61,17 @@ class StreamingInput(Behaviour):
         reader = self.__dict__.get("_reader")
         return 0 if reader is None else int(reader.position)
 
+    def assigns_attribute(self, group: Any, attribute: str) -> bool | None:
+        """Whether this input sets ``group.attribute`` (None before initialize: not known yet).
+
+        The inputs create every variable they write (``I_input``, ``spike``)
+        in ``set_variables``, so after ``initialize()`` the answer is exact;
+        the GUI uses it to record only what exists.
+        """
+        if "source_kind" not in self.__dict__:
+            return None
+        return group is self.parent and hasattr(group, attribute)
+
     def before_save(self) -> None:
         """Refuse to save a generator source (called by ``save_network`` before encoding).
 

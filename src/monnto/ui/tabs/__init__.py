@@ -7,6 +7,7 @@ from .multi_group import MultiGroupPlotTab
 from .opengl import OpenGLTab, opengl_available
 from .partition import PartitionTab
 from .pca import PCATab
+from .sensory import SensoryInputTab
 from .single_group import SingleGroupPlotTab
 from .spiketrain import SpiketrainTab
 from .stability import StabilityTab
@@ -28,7 +29,7 @@ info_tab = InfoTab
 code_execution_tab = ConsoleTab
 
 __all__ = ["ConsoleTab", "FourierTab", "ISITab", "InfoTab", "MultiGroupPlotTab", "OpenGLTab", "PCATab",
-           "PCA_tab", "PartitionTab", "SingleGroupPlotTab", "SpiketrainTab", "StabilityTab", "WeightHistTab",
-           "WeightTab", "code_execution_tab", "fourier_tab", "hist_tab", "info_tab", "isi_tab",
+           "PCA_tab", "PartitionTab", "SensoryInputTab", "SingleGroupPlotTab", "SpiketrainTab", "StabilityTab",
+           "WeightHistTab", "WeightTab", "code_execution_tab", "fourier_tab", "hist_tab", "info_tab", "isi_tab",
            "multi_group_plot_tab", "opengl_available", "partition_tab", "single_group_plot_tab",
            "spiketrain_tab", "stability_tab", "weight_tab"]

@@ -5,8 +5,10 @@ One image per displayed group that has a :class:`~monnto.behaviours.inputs.Video
 :class:`~monnto.behaviours.inputs.AudioInput`, beside a plot of the group's
 spike count per step (the network activity the input causes). The images
 come from Qt-free functions (:func:`input_image`, :class:`Cochleagram`), so
-they are tested without a display. Not in the default tab set: add
-``SensoryInputTab()`` to the modules of ``Network_UI``.
+they are tested without a display. It is one of the default modules
+(:func:`monnto.ui.get_default_UI_modules`) and adds its tab only when a
+displayed group has a sensory input; with your own module list, add
+``SensoryInputTab()``.
 """
 from __future__ import annotations
 
@@ -68,34 +70,42 @@ class Cochleagram:
 class SensoryInputTab(TabBase):
     """The current input frame or cochleagram of each group with a sensory input.
 
+    The tab is only created when at least one displayed group has a
+    VideoInput, EventStreamInput or AudioInput, so the module costs nothing
+    in the default set of a network without sensory inputs.
+
     Parameters
     ----------
     history : int
-        Steps shown in a cochleagram and in the activity plot.
+        Steps shown in a cochleagram and in the activity plot (a positive int).
     title : str
     """
 
     def __init__(self, history: int = 300, title: str = "Sensory input"):
         super().__init__(title)
+        if isinstance(history, bool) or not isinstance(history, (int, np.integer)) or history < 1:
+            raise ValueError(f"SensoryInputTab: history must be a positive int (steps), got {history!r}")
         self.history = int(history)
         self.views: list = []
 
     def initialize(self, ui) -> None:
         import pyqtgraph as pg
 
+        inputs = [(group, behaviour) for group in ui.neuron_groups for behaviour in sensory_inputs(group)]
+        if not inputs:
+            return  # no sensory input shown: no tab
         self.tab = ui.add_tab(self.title)
-        for group in ui.neuron_groups:
-            for behaviour in sensory_inputs(group):
-                ui.add_row(10)
-                audio = type(behaviour).__name__ == "AudioInput"
-                title = f"{group.tag}: {'cochleagram' if audio else 'input frame'}"
-                image = ui.add_image_plot(title=title, x_label="step" if audio else "x",
-                                          y_label="channel" if audio else "y", stretch=2)
-                activity = ui.add_plot(title=f"{group.tag}: spikes per step", x_label="step")
-                curve = activity.plot(pen=pg.mkPen(ui.group_color(group), width=1.5))
-                cochleagram = Cochleagram(len(behaviour.frequencies), self.history) if audio else None
-                self.views.append({"group": group, "input": behaviour, "image": image, "curve": curve,
-                                   "cochleagram": cochleagram, "counts": np.zeros(self.history)})
+        for group, behaviour in inputs:
+            ui.add_row(10)
+            audio = type(behaviour).__name__ == "AudioInput"
+            title = f"{group.tag}: {'cochleagram' if audio else 'input frame'}"
+            image = ui.add_image_plot(title=title, x_label="step" if audio else "x",
+                                      y_label="channel" if audio else "y", stretch=2)
+            activity = ui.add_plot(title=f"{group.tag}: spikes per step", x_label="step")
+            curve = activity.plot(pen=pg.mkPen(ui.group_color(group), width=1.5))
+            cochleagram = Cochleagram(len(behaviour.frequencies), self.history) if audio else None
+            self.views.append({"group": group, "input": behaviour, "image": image, "curve": curve,
+                               "cochleagram": cochleagram, "counts": np.zeros(self.history)})
 
     def update(self, ui) -> None:
         for view in self.views:
