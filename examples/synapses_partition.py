@@ -86,7 +86,9 @@ def main(argv: list[str] | None = None) -> dict:
     part_grid, part_syn = runs[True]
     same = all(np.array_equal(a, b) for a, b in
                zip(dense_grid.Threshold_Unit.spikes, part_grid.Threshold_Unit.spikes))
-    result = {"parts": len(part_syn.partitioned_into), "dense_bytes": synapse_bytes(dense_syn),
+    # a grid too small to split (side < 21) is left as one SynapseGroup
+    parts = getattr(part_syn, "partitioned_into", [part_syn])
+    result = {"parts": len(parts), "dense_bytes": synapse_bytes(dense_syn),
               "partitioned_bytes": synapse_bytes(part_syn), "same_spikes": same}
     print(f"{result['parts']} SynapseGroups; synapse memory {result['dense_bytes'] / 2**20:.1f} MB dense, "
           f"{result['partitioned_bytes'] / 2**20:.2f} MB partitioned; identical spikes: {same}")
@@ -99,7 +101,7 @@ def main(argv: list[str] | None = None) -> dict:
         args.out.mkdir(parents=True, exist_ok=True)
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.5))
         label = np.zeros(part_grid.size)
-        for k, part in enumerate(part_syn.partitioned_into):
+        for k, part in enumerate(parts):
             label[part.dst.id] = k
         ax1.imshow(label.reshape(args.side, args.side) % 7, cmap="Set2", origin="lower")
         ax1.set_title(f"{result['parts']} destination boxes")

@@ -42,6 +42,9 @@ SAFE_ARRAY_METHODS = frozenset({
     "all", "any", "argmax", "argmin", "astype", "copy", "cumsum", "dot", "flatten", "item", "max", "mean",
     "min", "nonzero", "prod", "ravel", "reshape", "std", "sum", "toarray", "var",
 })
+#: Module names such an expression may use for those functions; all of them
+#: mean the group's array namespace (numpy, or torch on the torch backend).
+ARRAY_MODULE_NAMES = ("np", "xp", "torch")
 SAFE_KEYWORDS = frozenset({"axis", "dtype", "keepdims", "ddof", "q", "ord"})
 MAX_EXPRESSION_LENGTH = 1000
 MAX_EXPRESSION_NODES = 300
@@ -79,17 +82,17 @@ class _RestrictedCheck(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
-        if node.id in PARENT_NAMES or node.id in ("np", "xp", "True", "False", "None"):
+        if node.id in PARENT_NAMES or node.id in (*ARRAY_MODULE_NAMES, "True", "False", "None"):
             return
         if node.id.startswith("_") or not hasattr(self.parent, node.id):
-            self.fail(f"the name {node.id!r} is neither a variable of the group nor np")
+            self.fail(f"the name {node.id!r} is neither a variable of the group nor np/torch")
 
     def _numpy_path(self, node: ast.AST) -> str | None:
         parts = []
         while isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
-        if isinstance(node, ast.Name) and node.id in ("np", "xp"):
+        if isinstance(node, ast.Name) and node.id in ARRAY_MODULE_NAMES:
             return ".".join(reversed(parts))
         return None
 
@@ -178,6 +181,8 @@ def compile_expression(expression: str, parent: Any, owner: str, restricted: boo
     # 'np' is numpy, except on another backend, where it is that backend's array
     # namespace, so 'np.mean(n.voltage)' works on torch tensors (on any device)
     namespace: dict[str, Any] = {"np": np if xp is np else xp, "xp": xp}
+    if restricted:  # 'torch.mean(n.v)' from a file: the same safe functions, of the group's namespace
+        namespace["torch"] = namespace["np"]
 
     class _Prefix(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name):

@@ -53,6 +53,11 @@ def _path_of(obj: Any) -> str:
     return f"{obj.__module__}:{obj.__qualname__}"
 
 
+def _is_loadable_kind(obj: Any) -> bool:
+    """A class, a function, or a compiled function wrapping one (numba's ``@njit``)."""
+    return isinstance(obj, type) or inspect.isfunction(obj) or inspect.isfunction(getattr(obj, "py_func", None))
+
+
 def register_loadable(*objects: Any) -> Any:
     """Allow ``load_network`` to rebuild these classes (and call these functions) from any file.
 
@@ -71,7 +76,7 @@ def register_loadable(*objects: Any) -> Any:
     if not objects:
         raise TypeError("register_loadable: give at least one class or function")
     for obj in objects:
-        if not (isinstance(obj, type) or inspect.isfunction(obj)):
+        if not _is_loadable_kind(obj):
             raise TypeError(f"register_loadable: expected a class or a function, got {obj!r} of type "
                             f"{type(obj).__name__}")
         _REGISTERED[_path_of(obj)] = obj
@@ -114,7 +119,7 @@ class LoadPolicy:
         if isinstance(classes, (type, str)) or callable(classes):
             classes = [classes]
         for obj in classes or ():
-            if not (isinstance(obj, type) or inspect.isfunction(obj)):
+            if not _is_loadable_kind(obj):
                 raise TypeError(f"{source}: classes must hold classes or functions, got {obj!r} of type "
                                 f"{type(obj).__name__}")
             self.user[_path_of(obj)] = obj
@@ -207,7 +212,7 @@ class LoadPolicy:
             return self._import_trusted(path, where)
         if _in_monnto(module_name):
             obj = self._import_monnto(module_name, qualname)
-            if isinstance(obj, type) or inspect.isfunction(obj):
+            if _is_loadable_kind(obj):
                 return obj
         elif module_name == "builtins" and qualname in _SAFE_BUILTINS:
             return _SAFE_BUILTINS[qualname]

@@ -192,7 +192,8 @@ class Encoder:
         if _is_recorder_block(value):
             return {"$rblock": {"data": self.enc(value.data, f"{where}.data"), "count": value.count,
                                 "total": value.total, "max_length": value.max_length}}
-        if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType, np.ufunc)):
+        if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType, np.ufunc)) or \
+                isinstance(getattr(value, "py_func", None), types.FunctionType):  # numba's @njit too
             name = _global_name(value)
             if name is not None:
                 return {"$global": name}
@@ -288,7 +289,7 @@ class Decoder:
             raise self.error(where, "values are nested too deeply") from None
         except MonntoError:
             raise
-        except (KeyError, TypeError, IndexError, AttributeError, OverflowError, ValueError) as err:
+        except (KeyError, TypeError, IndexError, AttributeError, ArithmeticError, ValueError) as err:
             raise self.error(where, f"malformed value {_short(value)} ({type(err).__name__}: {err})"
                              ) from None
 
