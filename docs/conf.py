@@ -38,9 +38,10 @@ autosummary_generate = True
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"
 autodoc_default_options = {"members": True, "show-inheritance": True}
-# Docstrings are plain text first: reST markup errors in them (|x| read as a substitution, ...)
-# are not treated as build errors. Warnings from the pages themselves still are.
-suppress_warnings = ["autosummary.import_cycle", "ref.python", "docutils"]
+# Every docutils warning counts, in the pages and in the docstrings (write |x| as ``|x|``, underline
+# section titles to their full length). Only import cycles of autosummary and ambiguous Python
+# cross-references (the same short name in two modules) are not reported.
+suppress_warnings = ["autosummary.import_cycle", "ref.python"]
 html_theme = "alabaster"
 html_static_path = ["_static"]
 html_theme_options = {"description": "modular spiking neural networks", "fixed_sidebar": True}

@@ -66,7 +66,9 @@ class IntrinsicPlasticity(Behaviour):
 
     Runs after the neuron model (higher key), reading this step's spikes.
 
-    Parameters (keyword arguments)
+    The parameters are keyword arguments, read with ``get_init_attr``.
+
+    Parameters
     ----------
     target : float
         Target activity in spikes per step (``h_IP`` of SORN); or give

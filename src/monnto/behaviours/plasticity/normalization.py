@@ -1,7 +1,7 @@
 """Synaptic normalization: fixed total afferent (or efferent) weight per neuron.
 
 For each postsynaptic neuron i and all synapse groups s carrying a tag
-(e.g. every excitatory group onto a population):
+(e.g. every excitatory group onto a population)::
 
     total_i = sum_s sum_j |W^s_ij|
     W^s_ij <- W^s_ij * target / total_i        (total_i > 0; else unchanged)
@@ -32,7 +32,7 @@ __all__ = ["Normalization", "SynapticNormalization", "normalize_synapses"]
 
 def normalize_synapses(weights: Sequence[Any], target: Any, xp: Any = np,
                        direction: str = "afferent", clip_max: float | None = None) -> list:
-    """Scale a list of weight matrices so each neuron's summed |weight| equals ``target``.
+    """Scale a list of weight matrices so each neuron's summed ``|weight|`` equals ``target``.
 
     Parameters
     ----------
@@ -99,12 +99,14 @@ class Normalization(Behaviour):
     outputs (``'efferent'``) are normalized; a SynapseGroup parent
     normalizes just that group.
 
-    Parameters (keyword arguments)
+    The parameters are keyword arguments, read with ``get_init_attr``.
+
+    Parameters
     ----------
     syn_type : str
         Tag of the synapse groups (default 'GLUTAMATE').
     norm_factor : float
-        Target total |weight| per neuron (default 1.0); alias ``target``.
+        Target total ``|weight|`` per neuron (default 1.0); alias ``target``.
     direction : {'afferent', 'efferent'}
         Default 'afferent'.
     every : int

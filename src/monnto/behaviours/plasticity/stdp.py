@@ -340,7 +340,9 @@ class STDP(_TraceSTDPBase):
     step's spikes. Stores the traces as ``s.stdp_x_pre`` (S,) and
     ``s.stdp_y_post`` (D,) on each synapse group.
 
-    Parameters (keyword arguments, read with ``get_init_attr``)
+    The parameters are keyword arguments, read with ``get_init_attr``.
+
+    Parameters
     ----------
     a_plus, a_minus : float
         Amplitudes (weight units); defaults 0.01, 0.0105.
