@@ -1,7 +1,8 @@
 """The documentation: guide code runs as written; the site builds with a page for every public name and example.
 
 Every ```python block of the pages in ``docs/`` runs in a fresh namespace
-(from a scratch working directory), so the guide cannot drift from the code.
+(from a scratch working directory), and every ``>>>`` example in a docstring
+of the package runs as a doctest, so neither can drift from the code.
 The full build (``python -m sphinx -W -b html docs docs/_build/html``) runs
 in CI; the test here builds without running the examples.
 """
@@ -73,3 +74,36 @@ def test_gallery_shows_what_it_cannot_run_with_a_small_stored_screenshot():
     for name in shots:
         path = DOCS / "_static" / "screenshots" / name
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size < 200_000, name
+
+
+# -- docstring examples ------------------------------------------------------------------------
+# Every module of the package whose source holds a ``>>>`` example runs its examples as doctests.
+SRC = ROOT / "src"
+EXAMPLE_MODULES = sorted(
+    ".".join(path.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
+    for path in (SRC / "monnto").rglob("*.py") if re.search(r"^\s*>>> ", path.read_text(), re.M))
+
+
+def test_docstrings_have_examples():
+    assert len(EXAMPLE_MODULES) >= 6, EXAMPLE_MODULES
+    assert {"monnto.behaviours.inputs.video", "monnto.behaviours.inputs.audio", "monnto.cli"} <= set(EXAMPLE_MODULES)
+
+
+@pytest.mark.parametrize("module_name", EXAMPLE_MODULES)
+def test_docstring_examples_run(module_name, tmp_path, monkeypatch):
+    import doctest
+    import importlib
+    import io
+
+    if module_name.startswith("monnto.ui") and not HAVE_QT:
+        pytest.skip("needs the gui extra")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.chdir(tmp_path)
+    module = importlib.import_module(module_name)
+    tests = [t for t in doctest.DocTestFinder().find(module, module_name) if t.examples]
+    assert tests, f"{module_name}: '>>>' in the source but no doctest found"
+    out = io.StringIO()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in tests:
+        runner.run(test, out=out.write)
+    assert runner.failures == 0, out.getvalue()

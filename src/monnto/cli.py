@@ -23,7 +23,13 @@ EXTRA_OF_MODULE = {
 
 
 def install_hint(extra: str) -> str:
-    """``pip install 'monnto[extra]'`` (quoted for shells that expand brackets)."""
+    """``pip install 'monnto[extra]'`` (quoted for shells that expand brackets).
+
+    Examples
+    --------
+    >>> print(install_hint('evolution'))
+    pip install 'monnto[evolution]'
+    """
     return f"pip install 'monnto[{extra}]'"
 
 

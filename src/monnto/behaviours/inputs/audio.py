@@ -76,6 +76,26 @@ class AudioInput(StreamingInput):
 
     Attributes: ``frequencies`` (Hz), ``step``, ``finished``, ``last_values``
     (the values of the last step, one per channel).
+
+    Examples
+    --------
+    One second of a 1 kHz tone through 8 channels from 200 Hz to 4 kHz
+    (ERB-spaced); after 50 steps of 1 ms the channel at 915 Hz, the nearest
+    to the tone, responds most:
+
+    >>> import numpy as np
+    >>> from monnto import Network, NeuronGroup
+    >>> from monnto.behaviours.inputs import AudioInput
+    >>> tone = np.sin(2 * np.pi * 1000 * np.arange(16000) / 16000)
+    >>> net = Network(seed=1)
+    >>> ear = NeuronGroup(net, 8, tag='ear', behaviour={1: AudioInput(
+    ...     source=tone, samplerate=16000, f_min=200, f_max=4000, dt=1e-3)})
+    >>> net.initialize()
+    >>> timing = net.simulate_iterations(50, progress=False)
+    >>> ear.AudioInput.frequencies.round()
+    array([ 200.,  366.,  596.,  915., 1357., 1970., 2821., 4000.])
+    >>> int(np.argmax(ear.AudioInput.last_values))
+    3
     """
 
     default_dt = 1e-3

@@ -66,6 +66,13 @@ def centre_frequencies(n: int, f_min: float, f_max: float, scale: str = "erb") -
     f_min, f_max : float
         Lowest and highest centre frequency (Hz), ``0 < f_min <= f_max``.
     scale : {'erb', 'mel'}
+
+    Examples
+    --------
+    >>> centre_frequencies(4, 100, 8000).round(1)
+    array([ 100. ,  733. , 2584.5, 8000. ])
+    >>> centre_frequencies(3, 100, 8000, scale='mel').round(1)
+    array([ 100. , 1938.2, 8000. ])
     """
     if int(n) < 1:
         raise bad_value("centre_frequencies", "n", n, "a positive number of channels")

@@ -53,7 +53,15 @@ def _need(module: str, owner: str, what: str):
 
 
 def source_kind(source: Any) -> str:
-    """``'array'``, ``'file'`` (a path) or ``'generator'`` (any other iterable)."""
+    """``'array'``, ``'file'`` (a path) or ``'generator'`` (any other iterable); else ``'unknown'``.
+
+    Examples
+    --------
+    >>> source_kind(np.zeros((2, 4, 4))), source_kind('movie.mp4'), source_kind(iter([]))
+    ('array', 'file', 'generator')
+    >>> source_kind(3)
+    'unknown'
+    """
     if isinstance(source, np.ndarray):
         return "array"
     if isinstance(source, (str, os.PathLike)):

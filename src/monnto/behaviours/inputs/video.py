@@ -86,6 +86,27 @@ class VideoInput(StreamingInput):
         Frame shown in the last step (-1 before the first, or after the end).
     finished : bool
         True once every frame was shown.
+
+    Examples
+    --------
+    Three frames of 2 x 3 pixels, 10 frames per second, on a 3 x 2 grid with
+    a step of 0.1 s (one frame per step), as currents; the neuron order is x
+    fastest, then y:
+
+    >>> import numpy as np
+    >>> from monnto import Network, NeuronDimension, NeuronGroup
+    >>> from monnto.behaviours.inputs import VideoInput
+    >>> frames = np.arange(3 * 2 * 3).reshape(3, 2, 3) / 10
+    >>> net = Network(seed=1)
+    >>> retina = NeuronGroup(net, NeuronDimension(width=3, height=2), tag='retina',
+    ...                      behaviour={1: VideoInput(source=frames, fps=10, dt=0.1)})
+    >>> net.initialize()
+    >>> net.simulate_iteration()
+    >>> print(np.round(retina.I_input.reshape(2, 3), 3))
+    [[0.  0.1 0.2]
+     [0.3 0.4 0.5]]
+    >>> retina.VideoInput.frame_index
+    0
     """
 
     default_dt = 1e-3
