@@ -421,6 +421,25 @@ class EventRecorder(Recorder):
 
     An expression must keep its number of dimensions from step to step
     (else :class:`~monnto.core.errors.ConfigurationError`).
+
+    Examples
+    --------
+    Neuron 0 spikes every third step; with steps of 1 ms:
+
+    >>> from monnto import Behaviour, EventRecorder, Network, NeuronGroup
+    >>> class EveryThird(Behaviour):
+    ...     def set_variables(self, n):
+    ...         n.spike = n.get_neuron_vec(bool)
+    ...     def new_iteration(self, n):
+    ...         n.spike[:] = [n.network.iteration % 3 == 0, False]
+    >>> net = Network(seed=1)
+    >>> group = NeuronGroup(net, 2, behaviour={1: EveryThird(), 9: EventRecorder(['n.spike'], dt=1e-3)})
+    >>> net.initialize()
+    >>> timing = net.simulate_iterations(7, progress=False)
+    >>> net['n.spike.t', 0], net['n.spike.i', 0]        # steps (the first is 1), neurons
+    (array([3, 6]), array([0, 0]))
+    >>> net['n.spike.t_s', 0]                            # seconds: the end of each step
+    array([0.003, 0.006])
     """
 
     def set_variables(self, parent) -> None:

@@ -31,6 +31,15 @@ class NeuronDimension(Behaviour):
         Number of neurons along each axis.
     centered : bool
         Shift positions by ``-(w-1)/2``, ``-(h-1)/2``, ``-(d-1)/2``.
+
+    Examples
+    --------
+    >>> from monnto import Network, NeuronDimension, NeuronGroup
+    >>> grid = NeuronGroup(Network(seed=1), NeuronDimension(width=3, height=2), tag='grid')
+    >>> grid.size
+    6
+    >>> grid.x, grid.y                   # x runs fastest; centred on the origin
+    (array([-1.,  0.,  1., -1.,  0.,  1.]), array([-0.5, -0.5, -0.5,  0.5,  0.5,  0.5]))
     """
 
     initialize_on_init = True

@@ -56,6 +56,22 @@ def fixed_probability(synapses: Any, p: float, weights: Any = 1.0,
         Weight of each stored synapse (see ``monnto.core.init_strings``).
     autapses : bool
         When False and src and dst are the same neurons, drop ``i -> i``.
+
+    Returns
+    -------
+    SparseSynapseMatrix
+        ``(dst.size, src.size)``, CSR; ``W.dot(spikes)`` touches only the
+        stored synapses of the sources that spiked.
+
+    Examples
+    --------
+    >>> from monnto import Network, NeuronGroup, SynapseGroup, fixed_probability
+    >>> net = Network(seed=1)
+    >>> neurons = NeuronGroup(net, 1000, tag='n')
+    >>> synapses = SynapseGroup(net, src=neurons, dst=neurons, tag='recurrent')
+    >>> W = fixed_probability(synapses, p=0.1, weights=0.5)
+    >>> W.shape, round(W.nnz / 1000**2, 2)
+    ((1000, 1000), 0.1)
     """
     (d, s), rng, dtype = _shape_rng(synapses)
     if not 0.0 <= float(p) <= 1.0:
