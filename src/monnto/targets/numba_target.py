@@ -72,7 +72,7 @@ def _function_source(fn: Any) -> str:
     return inspect.getsource(fn)
 
 
-def module_source(segments: list[list[tuple[str, int, bool]]], parallel: bool) -> str:
+def module_source(segments: list[list[tuple[str, int, bool]]], parallel: bool, extra: tuple = ()) -> str:
     """The generated module for a plan.
 
     Parameters
@@ -81,6 +81,8 @@ def module_source(segments: list[list[tuple[str, int, bool]]], parallel: bool) -
         The compiled segments in order.
     parallel : bool
         Compile the per-neuron loops with ``prange`` threads.
+    extra : tuple of str
+        Import lines of kernels generated elsewhere (compiled user behaviours).
     """
     import numba
 
@@ -105,6 +107,7 @@ def module_source(segments: list[list[tuple[str, int, bool]]], parallel: bool) -
     for name in numba_kernels.KERNELS:
         source = _function_source(getattr(numba_kernels, name))
         parts += [par if "prange(" in source else jit, source]
+    parts += [*extra, ""] if extra else []
     for k, calls in enumerate(segments):
         params, body = [], []
         for j, (kernel, n_args, stops) in enumerate(calls):
@@ -168,6 +171,7 @@ class NumbaRunner:
         return self._plan
 
     def _build_plan(self) -> list:
+        from .behaviour_compiler import user_provider_for
         from .numba_providers import provider_for
 
         net = self._net()
@@ -180,7 +184,7 @@ class NumbaRunner:
             fn = b.step_function()
             if fn is None:
                 continue
-            provider = provider_for(b)
+            provider = provider_for(b) or user_provider_for(b)
             calls = provider(b, parent) if provider is not None else None
             if calls is None:
                 if current:
@@ -197,7 +201,9 @@ class NumbaRunner:
             from .cache import load_generated_module
 
             source = module_source([[(c.kernel, a, c.stops) for c, a in zip(seg.calls, seg.arity)]
-                                    for seg in segments], parallel=self._threads(net) > 1)
+                                    for seg in segments], parallel=self._threads(net) > 1,
+                                   extra=tuple(dict.fromkeys(c.state["import"] for seg in segments
+                                                             for c in seg.calls if "import" in c.state)))
             module = load_generated_module(source, "numba")
             for k, seg in enumerate(segments):
                 seg.function = getattr(module, f"segment_{k}")

@@ -1,0 +1,626 @@
+"""Translate a user behaviour's ``new_iteration`` into numba kernel source.
+
+The translation works on the method's syntax tree (``inspect.getsource``,
+``ast``) together with the objects it touches at initialize: the behaviour,
+its parent group and the synapse groups of ``afferent_synapses[tag]`` loops.
+Every attribute the step reads or writes becomes one argument of the kernel,
+read from its owner before each compiled run::
+
+    neurons.voltage          ->  g__voltage      (the group's array, in place)
+    self.threshold           ->  p__threshold    (a number or an array)
+    synapse.src.spike        ->  g__spike        (one name per object, aliases shared)
+    synapse.W.dot(x)         ->  _mt_dot_dense(s0__W, x)   (or the CSR / CSC form)
+    neurons.get_neuron_vec('uniform', density=0.01)
+                             ->  _draw0(_rng, g__size, 0.01)  (the network's generator)
+
+Array expressions are left to numba, which compiles numpy's element-wise
+operations, boolean-mask assignment and in-place operators on arrays.
+Rebinding a group attribute (``neurons.spike = v > th``) writes into the
+existing array (a missing one is created with the inferred dtype), because
+a compiled loop keeps its arrays for the whole run. Loops over
+``afferent_synapses[tag]`` / ``efferent_synapses[tag]`` are unrolled over
+the list as it is at initialize.
+
+Anything else raises :class:`CompileSubsetError` naming the behaviour, the
+file and line, the construct and the reason. The subset is documented in
+``docs/compiled_user_behaviours.md``.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from monnto.core.errors import MonntoValueError
+
+__all__ = ["CompileSubsetError", "KernelArgument", "Translation", "translate"]
+
+
+class CompileSubsetError(MonntoValueError):
+    """A compiled behaviour's step uses a construct outside the compilable subset.
+
+    Attributes
+    ----------
+    behaviour : str
+        The behaviour (its repr).
+    line : int
+        Line in the behaviour's source file (0 when unknown).
+    construct : str
+        The source text of the construct.
+    """
+
+    def __init__(self, message: str, behaviour: str = "", line: int = 0, construct: str = ""):
+        super().__init__(message)
+        self.behaviour, self.line, self.construct = behaviour, line, construct
+
+
+#: numpy functions a compiled step may call (numba compiles each of them)
+NP_FUNCTIONS = frozenset({
+    "abs", "absolute", "all", "any", "arange", "arccos", "arcsin", "arctan", "argmax", "argmin", "ceil", "clip",
+    "copy", "cos", "cosh", "empty", "empty_like", "exp", "expm1", "flatnonzero", "floor", "full", "full_like",
+    "isfinite", "isnan", "log", "log1p", "log2", "log10", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "max", "maximum", "mean", "min", "minimum", "outer", "power", "round", "sign", "sin", "sinh",
+    "sqrt", "square", "std", "sum", "tan", "tanh", "where", "zeros", "zeros_like", "ones", "ones_like"})
+#: numpy names read as values (constants and dtypes)
+NP_VALUES = frozenset({"pi", "e", "inf", "nan", "float64", "float32", "int64", "int32", "bool_"})
+MATH_FUNCTIONS = frozenset({"exp", "log", "sqrt", "tanh", "sin", "cos", "floor", "ceil", "fabs", "pow", "log1p",
+                            "expm1", "isnan", "isfinite"})
+MATH_VALUES = frozenset({"pi", "e", "inf", "nan"})
+BUILTINS = frozenset({"abs", "min", "max", "float", "int", "bool", "len", "round"})
+ARRAY_METHODS = frozenset({"copy", "sum", "mean", "max", "min", "any", "all", "astype", "fill", "argmax",
+                           "argmin", "nonzero", "std"})
+ARRAY_ATTRIBUTES = frozenset({"T", "shape", "size", "ndim"})
+#: distributions of the init mini-language a compiled step may draw from: name -> (Generator method, defaults)
+DISTRIBUTIONS = {"random": ("random", ()), "rand": ("random", ()), "rnd": ("random", ()),
+                 "uniform": ("uniform", (("low", 0.0), ("high", 1.0))),
+                 "normal": ("normal", (("loc", 0.0), ("scale", 1.0))),
+                 "exponential": ("exponential", (("scale", 1.0),)),
+                 "standard_normal": ("standard_normal", ())}
+_CONSTANT_MODES = {"zeros": 0.0, "ones": 1.0}
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+        ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
+_CMP = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
+_UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Invert: "~", ast.Not: "not "}
+_MISSING = object()
+
+
+@dataclass
+class KernelArgument:
+    """One argument of a generated kernel: ``owner.<attr>`` read before each compiled run.
+
+    ``kind`` is ``'array'``, ``'scalar'``, ``'csr'`` (three arrays: data,
+    indices, indptr), ``'csc'`` (five: data, column pointers, rows by
+    column, column order of the entries, number of rows), ``'size'`` (``len(owner)``) or
+    ``'rng'`` (the network's generator). ``create`` is the dtype to make
+    a missing (or differently typed) array of a rebinding target with.
+    """
+
+    name: str
+    owner: Any
+    attr: str
+    kind: str
+    create: Any = None
+
+
+@dataclass
+class Translation:
+    """The generated kernel: its source (body of one function), helpers and arguments."""
+
+    name: str
+    source: str
+    helpers: list
+    arguments: list
+    line_map: dict
+
+
+class _Obj:
+    """A monnto object the step names: the behaviour, a group, a synapse group or the network."""
+
+    def __init__(self, prefix: str, value: Any, kind: str):
+        self.prefix, self.value, self.kind = prefix, value, kind
+
+
+def _kind_of(obj: Any) -> str:
+    from monnto.core.network import Network
+    from monnto.core.synapse_group import SynapseGroup
+
+    if isinstance(obj, SynapseGroup):
+        return "synapse"
+    if isinstance(obj, Network):
+        return "network"
+    return "group"
+
+
+class _Translator:
+    def __init__(self, behaviour: Any, parent: Any, function: Any, dtype: Any):
+        self.behaviour, self.parent, self.dtype = behaviour, parent, np.dtype(dtype)
+        lines, self.first_line = inspect.getsourcelines(function)
+        self.filename = inspect.getsourcefile(function) or "<unknown>"
+        self.text = textwrap.dedent("".join(lines))
+        tree = ast.parse(self.text)
+        self.fn = tree.body[0]
+        self.globals = getattr(function, "__globals__", {})
+        self.where = f"{type(behaviour).__qualname__}.{function.__name__}"
+        self.arguments: dict[str, KernelArgument] = {}
+        self.prefixes: dict[int, str] = {}
+        self.scope: dict[str, _Obj] = {}
+        self.locals: set[str] = set()
+        self.helpers: list[str] = []
+        self.out: list[str] = []
+        self.line_map: dict[int, int] = {}
+        self.unrolled = 0
+
+    # -- errors ---------------------------------------------------------------
+    def fail(self, node: ast.AST, why: str) -> CompileSubsetError:
+        line = self.first_line + getattr(node, "lineno", 1) - 1
+        construct = ast.get_source_segment(self.text, node) or ast.unparse(node)
+        construct = construct if len(construct) <= 80 else construct[:77] + "..."
+        return CompileSubsetError(
+            f"{self.behaviour!r} is marked compiled, but {self.where} ({self.filename}, line {line}) uses "
+            f"`{construct}`, which is outside the compilable subset: {why}. See docs/compiled_user_behaviours.md "
+            f"for the subset; without strict mode the behaviour runs as Python",
+            behaviour=repr(self.behaviour), line=line, construct=construct)
+
+    # -- objects and arguments --------------------------------------------------
+    def obj(self, value: Any, kind: str | None = None) -> _Obj:
+        key = id(value)
+        kind = kind or _kind_of(value)
+        if key not in self.prefixes:
+            letter = {"group": "g", "synapse": "s", "network": "net", "behaviour": "p"}[kind]
+            count = sum(p.rstrip("0123456789") == letter for p in self.prefixes.values())
+            self.prefixes[key] = f"{letter}{count}"
+        return _Obj(self.prefixes[key], value, kind)
+
+    def argument(self, name: str, owner: Any, attr: str, kind: str, create: Any = None) -> str:
+        existing = self.arguments.get(name)
+        if existing is None:
+            self.arguments[name] = KernelArgument(name, owner, attr, kind, create)
+        elif create is not None and existing.create is None:
+            existing.create = create
+        return name
+
+    def ref(self, node: ast.AST) -> _Obj | None:
+        """The object a Name/Attribute chain denotes (``neurons``, ``synapse.src``), or None."""
+        if isinstance(node, ast.Name):
+            return self.scope.get(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.ref(node.value)
+            if base is None:
+                return None
+            if base.kind == "synapse" and node.attr in ("src", "dst"):
+                return self.obj(getattr(base.value, node.attr))
+            if node.attr == "network" and base.kind != "network":
+                return self.obj(base.value.network, "network")
+        return None
+
+    def attribute(self, node: ast.Attribute, store: bool = False, create: Any = None) -> tuple[str, str]:
+        """(argument name, kind) of ``<object>.<attr>``."""
+        base = self.ref(node.value)
+        attr = node.attr
+        if attr == "iteration" and base.kind in ("group", "network", "synapse"):
+            if store:
+                raise self.fail(node, "the iteration counter is read-only in a step")
+            return "_it", "scalar"
+        if base.kind == "network":
+            raise self.fail(node, "of the network only `iteration` can be read in a compiled step "
+                                  "(draw random numbers with get_neuron_vec)")
+        if attr == "size" and base.kind != "behaviour":
+            return self.argument(f"{base.prefix}__size", base.value, "size", "size"), "scalar"
+        name = f"{base.prefix}__{attr}"
+        known = self.arguments.get(name)
+        if known is not None and known.kind == "array":  # made by an earlier statement of this step
+            return name, "array"
+        value = getattr(base.value, attr, _MISSING)
+        if value is _MISSING:
+            if store and base.kind == "group" and create is not None:
+                return self.argument(name, base.value, attr, "array", create), "array"
+            raise self.fail(node, f"{base.value!r} has no attribute {attr!r} at initialize (create it in "
+                                  f"set_variables)")
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind not in "biuf":
+                raise self.fail(node, f"the array has dtype {value.dtype}; compiled steps use bool, int and "
+                                      f"float arrays")
+            if store and create is np.bool_ and value.dtype != np.bool_:  # rebinding to a comparison
+                return self.argument(name, base.value, attr, "array", create), "array"
+            return self.argument(name, base.value, attr, "array"), "array"
+        if sp.issparse(value):
+            return name, "sparse"
+        if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+            if store:
+                raise self.fail(node, "a number attribute cannot be reassigned in a compiled step (it is passed "
+                                      "in by value); keep changing state in an array, e.g. np.zeros(1)")
+            return self.argument(name, base.value, attr, "scalar"), "scalar"
+        if callable(value):
+            raise self.fail(node, "methods of monnto objects other than get_neuron_vec/vector and W.dot are "
+                                  "not compiled")
+        raise self.fail(node, f"the attribute holds a {type(value).__name__}; compiled steps read numbers and "
+                              f"numpy arrays (and W.dot of dense or CSR matrices)")
+
+    # -- statements --------------------------------------------------------------
+    def emit(self, node: ast.AST, depth: int, text: str) -> None:
+        self.out.append("    " * depth + text)
+        self.line_map[len(self.out)] = self.first_line + getattr(node, "lineno", 1) - 1
+
+    def body(self, nodes: list, depth: int) -> None:
+        start = len(self.out)
+        for node in nodes:
+            self.statement(node, depth)
+        if len(self.out) == start:
+            self.emit(nodes[0] if nodes else self.fn, depth, "pass")
+
+    def statement(self, node: ast.AST, depth: int) -> None:
+        method = getattr(self, f"stmt_{type(node).__name__}", None)
+        if method is None:
+            raise self.fail(node, f"the statement kind `{type(node).__name__}` is not compiled")
+        method(node, depth)
+
+    def stmt_Expr(self, node: ast.Expr, depth: int) -> None:
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return  # docstring
+        if not isinstance(node.value, ast.Call):
+            raise self.fail(node, "an expression statement must be a call (np.clip(w, 0, 1, w), a.fill(0))")
+        self.emit(node, depth, self.expr(node.value)[0])
+
+    def stmt_Pass(self, node: ast.Pass, depth: int) -> None:
+        self.emit(node, depth, "pass")
+
+    def stmt_Break(self, node: ast.AST, depth: int) -> None:
+        if self.unrolled:
+            raise self.fail(node, "break/continue inside a loop over synapse groups (the loop is unrolled)")
+        self.emit(node, depth, "break" if isinstance(node, ast.Break) else "continue")
+
+    stmt_Continue = stmt_Break
+
+    def stmt_Return(self, node: ast.Return, depth: int) -> None:
+        if node.value is not None and not (isinstance(node.value, ast.Constant) and node.value.value is None):
+            raise self.fail(node, "a step returns nothing")
+        self.emit(node, depth, "return")
+
+    def stmt_If(self, node: ast.If, depth: int) -> None:
+        self.emit(node, depth, f"if {self.expr(node.test)[0]}:")
+        self.body(node.body, depth + 1)
+        if node.orelse:
+            self.emit(node, depth, "else:")
+            self.body(node.orelse, depth + 1)
+
+    def stmt_While(self, node: ast.While, depth: int) -> None:
+        if node.orelse:
+            raise self.fail(node, "while ... else")
+        self.emit(node, depth, f"while {self.expr(node.test)[0]}:")
+        self.body(node.body, depth + 1)
+
+    def stmt_For(self, node: ast.For, depth: int) -> None:
+        if node.orelse:
+            raise self.fail(node, "for ... else")
+        if not isinstance(node.target, ast.Name):
+            raise self.fail(node.target, "a loop variable must be one name")
+        it = node.iter
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
+                and it.func.id not in self.locals:
+            self.locals.add(node.target.id)
+            args = ", ".join(self.expr(a)[0] for a in it.args)
+            self.emit(node, depth, f"for _l_{node.target.id} in range({args}):")
+            self.body(node.body, depth + 1)
+            return
+        synapses = self.synapse_list(it)
+        name = node.target.id
+        saved = self.scope.get(name)
+        self.unrolled += 1
+        for syn in synapses:
+            self.scope[name] = self.obj(syn, "synapse")
+            self.body(node.body, depth)
+        self.unrolled -= 1
+        if saved is None:
+            self.scope.pop(name, None)
+        else:
+            self.scope[name] = saved
+
+    def synapse_list(self, it: ast.AST) -> list:
+        ok = isinstance(it, ast.Subscript) and isinstance(it.value, ast.Attribute) \
+            and it.value.attr in ("afferent_synapses", "efferent_synapses") and self.ref(it.value.value) is not None
+        if not ok:
+            raise self.fail(it, "a for loop runs over range(...) or over neurons.afferent_synapses[tag] / "
+                                "efferent_synapses[tag]")
+        tag_node = it.slice
+        if isinstance(tag_node, ast.Constant) and isinstance(tag_node.value, str):
+            tag = tag_node.value
+        elif isinstance(tag_node, ast.Attribute) and self.ref(tag_node.value) is not None \
+                and isinstance(getattr(self.ref(tag_node.value).value, tag_node.attr, None), str):
+            tag = getattr(self.ref(tag_node.value).value, tag_node.attr)
+        else:
+            raise self.fail(tag_node, "the synapse tag must be a string or a string attribute of self")
+        return list(getattr(self.ref(it.value.value).value, it.value.attr)[tag])
+
+    def stmt_Assign(self, node: ast.Assign, depth: int) -> None:
+        if len(node.targets) != 1:
+            raise self.fail(node, "chained assignment (a = b = ...)")
+        self.assign(node, node.targets[0], node.value, depth, "=")
+
+    def stmt_AugAssign(self, node: ast.AugAssign, depth: int) -> None:
+        op = _OPS.get(type(node.op))
+        if op is None:
+            raise self.fail(node, "this in-place operator")
+        self.assign(node, node.target, node.value, depth, op + "=")
+
+    def assign(self, node: ast.AST, target: ast.AST, value: ast.AST, depth: int, op: str) -> None:
+        code, kind = self.expr(value)
+        if isinstance(target, ast.Name):
+            if target.id in self.scope:
+                raise self.fail(target, f"`{target.id}` names a monnto object and cannot be reassigned")
+            if op != "=" and target.id not in self.locals:
+                raise self.fail(target, f"`{target.id}` is used before it is assigned")
+            self.locals.add(target.id)
+            self.emit(node, depth, f"_l_{target.id} {op} {code}")
+        elif isinstance(target, ast.Attribute) and self.ref(target.value) is not None:
+            create = (np.bool_ if kind == "bool" else self.dtype) if op == "=" else None
+            name, akind = self.attribute(target, store=True, create=create)
+            if akind != "array":
+                raise self.fail(target, "only array attributes can be assigned in a compiled step")
+            self.emit(node, depth, f"{name}[...] = {code}" if op == "=" else f"{name} {op} {code}")
+        elif isinstance(target, ast.Subscript):
+            self.emit(node, depth, f"{self.expr(target)[0]} {op} {code}")
+        else:
+            raise self.fail(target, "assignment to this kind of target (tuples, attributes of non-monnto "
+                                    "objects)")
+
+    # -- expressions -------------------------------------------------------------
+    def expr(self, node: ast.AST) -> tuple[str, str]:
+        """(code, kind): kind is 'bool' when the value is boolean, else 'num'."""
+        method = getattr(self, f"expr_{type(node).__name__}", None)
+        if method is None:
+            raise self.fail(node, f"the expression kind `{type(node).__name__}` is not compiled")
+        return method(node)
+
+    def expr_Constant(self, node: ast.Constant) -> tuple[str, str]:
+        value = node.value
+        if value is None or isinstance(value, (bool, int, float)):
+            return repr(value), "bool" if isinstance(value, bool) else "num"
+        raise self.fail(node, f"a {type(value).__name__} constant outside get_neuron_vec's mode")
+
+    def expr_Name(self, node: ast.Name) -> tuple[str, str]:
+        if node.id in self.locals:
+            return f"_l_{node.id}", "num"
+        if node.id in self.scope:
+            raise self.fail(node, "a monnto object itself (use its attributes)")
+        value = self.globals.get(node.id, _MISSING)
+        if isinstance(value, (bool, int, float, np.integer, np.floating)):
+            return repr(value.item() if isinstance(value, np.generic) else value), "num"  # constant at initialize
+        raise self.fail(node, f"the name `{node.id}` (compiled steps see their locals, self, the group, "
+                              f"np, math and number constants of the module)")
+
+    def expr_Attribute(self, node: ast.Attribute) -> tuple[str, str]:
+        if isinstance(node.value, ast.Name) and node.value.id not in self.locals and node.value.id not in self.scope:
+            module = self.globals.get(node.value.id)
+            if module is np and node.attr in NP_VALUES:
+                return f"np.{node.attr}", "num"
+            if getattr(module, "__name__", None) == "math" and node.attr in MATH_VALUES:
+                return f"math.{node.attr}", "num"
+        if self.ref(node.value) is not None:
+            if self.ref(node) is not None:
+                raise self.fail(node, "a monnto object itself (use its attributes)")
+            name, kind = self.attribute(node)
+            if kind == "sparse":
+                raise self.fail(node, "a sparse matrix can only be used as W.dot(x) or W @ x")
+            arg = self.arguments.get(name)
+            is_bool = arg is not None and arg.kind == "array" and (
+                arg.create is np.bool_ or getattr(getattr(arg.owner, arg.attr, None), "dtype", None) == np.bool_)
+            return name, "bool" if is_bool else "num"
+        if node.attr in ARRAY_ATTRIBUTES:
+            return f"{self.expr(node.value)[0]}.{node.attr}", "num"
+        raise self.fail(node, f"the attribute `{node.attr}` of a value that is no monnto object")
+
+    def expr_BinOp(self, node: ast.BinOp) -> tuple[str, str]:
+        if isinstance(node.op, ast.MatMult):
+            return self.matmul(node.left, node.right, node), "num"
+        op = _OPS.get(type(node.op))
+        left, lk = self.expr(node.left)
+        right, rk = self.expr(node.right)
+        kind = "bool" if op in "&|^" and lk == rk == "bool" else "num"
+        return f"({left} {op} {right})", kind
+
+    def expr_UnaryOp(self, node: ast.UnaryOp) -> tuple[str, str]:
+        code, kind = self.expr(node.operand)
+        op = _UNARY[type(node.op)]
+        return f"({op}{code})", "bool" if isinstance(node.op, (ast.Not, ast.Invert)) and kind == "bool" else (
+            "bool" if isinstance(node.op, ast.Not) else "num")
+
+    def expr_Compare(self, node: ast.Compare) -> tuple[str, str]:
+        parts = [self.expr(node.left)[0]]
+        for op, right in zip(node.ops, node.comparators):
+            if type(op) not in _CMP:
+                raise self.fail(node, "comparisons with is / in (only <, <=, >, >=, ==, !=)")
+            parts += [_CMP[type(op)], self.expr(right)[0]]
+        return f"({' '.join(parts)})", "bool"
+
+    def expr_BoolOp(self, node: ast.BoolOp) -> tuple[str, str]:
+        op = " and " if isinstance(node.op, ast.And) else " or "
+        return "(" + op.join(self.expr(v)[0] for v in node.values) + ")", "bool"
+
+    def expr_IfExp(self, node: ast.IfExp) -> tuple[str, str]:
+        body, kind = self.expr(node.body)
+        return f"({body} if {self.expr(node.test)[0]} else {self.expr(node.orelse)[0]})", kind
+
+    def expr_Subscript(self, node: ast.Subscript) -> tuple[str, str]:
+        value, kind = self.expr(node.value)
+        return f"{value}[{self.expr(node.slice)[0]}]", kind
+
+    def expr_Slice(self, node: ast.Slice) -> tuple[str, str]:
+        parts = [self.expr(p)[0] if p is not None else "" for p in (node.lower, node.upper, node.step)]
+        return (":".join(parts[:2]) + (":" + parts[2] if node.step is not None else "")), "num"
+
+    def expr_Tuple(self, node: ast.Tuple) -> tuple[str, str]:
+        items = [self.expr(e)[0] for e in node.elts]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")", "num"
+
+    def call_arguments(self, node: ast.Call) -> str:
+        parts = [self.dtype_name(a) or self.expr(a)[0] for a in node.args]
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise self.fail(node, "**kwargs")
+            parts.append(f"{kw.arg}={self.dtype_name(kw.value) or self.expr(kw.value)[0]}")
+        return ", ".join(parts)
+
+    @staticmethod
+    def dtype_name(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Name) and node.id in ("float", "int", "bool"):
+            return {"float": "np.float64", "int": "np.int64", "bool": "np.bool_"}[node.id]
+        return None
+
+    def expr_Call(self, node: ast.Call) -> tuple[str, str]:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in BUILTINS and func.id not in self.locals:
+            return f"{func.id}({self.call_arguments(node)})", "bool" if func.id == "bool" else "num"
+        if not isinstance(func, ast.Attribute):
+            raise self.fail(node, "calls of functions other than np.*, math.* and abs/min/max/float/int/bool/len")
+        base_name = func.value.id if isinstance(func.value, ast.Name) else None
+        module = self.globals.get(base_name) if base_name and base_name not in self.locals else None
+        if module is np and base_name not in self.scope:
+            if func.attr == "dot" and len(node.args) == 2 and not node.keywords:
+                return self.matmul(node.args[0], node.args[1], node), "num"
+            if func.attr not in NP_FUNCTIONS:
+                raise self.fail(node, f"np.{func.attr} is not in the compiled subset's numpy functions")
+            kind = "bool" if func.attr.startswith("logical_") or func.attr in ("isnan", "isfinite") else "num"
+            return f"np.{func.attr}({self.call_arguments(node)})", kind
+        if getattr(module, "__name__", None) == "math" and base_name not in self.scope:
+            if func.attr not in MATH_FUNCTIONS:
+                raise self.fail(node, f"math.{func.attr} is not in the compiled subset")
+            return f"math.{func.attr}({self.call_arguments(node)})", "num"
+        owner = self.ref(func.value)
+        if owner is not None and func.attr in ("get_neuron_vec", "vector"):
+            return self.draw(owner, node)
+        if func.attr == "dot" and len(node.args) == 1 and not node.keywords:
+            return self.matmul(func.value, node.args[0], node), "num"
+        if owner is None and func.attr in ARRAY_METHODS:
+            code = f"{self.expr(func.value)[0]}.{func.attr}({self.call_arguments(node)})"
+            return code, "bool" if func.attr in ("any", "all") else "num"
+        raise self.fail(node, "this call (compiled steps call np.*, math.*, get_neuron_vec/vector, W.dot and "
+                              "array methods such as .sum() and .copy())")
+
+    def matmul(self, left: ast.AST, right: ast.AST, node: ast.AST) -> str:
+        x = self.expr(right)[0]
+        if isinstance(left, ast.Attribute) and self.ref(left.value) is not None:
+            name, kind = self.attribute(left)
+            if kind == "sparse":
+                base = self.ref(left.value)
+                W = getattr(base.value, left.attr)
+                if W.format != "csr":
+                    raise self.fail(node, f"the sparse matrix is {W.format.upper()}; compiled steps use CSR")
+                if hasattr(W, "_column_index"):  # monnto's event-driven CSR: walk the spiking columns
+                    self.argument(name, base.value, left.attr, "csc")
+                    return f"_mt_dot_csc({name}__data, {name}__colptr, {name}__rows, {name}__order, {name}__nrows, {x})"
+                self.argument(name, base.value, left.attr, "csr")
+                return f"_mt_dot_csr({name}__data, {name}__indices, {name}__indptr, {x})"
+            return f"_mt_dot_dense({name}, {x})"
+        return f"_mt_dot_dense({self.expr(left)[0]}, {x})"
+
+    # -- the init helpers inside a step ----------------------------------------
+    def draw(self, owner: _Obj, node: ast.Call) -> tuple[str, str]:
+        if owner.kind != "group":
+            raise self.fail(node, "get_neuron_vec of a synapse group or network")
+        names = ("mode", "scale", "density", "plot")
+        given: dict[str, ast.AST] = dict(zip(names, node.args))
+        for kw in node.keywords:
+            if kw.arg not in names or kw.arg in given:
+                raise self.fail(node, f"get_neuron_vec's argument {kw.arg!r}")
+            given[kw.arg] = kw.value
+        if "plot" in given:
+            raise self.fail(node, "plot=... inside a step")
+        mode = given.get("mode")
+        if isinstance(mode, ast.Name) and mode.id in ("bool", "int"):
+            dtype = "np.bool_" if mode.id == "bool" else "np.int64"
+            return f"np.zeros({self.argument(f'{owner.prefix}__size', owner.value, 'size', 'size')}, " \
+                   f"dtype={dtype})", "bool" if mode.id == "bool" else "num"
+        sample = self.mode_sample(mode, node)
+        k = len(self.helpers)
+        params = ["_rng", "n"] + [p for p in ("density", "scale") if p in given]
+        lines = [f"def _draw{k}({', '.join(params)}):",
+                 f"    out = np.empty(n, dtype=np.{self.dtype.name})",
+                 "    for i in range(n):",
+                 f"        out[i] = {sample}"]
+        if "density" in given:
+            lines += ["    for i in range(n):",
+                      "        out[i] = out[i] * (1.0 if _rng.random() < density else 0.0)"]
+        if "scale" in given:
+            lines.append("    out *= scale")
+        lines.append("    return out")
+        self.helpers.append("\n".join(lines) + "\n")
+        rng = self.argument("_rng", None, "rng", "rng")
+        size = self.argument(f"{owner.prefix}__size", owner.value, "size", "size")
+        extra = [self.expr(given[p])[0] for p in ("density", "scale") if p in given]
+        return f"_draw{k}({', '.join([rng, size, *extra])})", "num"
+
+    def mode_sample(self, mode: ast.AST | None, node: ast.AST) -> str:
+        """The per-element draw (or constant) of an init mode given as a literal."""
+        if mode is None:
+            return "0.0"
+        if isinstance(mode, ast.Constant) and isinstance(mode.value, (int, float)) and not isinstance(
+                mode.value, bool):
+            return repr(float(mode.value))
+        if not (isinstance(mode, ast.Constant) and isinstance(mode.value, str)):
+            raise self.fail(node, "the init mode must be a literal string or number")
+        text = mode.value.strip()
+        if ";" in text:
+            raise self.fail(node, "';plot' inside a step")
+        try:
+            parsed = ast.parse(text, mode="eval").body
+        except SyntaxError:
+            raise self.fail(node, f"the init string {text!r} does not parse") from None
+        name = parsed.id if isinstance(parsed, ast.Name) else (
+            parsed.func.id if isinstance(parsed, ast.Call) and isinstance(parsed.func, ast.Name) else None)
+        if name in _CONSTANT_MODES and isinstance(parsed, ast.Name):
+            return repr(_CONSTANT_MODES[name])
+        if name not in DISTRIBUTIONS:
+            raise self.fail(node, f"the init string {text!r}: inside a compiled step get_neuron_vec draws "
+                                  f"{sorted(DISTRIBUTIONS)} (bare or with number arguments), 'zeros', 'ones', "
+                                  f"a number, bool or int")
+        method, defaults = DISTRIBUTIONS[name]
+        values = dict(defaults)
+        if isinstance(parsed, ast.Call):
+            keys = [k for k, _ in defaults]
+            pos = list(zip(keys, parsed.args)) + [(kw.arg, kw.value) for kw in parsed.keywords]
+            if len(parsed.args) > len(keys) or any(k not in values for k, _ in pos):
+                raise self.fail(node, f"the arguments of {text!r} (expected {keys or 'none'})")
+            for key, arg in pos:
+                try:
+                    values[key] = float(ast.literal_eval(arg))
+                except (ValueError, TypeError, SyntaxError):
+                    raise self.fail(node, f"the argument {key} of {text!r} must be a number") from None
+        return f"_rng.{method}({', '.join(repr(float(v)) for v in values.values())})"
+
+
+def translate(behaviour: Any, parent: Any, function: Any, dtype: Any) -> Translation:
+    """Translate ``function`` (the behaviour's step method) for ``behaviour`` on ``parent``.
+
+    Parameters
+    ----------
+    behaviour : Behaviour
+        The instance (its attributes are the kernel's ``self``).
+    parent : NeuronGroup or SynapseGroup
+        The object the step receives.
+    function : function
+        The plain step function (``type(behaviour).new_iteration``).
+    dtype : numpy dtype
+        The network's float dtype (arrays a step creates).
+
+    Raises
+    ------
+    CompileSubsetError
+        A construct outside the subset (the message names behaviour, line and construct).
+    OSError, TypeError
+        The source of ``function`` is not available (defined in ``python -c`` or a string).
+    """
+    t = _Translator(behaviour, parent, function, dtype)
+    params = [a.arg for a in t.fn.args.args]
+    if len(params) != 2 or t.fn.args.vararg or t.fn.args.kwarg or t.fn.args.kwonlyargs:
+        raise t.fail(t.fn, "a step takes exactly (self, parent)")
+    if t.fn.decorator_list:
+        raise t.fail(t.fn.decorator_list[0], "a decorated step method")
+    t.scope[params[0]] = t.obj(behaviour, "behaviour")
+    t.scope[params[1]] = t.obj(parent)
+    t.body(t.fn.body, 1)
+    return Translation(t.where, "\n".join(t.out) + "\n", t.helpers, list(t.arguments.values()), t.line_map)
