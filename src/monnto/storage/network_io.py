@@ -65,7 +65,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.errors import LoadError
+from ..core.errors import LoadError, UnsafeLoadError
 from .data_folder import atomic_write_text
 from .errors import FormatVersionError
 from .load_policy import LoadPolicy
@@ -480,6 +480,12 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None, *,
     folder = Path(path).resolve()
     recover_interrupted_save(folder)
     m = _read_manifest(folder)
+    if m["format_version"] < FORMAT_VERSION and trusted is not True:
+        raise UnsafeLoadError(
+            f"load_network: {str(folder)!r} was written in format version {m['format_version']} (by "
+            f"monnto {m.get('monnto_version', '?')}), which stores pickles and generated code; it is "
+            "refused by the safe loader. If you trust its sender, load it with trusted=True and save "
+            "it again to convert it to the safe format; see docs/sharing.md")
     policy = LoadPolicy(f"load_network: {str(folder)!r}", trusted=trusted, classes=classes)
     d = Decoder(folder, m, storage_manager, policy)
     net_entry = m["network"]
