@@ -138,7 +138,10 @@ def build_gallery(app) -> None:
             reasons[path.stem] = f"it needs {NEEDS[path.stem]}, which is not installed where the docs were built"
     to_run = [p for p in paths if p.stem not in reasons]
     with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
-        list(pool.map(lambda p: _run(p, cache), to_run))
+        futures = [(p, pool.submit(_run, p, cache)) for p in to_run]
+    failed = [str(f.exception()) for _, f in futures if f.exception() is not None]
+    if failed:  # every example ran; report all that failed, not only the first
+        raise RuntimeError(f"gallery: {len(failed)} of {len(to_run)} examples failed:\n\n" + "\n\n".join(failed))
     entries = []
     for path in paths:
         first, thumb = _page(path, gallery, cache, docs / "_static", reasons.get(path.stem))
