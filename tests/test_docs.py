@@ -29,7 +29,13 @@ def test_the_guides_have_code():
     assert {name.split("/")[0] for name, _, _ in BLOCKS} >= {"guide", "equations.md"}
 
 
-@pytest.mark.parametrize(("name", "index", "code"), BLOCKS, ids=[f"{n}[{i}]" for n, i, _ in BLOCKS])
+#: a block that compiles a whole network loop with numba (15 s and more on a fresh cache) runs in the full suite only
+COMPILES = re.compile(r"target\s*=\s*['\"]numba['\"]")
+
+
+@pytest.mark.parametrize(("name", "index", "code"), [
+    pytest.param(n, i, c, id=f"{n}[{i}]", marks=[pytest.mark.slow] if COMPILES.search(c) else [])
+    for n, i, c in BLOCKS])
 def test_guide_block_runs(name, index, code, tmp_path, monkeypatch):
     if "monnto.ui" in code and not HAVE_QT:
         pytest.skip("needs the gui extra")
