@@ -264,6 +264,9 @@ class Recorder(Behaviour):
     def _compile_one(self, expression: str, parent) -> None:
         owner = f"{type(self).__name__} {self.tag!r} on {parent!r}"
         fn = compile_expression(expression, parent, owner)
+        distributed = getattr(parent.network, "_distributed", None)
+        if distributed is not None:  # group-wide expressions see the whole group (monnto.distributed)
+            fn = distributed.recorder_function(self, expression, fn, parent)
         try:
             value = fn(parent)
             sample = self._sample_of(value)
@@ -372,13 +375,13 @@ class Recorder(Behaviour):
     # -- reading --------------------------------------------------------------
     def __getitem__(self, key: Any):
         if isinstance(key, str) and key in self._blocks:
-            return self._blocks[key].read()
+            return self._read(key)
         return super().__getitem__(key)
 
     @property
     def variables(self) -> dict[str, np.ndarray]:
         """``{expression: recording (T, ...)}``."""
-        return {v: self._blocks[v].read() for v in self.variable_names if v in self._blocks}
+        return {v: self._read(v) for v in self.variable_names if v in self._blocks}
 
     def find_objects(self, key: Any) -> list:
         if isinstance(key, str) and key in self.variable_names:
@@ -386,6 +389,9 @@ class Recorder(Behaviour):
         return []
 
     def _read(self, expression: str) -> np.ndarray:
+        gathered = self.__dict__.get("_gathered")
+        if gathered and expression in gathered:  # rank 0 of a distributed network: all ranks' samples
+            return gathered[expression].read()
         block = self._blocks.get(expression)
         if block is None:  # not initialized yet, or waiting for the first step
             return np.empty((0,), dtype=float)
@@ -402,6 +408,7 @@ class Recorder(Behaviour):
         for block in self._blocks.values():
             block.clear()
         self._counter = 0
+        self.__dict__.pop("_gathered", None)
 
     clear = clear_recorder
 

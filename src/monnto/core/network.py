@@ -156,6 +156,9 @@ class Network(NetworkObject):
             self._check_behaviour(key, b)
             self._attach(key, b)
             self._note_insertion(b)
+        from ..distributed import attach  # None unless under mpiexec or MONNTO_DISTRIBUTED=1
+
+        self._distributed = attach(self)
 
     # the Network's own rng/iteration/dtype are plain attributes, not the base's properties
     target = "numpy"
@@ -164,6 +167,8 @@ class Network(NetworkObject):
     iteration = 0
     xp = None
     dtype = None
+    #: this rank's share of a network split over MPI ranks (:mod:`monnto.distributed`), or None
+    _distributed = None
 
     # -- structure ----------------------------------------------------------
     def _note_insertion(self, behaviour: Behaviour) -> None:
@@ -323,6 +328,8 @@ class Network(NetworkObject):
             fn = b.step_function()
             if fn is not None:
                 steps.append((fn, parent))
+        if self._distributed is not None:  # gathered arrays expire after each behaviour
+            steps = self._distributed.wrap_steps(steps)
         self._steps = self._fuse_steps(steps) if self.fuse_steps else steps
         self._run_loop = None  # generated again by the next simulate_iterations
         if self.target != "numpy":
@@ -455,6 +462,8 @@ class Network(NetworkObject):
         except Exception as err:
             self._explain_step_error(err)
             raise
+        if self._distributed is not None:
+            self._distributed.after_run()
 
     def _explain_step_error(self, err: Exception) -> None:
         """A step failed: raise a clearer error when a synapse matrix has the wrong shape."""
@@ -515,6 +524,8 @@ class Network(NetworkObject):
                 if flush is not None:
                     flush()
         seconds = time.perf_counter() - start
+        if self._distributed is not None:  # recordings of all ranks reach rank 0
+            self._distributed.after_run()
         return {"steps": n, "seconds": seconds, "steps_per_second": n / seconds if seconds > 0 else float("inf")}
 
     def _run_steps(self, n: int) -> None:

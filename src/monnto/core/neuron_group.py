@@ -98,6 +98,8 @@ class NeuronGroup(NetworkObject):
         if dimension is not None and dimension not in behaviours.values():
             dimension.parent = self
             dimension.run_initialize(self)
+        if net._distributed is not None:  # this rank's block of neurons (monnto.distributed)
+            net._distributed.partition_group(self)
         try:
             for key, b in behaviours.items():
                 self._attach(key, b)
@@ -123,6 +125,8 @@ class NeuronGroup(NetworkObject):
         dtype is the network's.
         """
         net = self.network
+        if net._distributed is not None:  # counter-keyed draws of this rank's neurons
+            return net._distributed.neuron_vector(self, mode, scale, density)
         result = make_array(mode, (self.size,), net.rng, net.dtype, scale, density, plot, self)
         return result if net._convert is None else net._convert(result)
 

@@ -53,6 +53,8 @@ class SynapseGroup(NetworkObject):
         self.src = self._resolve_group(net, src, "src")
         self.dst = self._resolve_group(net, dst, "dst")
         self.tags += ["syn", f"{self.src.tag}_to_{self.dst.tag}"]
+        if net._distributed is not None:  # src.spike / src.size are global (monnto.distributed)
+            self.src = net._distributed.source_view(self.src)
         #: tags the framework added (they may repeat across groups without a warning)
         self.automatic_tags = {"syn", f"{self.src.tag}_to_{self.dst.tag}",
                                f"SynapseGroup_{len(net.SynapseGroups) + 1}"}
@@ -120,6 +122,8 @@ class SynapseGroup(NetworkObject):
         the kept synapses (see :func:`~monnto.core.sparse_matrix.sparse_from_init`).
         """
         sparse = self.sparse if sparse is None else bool(sparse)
+        if self.network._distributed is not None:  # this rank's destination rows
+            return self.network._distributed.synapse_matrix(self, mode, scale, density, sparse)
         if self.network.backend != "numpy":
             if sparse:
                 raise MonntoValueError(f"{self!r}: sparse=True needs the numpy backend, the network uses "

@@ -106,7 +106,9 @@ class PoissonGenerator(Behaviour):
         self._rng = n.network.rng
 
     def new_iteration(self, n) -> None:
-        if n.xp is np:
+        if n.network._distributed is not None:  # counter-keyed draws of this rank's neurons
+            n.spike = n.get_neuron_vec("random") < n.rate * self.dt
+        elif n.xp is np:
             n.spike = poisson_spikes(n.rate, self.dt, self._rng, n.size)
         else:   # the same draws, compared with the rates where they live
             n.spike = from_host(n, self._rng.random(n.size)) < n.rate * self.dt
@@ -143,11 +145,13 @@ class PoissonInput(Behaviour):
         check_poisson_mean(self._lam, self)
         self._exp_neg_lam = exp_neg(self._lam)
         self._stream = behaviour_stream_key(self, n)
+        #: global index of the group's first neuron (not 0 on a rank of a distributed network)
+        self._first = int(getattr(n, "global_start", 0))
         self.counts = np.zeros(n.size, dtype=np.int64)
 
     def new_iteration(self, n) -> None:
         # counter-based draws (neuron i, this iteration): the same on every target and split
-        self.counts = stream_poisson_counts(self._stream, n.network.iteration, 0, n.size, self._lam,
+        self.counts = stream_poisson_counts(self._stream, n.network.iteration, self._first, n.size, self._lam,
                                      self._exp_neg_lam)
         target = getattr(n, self.target)
         if n.xp is np:

@@ -73,6 +73,9 @@ def fixed_probability(synapses: Any, p: float, weights: Any = 1.0,
     >>> W.shape, round(W.nnz / 1000**2, 2)
     ((1000, 1000), 0.1)
     """
+    distributed = getattr(getattr(synapses, "network", None), "_distributed", None)
+    if distributed is not None:  # this rank's rows, drawn per row chunk (monnto.distributed)
+        return distributed.fixed_probability(synapses, p, weights, autapses)
     (d, s), rng, dtype = _shape_rng(synapses)
     if not 0.0 <= float(p) <= 1.0:
         raise ValueError(f"fixed_probability on {synapses!r}: p must be in [0, 1], got {p!r}")
@@ -101,6 +104,9 @@ def fixed_indegree(synapses: Any, k: int, weights: Any = 1.0,
         When False and src and dst are the same neurons, no ``i -> i``
         synapse is drawn (each row still gets k sources).
     """
+    distributed = getattr(getattr(synapses, "network", None), "_distributed", None)
+    if distributed is not None:  # this rank's rows, drawn per row chunk (monnto.distributed)
+        return distributed.fixed_indegree(synapses, k, weights, autapses)
     (d, s), rng, dtype = _shape_rng(synapses)
     no_self = not autapses and _same_base(synapses)
     limit = s - 1 if no_self else s

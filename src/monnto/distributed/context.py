@@ -1,0 +1,180 @@
+"""The distributed context of one Network: its rank's share and the hooks core calls.
+
+Core calls these methods (only when ``net._distributed`` is set):
+
+* :meth:`DistributedNetwork.partition_group` when a NeuronGroup is built,
+* :meth:`DistributedNetwork.source_view` for a SynapseGroup's ``src``,
+* :meth:`DistributedNetwork.neuron_vector` / :meth:`synapse_matrix` for
+  ``get_neuron_vec`` / ``get_synapse_mat``,
+* :meth:`DistributedNetwork.wrap_steps` when the step list is built,
+* :meth:`DistributedNetwork.recorder_function` when a Recorder compiles an
+  expression,
+* :meth:`DistributedNetwork.after_run` at the end of each run.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import ConfigurationError, bad_value
+from . import streams
+from .comm import install_abort_hook
+from .partition import partition_bounds
+from .recording import RecorderSync
+from .views import GlobalView
+
+__all__ = ["DistributedNetwork", "configure"]
+
+#: Partition rules by group tag (``'*'``: the default); see :func:`configure`.
+_PARTITION: dict[str, Any] = {"*": "blocks"}
+
+
+def configure(partition: Any = None, **by_tag: Any) -> None:
+    """Choose how groups built from now on are split over the ranks.
+
+    Parameters
+    ----------
+    partition : {'blocks', 'dimension'} or callable, optional
+        The rule of every group without a rule of its own
+        (see :mod:`monnto.distributed.partition`).
+    **by_tag
+        A rule per group tag (``configure(exc='dimension')``).
+    """
+    if partition is not None:
+        _PARTITION["*"] = partition
+    _PARTITION.update(by_tag)
+
+
+class DistributedNetwork:
+    """This rank's view of a Network split over ``comm.size`` ranks.
+
+    Parameters
+    ----------
+    net : Network
+        The network (its backend must be numpy, its target numpy).
+    comm : SerialComm or MPIComm
+        The ranks.
+    """
+
+    def __init__(self, net: Any, comm: Any):
+        if net.backend != "numpy":
+            raise bad_value(net, "backend", net.backend, "'numpy' for a network split over MPI ranks",
+                            hint="set MONNTO_DISTRIBUTED=0 to run each rank as its own network")
+        if net.target != "numpy":
+            raise bad_value(net, "target", net.target, "'numpy' for a network split over MPI ranks",
+                            hint="the compiled target runs whole runs in one compiled loop, with no "
+                                 "place for the spike exchange yet; use target='numpy' under mpiexec")
+        self.network = net
+        self.comm = comm
+        self.rank = comm.rank
+        self.size = comm.size
+        self.call_counts: dict = {}
+        self.epoch = 0
+        self._cache: dict = {}
+        self._views: dict = {}
+        self.recorders = RecorderSync(self)
+        if comm.size > 1:
+            install_abort_hook(comm)
+
+    # -- groups ------------------------------------------------------------------
+    def partition_group(self, group: Any) -> None:
+        """Keep this rank's block of ``group`` (sets size, id, global_size, global_start)."""
+        size = int(group.size)
+        rule = next((_PARTITION[t] for t in group.tags if t in _PARTITION), _PARTITION["*"])
+        bounds = partition_bounds(group, size, self.size, rule)
+        start, stop = int(bounds[self.rank]), int(bounds[self.rank + 1])
+        group.global_size = size
+        group.global_start = start
+        group.partition_bounds = bounds
+        group.size = stop - start
+        group.id = np.arange(start, stop)
+        for name in ("x", "y", "z"):  # NeuronDimension positions
+            value = group.__dict__.get(name)
+            if isinstance(value, np.ndarray) and value.shape == (size,):
+                setattr(group, name, value[start:stop])
+
+    def source_view(self, group: Any) -> GlobalView:
+        """What a SynapseGroup sees of its source ``group`` (see :mod:`.views`)."""
+        if not hasattr(group, "global_size"):
+            raise bad_value(group, "src", group, "a whole NeuronGroup of a distributed network",
+                            hint="NeuronSubGroups are not split over ranks yet; connect the whole group "
+                                 "and mask the weights instead", cls=ConfigurationError)
+        view = self._views.get(id(group))
+        if view is None:
+            view = self._views[id(group)] = GlobalView(group, self)
+        return view
+
+    def gathered(self, group: Any, name: str, value: np.ndarray) -> np.ndarray:
+        """The global array of ``group.<name>`` (cached until the next behaviour runs)."""
+        key = (id(group), name)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == self.epoch and hit[1] is value:
+            return hit[2]
+        result = value if self.size == 1 else self.comm.allgatherv(value, np.diff(group.partition_bounds))
+        self._cache[key] = (self.epoch, value, result)
+        return result
+
+    # -- random numbers --------------------------------------------------------------
+    def neuron_vector(self, group: Any, mode: Any, scale: Any, density: Any) -> np.ndarray:
+        """This rank's part of ``group.get_neuron_vec(...)`` (:mod:`.streams`)."""
+        return streams.neuron_vector(self, group, mode, scale, density)
+
+    def synapse_matrix(self, synapses: Any, mode: Any, scale: Any, density: Any, sparse: bool) -> Any:
+        """This rank's rows of ``synapses.get_synapse_mat(...)`` (:mod:`.streams`)."""
+        return streams.synapse_matrix(self, synapses, mode, scale, density, sparse)
+
+    def fixed_indegree(self, synapses: Any, k: int, weights: Any, autapses: bool) -> Any:
+        return streams.fixed_indegree_rows(self, synapses, k, weights, autapses)
+
+    def fixed_probability(self, synapses: Any, p: float, weights: Any, autapses: bool) -> Any:
+        return streams.fixed_probability_rows(self, synapses, p, weights, autapses)
+
+    # -- stepping ----------------------------------------------------------------------
+    def wrap_steps(self, steps: list) -> list:
+        """Each step followed by a new epoch, so gathered arrays are fresh after any behaviour ran."""
+        if self.size == 1:
+            return steps
+        return [(self._epoch_step(fn), parent) for fn, parent in steps]
+
+    def _epoch_step(self, fn: Callable) -> Callable:
+        ctx = self
+
+        def step(parent: Any) -> None:
+            fn(parent)
+            ctx.epoch += 1
+
+        step.__name__ = getattr(fn, "__name__", "step")
+        step.__wrapped__ = fn
+        return step
+
+    def after_run(self) -> None:
+        """End of a run (a point every rank reaches): gather new recordings to rank 0."""
+        self.epoch += 1
+        self.recorders.after_run()
+
+    # -- recorders -------------------------------------------------------------------------
+    def recorder_function(self, recorder: Any, expression: str, fn: Callable, parent: Any) -> Callable:
+        """``fn`` of a recorded expression, evaluated locally or on the global view (see :mod:`.recording`)."""
+        if self.size == 1 or not hasattr(parent, "global_size"):
+            return fn
+        ctx = self
+        key = (id(recorder), expression)
+        modes = self.recorders.modes
+        view = self.source_view(parent)
+
+        def record(p: Any) -> Any:
+            mode = modes.get(key)
+            if mode is None:
+                value = fn(p)
+                local = isinstance(getattr(value, "shape", None), tuple) and len(value.shape) >= 1 \
+                    and value.shape[0] == parent.size
+                mode = modes[key] = "local" if ctx.comm.allreduce(int(local), "min") else "global"
+                if mode == "local":
+                    return value
+            if mode == "local":
+                return fn(p)
+            return fn(view)
+
+        return record
