@@ -99,6 +99,7 @@ _LAZY = {
                      "Variable"), ".behaviours.equations"),
     **dict.fromkeys(("Network_UI", "TabBase", "get_default_UI_modules"), ".ui"),
     "set_score": ".evolution.score",
+    "compiled": ".targets.behaviour_compiler",
 }
 #: Loaded on first use but left out of ``from monnto import *``: it needs the
 #: optional ``evolution`` extra (optuna), which a star import must not require.
