@@ -117,7 +117,8 @@ def _add_doctor_parser(subparsers) -> None:
     doctor = subparsers.add_parser(
         "doctor", help="report which optional parts work on this machine and what to install",
         description="Check the optional parts (Qt display, ffmpeg, PostgreSQL, numba, torch, CUDA, MPI, "
-                    "brian2, NEST, Optuna) and say what to install for those that do not work.\n\n"
+                    "brian2, NEST, Optuna, PyAV, soundfile) and say what to install for those that do not "
+                    "work.\n\n"
                     "example:\n  monnto doctor")
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
     doctor.set_defaults(func=_run_doctor)
