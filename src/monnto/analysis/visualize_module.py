@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from ..core.errors import MonntoTypeError, MonntoValueError
+
 #: Structural attributes that are not model variables.
 IGNORED = frozenset({"network", "afferent_synapses", "efferent_synapses", "behaviour", "tags", "tag",
                      "BaseNeuronGroup", "src", "dst", "xp", "rng", "def_dtype", "recording", "mask", "id",
@@ -168,7 +170,7 @@ def trace_behaviours(group: Any) -> ModuleFlow:
     """
     network = getattr(group, "network", None)
     if network is None or not hasattr(group, "behaviour"):
-        raise TypeError(f"visualize_module: expected a NeuronGroup or SynapseGroup, got {group!r}")
+        raise MonntoTypeError(f"visualize_module: expected a NeuronGroup or SynapseGroup, got {group!r}")
     rng_state = network.rng.bit_generator.state
     proxies: dict = {}
     group_proxy = _proxy_for(group, proxies, _Tracer())
@@ -277,7 +279,7 @@ def visualize_module(group: Any, path: str | Path | None = None, show: bool | No
     if path is not None:
         path = Path(path)
         if path.suffix.lower() not in (".png", ".svg", ".pdf"):
-            raise ValueError(f"visualize_module: path must end in .png, .svg or .pdf, got {str(path)!r}")
+            raise MonntoValueError(f"visualize_module: path must end in .png, .svg or .pdf, got {str(path)!r}")
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path)
         flow.path = path

@@ -20,6 +20,8 @@ from typing import Any, NoReturn
 from monnto.evolution.config import ALGORITHMS, check_name
 from monnto.evolution.expressions import MAX_EXPRESSION_CHARS
 
+from ..core.errors import MonntoValueError
+
 _COMMANDS = ("start", "continue", "status", "best", "stop", "plot", "dashboard", "worker")
 
 #: Longest text accepted for one option value (a JSON genome may be longer: ``_MAX_GENOME_CHARS``).
@@ -116,7 +118,7 @@ def _number(text: str) -> int | float:
     except ValueError:
         value = float(text)
     if not math.isfinite(value):
-        raise ValueError(text)
+        raise MonntoValueError(text)
     return value
 
 
@@ -124,7 +126,7 @@ def _gene(text: str) -> tuple[str, int | float]:
     name, sep, value = text.partition("=")
     name = name.strip()
     if not sep or not _IDENTIFIER.match(name):
-        raise ValueError(text)
+        raise MonntoValueError(text)
     return name, _number(value.strip())
 
 
@@ -400,7 +402,7 @@ def run_evolve(args: argparse.Namespace) -> int:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"monnto evolve {command}: error: {message}", file=sys.stderr)
         return 2
-    raise ValueError(f"monnto evolve: unknown command {command!r}; expected one of {_COMMANDS}")
+    raise MonntoValueError(f"monnto evolve: unknown command {command!r}; expected one of {_COMMANDS}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,8 @@ from optuna.trial import TrialState
 
 from monnto.evolution.sampler import GENERATION_ATTR
 
+from ..core.errors import MonntoValueError
+
 
 def evolution_table(study: Any) -> list[dict[str, Any]]:
     """One row per completed evaluation: ``id``, ``generation``, ``score`` and the genes."""
@@ -41,7 +43,7 @@ def plot_evolution(study: Any, out_dir: str) -> list[str]:
 
     rows = evolution_table(study)
     if not rows:
-        raise ValueError(f"plot_evolution: evolution {study.study_name!r} has no completed evaluation yet")
+        raise MonntoValueError(f"plot_evolution: evolution {study.study_name!r} has no completed evaluation yet")
     os.makedirs(out_dir, exist_ok=True)
     generations = sorted({r["generation"] for r in rows})
     best = [max(r["score"] for r in rows if r["generation"] == g) for g in generations]

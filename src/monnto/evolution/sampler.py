@@ -207,11 +207,11 @@ class PaperSampler(BaseSampler):
         """Generation 0: the start genomes, then their offspring up to ``individual_count``."""
         starts = [dict(g) for g in (start_genomes if start_genomes is not None else self.start_genomes)]
         if not starts:
-            raise ValueError("PaperSampler: generation 0 needs at least one start genome")
+            raise MonntoValueError("PaperSampler: generation 0 needs at least one start genome")
         for index, genome in enumerate(starts):
             broken = self.violations(genome)
             if broken:
-                raise ValueError(f"Evolution: start genome {index} {genome} breaks the constraints {broken}")
+                raise MonntoValueError(f"Evolution: start genome {index} {genome} breaks the constraints {broken}")
         population = [Individual(g, 1.0, "start") for g in starts[: self.individual_count]]
         rng = self.rng(0)
         weights = np.full(len(starts), 1.0 / len(starts))
@@ -340,6 +340,6 @@ def make_optuna_sampler(algorithm: str, individual_count: int, seed: int,
         return optuna.samplers.TPESampler(seed=seed)
     if algorithm == "random":
         return optuna.samplers.RandomSampler(seed=seed)
-    raise ValueError(
+    raise MonntoValueError(
         f"Evolution: algorithm {algorithm!r} is unknown; expected 'paper', 'nsga2', 'cmaes', 'tpe' or 'random'"
     )

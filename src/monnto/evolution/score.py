@@ -20,6 +20,8 @@ from typing import Any
 from monnto.core.genome import get_genome
 from monnto.storage import storage_manager as _storage_manager
 
+from ..core.errors import MonntoTypeError
+
 _logger = logging.getLogger("monnto.evolution")
 
 #: Environment variables an evolution worker sets for the script it starts.
@@ -34,7 +36,7 @@ def _as_score(score: Any) -> float:
     try:
         value = float(score)
     except (TypeError, ValueError):
-        raise TypeError(f"set_score: score must be a real number, got {score!r}") from None
+        raise MonntoTypeError(f"set_score: score must be a real number, got {score!r}") from None
     return value
 
 
@@ -58,7 +60,7 @@ def set_score(score: float, info: dict[str, Any] | None = None) -> float:
     """
     value = _as_score(score)
     if info is not None and not isinstance(info, dict):
-        raise TypeError(f"set_score: info must be a dict or None, got {type(info).__name__}")
+        raise MonntoTypeError(f"set_score: info must be a dict or None, got {type(info).__name__}")
     path = os.environ.get(SCORE_FILE_ENV_VAR)
     if not path:
         _logger.info("score set to %r (no evolution running)", value)

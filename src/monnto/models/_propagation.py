@@ -33,13 +33,15 @@ from monnto.core import Behaviour
 from monnto.core.sparse_matrix import SparseSynapseMatrix
 from monnto.models._backend import host_to_backend
 
+from ..core.errors import MonntoValueError
+
 __all__ = ["DelayedSynapticInput", "ExponentialSynapses", "delay_steps"]
 
 
 def delay_steps(delay: float, dt: float) -> int:
     """Number of whole steps (at least 1) of a delay in seconds."""
     if delay < 0:
-        raise ValueError(f"delay must be >= 0 s, got {delay!r}")
+        raise MonntoValueError(f"delay must be >= 0 s, got {delay!r}")
     return max(1, int(round(delay / dt)))
 
 
@@ -59,18 +61,18 @@ class DelayedSynapticInput(Behaviour):
         if dt is None:
             dt = getattr(s.dst, "dt", None)
         if dt is None:
-            raise ValueError(f"{owner}: no time step; pass dt= or add a Clock")
+            raise MonntoValueError(f"{owner}: no time step; pass dt= or add a Clock")
         self.n_delay = delay_steps(float(self.get_init_attr("delay", 0.0)), float(dt))
         self.target = self.get_init_attr("target", "I_input")
         self.scale = float(self.get_init_attr("scale", 1.0))
         self.weight_attr = self.get_init_attr("weight_attr", "W")
         self.release_attr = self.get_init_attr("release_attr", None)
         if not hasattr(s, self.weight_attr):
-            raise ValueError(f"{owner}: the SynapseGroup has no weights {self.weight_attr!r}; "
+            raise MonntoValueError(f"{owner}: the SynapseGroup has no weights {self.weight_attr!r}; "
                              f"set them before (lower key) or at construction")
         net = s.network
         if net.backend != "numpy" and isinstance(getattr(s, self.weight_attr), SparseSynapseMatrix):
-            raise ValueError(f"{owner}: the weights {self.weight_attr!r} are a CSR SparseSynapseMatrix, "
+            raise MonntoValueError(f"{owner}: the weights {self.weight_attr!r} are a CSR SparseSynapseMatrix, "
                              f"which needs the numpy backend, but the network uses "
                              f"backend={net.backend!r}; store a dense matrix (s.get_synapse_mat(...) "
                              f"or monnto.models._backend.synapse_weights(s, W))")
@@ -120,11 +122,11 @@ class ExponentialSynapses(Behaviour):
         if dt is None:
             dt = getattr(n, "dt", None)
         if dt is None:
-            raise ValueError(f"{type(self).__name__} on {n!r}: no time step; pass dt= or add a Clock")
+            raise MonntoValueError(f"{type(self).__name__} on {n!r}: no time step; pass dt= or add a Clock")
         self.decays = {}
         for name, tau in dict(variables).items():
             if not float(tau) > 0:
-                raise ValueError(f"{type(self).__name__} on {n!r}: tau of {name!r} must be > 0 s, "
+                raise MonntoValueError(f"{type(self).__name__} on {n!r}: tau of {name!r} must be > 0 s, "
                                  f"got {tau!r}")
             self.decays[name] = math.exp(-float(dt) / float(tau))
             if n.__dict__.get(name) is None:

@@ -61,6 +61,8 @@ from monnto.models._backend import host_to_backend, synapse_weights
 from monnto.models._propagation import DelayedSynapticInput
 from monnto.models.spike_stats import cv_isi, fano_factor, firing_rates, population_counts, spectrum_peak
 
+from ..core.errors import MonntoValueError
+
 __all__ = ["BRUNEL_REGIMES", "GaussianNoiseInput", "brunel_hakim_network", "brunel_network",
            "network_statistics"]
 
@@ -123,18 +125,18 @@ def brunel_network(regime: str | None = "AI", g: float | None = None, eta: float
         'GLUTAMATE' and 'GABA'. ``net.brunel`` holds the parameters used.
     """
     if regime is not None and regime not in BRUNEL_REGIMES:
-        raise ValueError(f"brunel_network: regime={regime!r}; expected one of {sorted(BRUNEL_REGIMES)} or None")
+        raise MonntoValueError(f"brunel_network: regime={regime!r}; expected one of {sorted(BRUNEL_REGIMES)} or None")
     g0, eta0 = BRUNEL_REGIMES[regime] if regime is not None else (None, None)
     g = g0 if g is None else g
     eta = eta0 if eta is None else eta
     if g is None or eta is None:
-        raise ValueError("brunel_network: give a regime or both g and eta")
+        raise MonntoValueError("brunel_network: give a regime or both g and eta")
     n_exc = int(n_exc)
     n_inh = int(round(gamma * n_exc))
     c_e = int(round(epsilon * n_exc))
     c_i = int(round(epsilon * n_inh))
     if c_e < 1 or c_i < 1:
-        raise ValueError(f"brunel_network: n_exc={n_exc} and epsilon={epsilon} give C_E={c_e}, C_I={c_i}; "
+        raise MonntoValueError(f"brunel_network: n_exc={n_exc} and epsilon={epsilon} give C_E={c_e}, C_I={c_i}; "
                          f"both must be >= 1")
     J = 0.1e-3 * 1000.0 / c_e if J is None else float(J)
     nu_thr = theta / (J * c_e * tau_m)
@@ -265,7 +267,7 @@ def network_statistics(net: Network, warmup: float = 0.1, bin_size: float = 1e-3
         is_.append(i[keep] + offset)
         offset += grp.size
     if not ts:
-        raise ValueError(f"network_statistics: none of the groups {groups} is in {net!r}")
+        raise MonntoValueError(f"network_statistics: none of the groups {groups} is in {net!r}")
     t = np.concatenate(ts)
     i = np.concatenate(is_)
     bin_steps = max(1, int(round(bin_size / dt)))

@@ -30,6 +30,8 @@ from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup, get_squar
 from monnto.core.backend import to_numpy
 from monnto.models._backend import host_to_backend, synapse_weights
 
+from ..core.errors import MonntoValueError
+
 __all__ = ["HopfieldUnits", "corrupt", "hebbian_weights", "hopfield_energy", "hopfield_network",
            "hopfield_step", "overlap", "random_patterns", "recall"]
 
@@ -43,7 +45,7 @@ def hebbian_weights(patterns: Any, xp: Any = np) -> Any:
     """Hebbian weights ``(1/N) sum_mu xi xi^T`` with a zero diagonal, shape (N, N)."""
     P = xp.asarray(patterns, dtype=xp.float64)
     if P.ndim != 2:
-        raise ValueError(f"hebbian_weights: patterns must be (n_patterns, N), got shape {tuple(P.shape)}")
+        raise MonntoValueError(f"hebbian_weights: patterns must be (n_patterns, N), got shape {tuple(P.shape)}")
     n = P.shape[1]
     W = (P.T @ P) / n
     W = W * (1.0 - xp.eye(n, dtype=W.dtype, device=W.device))
@@ -70,7 +72,7 @@ def overlap(s: Any, pattern: Any) -> float:
 def corrupt(pattern: Any, fraction: float, rng: np.random.Generator) -> np.ndarray:
     """Copy of ``pattern`` with exactly ``round(fraction N)`` randomly chosen units flipped."""
     if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"corrupt: fraction must be in [0, 1], got {fraction!r}")
+        raise MonntoValueError(f"corrupt: fraction must be in [0, 1], got {fraction!r}")
     out = np.array(pattern, dtype=float)
     k = int(round(fraction * out.size))
     idx = rng.choice(out.size, size=k, replace=False)
@@ -92,7 +94,7 @@ class HopfieldUnits(Behaviour):
         self.syn_type = self.get_init_attr("syn_type", "GLUTAMATE")
         self.update = self.get_init_attr("update", "synchronous")
         if self.update not in ("synchronous", "asynchronous"):
-            raise ValueError(f"{type(self).__name__}: update must be 'synchronous' or 'asynchronous', "
+            raise MonntoValueError(f"{type(self).__name__}: update must be 'synchronous' or 'asynchronous', "
                              f"got {self.update!r}")
         u = n.get_neuron_vec("uniform(0,1)")
         one = n.xp.ones_like(u, dtype=n.xp.float64)
@@ -156,7 +158,7 @@ def hopfield_network(patterns: Any = None, n_patterns: int = 4, size: int = 100,
         patterns = random_patterns(n_patterns, size, net.rng)
     patterns = np.asarray(patterns, dtype=float)
     if patterns.ndim != 2 or not np.all(np.abs(patterns) == 1):
-        raise ValueError("hopfield_network: patterns must be a (P, N) array of -1/+1")
+        raise MonntoValueError("hopfield_network: patterns must be a (P, N) array of -1/+1")
     n = patterns.shape[1]
     side = int(round(np.sqrt(n)))
     size_arg = get_squared_dim(n) if side * side == n else n
@@ -174,7 +176,7 @@ def recall(net: Network, cue: Any, steps: int = 10) -> np.ndarray:
     grp = net["hopfield", 0]
     cue = np.asarray(cue, dtype=float)
     if cue.shape != (grp.size,):
-        raise ValueError(f"recall: cue has shape {cue.shape}, expected ({grp.size},)")
+        raise MonntoValueError(f"recall: cue has shape {cue.shape}, expected ({grp.size},)")
     grp.s = host_to_backend(net, cue.copy())
     grp.spike = grp.s > 0
     net.simulate_iterations(int(steps), progress=False)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.errors import MonntoValueError
+
 __all__ = ["cv_isi", "fano_factor", "firing_rates", "population_counts", "spectrum_peak",
            "spike_trains", "welch_spectrum"]
 
@@ -75,7 +77,7 @@ def spectrum_peak(counts: np.ndarray, bin_s: float, f_min: float = 1.0,
     f_max = freqs[-1] if f_max is None else f_max
     band = (freqs >= f_min) & (freqs <= f_max)
     if not band.any():
-        raise ValueError(f"spectrum_peak: no frequency in [{f_min}, {f_max}] Hz for {x.size} bins of {bin_s} s")
+        raise MonntoValueError(f"spectrum_peak: no frequency in [{f_min}, {f_max}] Hz for {x.size} bins of {bin_s} s")
     k = np.flatnonzero(band)[np.argmax(power[band])]
     return float(freqs[k]), freqs, power
 
@@ -89,7 +91,7 @@ def welch_spectrum(counts: np.ndarray, bin_s: float, segment: int = 500) -> tupl
     x = np.asarray(counts, dtype=float)
     n_seg = x.size // segment
     if n_seg < 1:
-        raise ValueError(f"welch_spectrum: {x.size} bins are fewer than one segment of {segment}")
+        raise MonntoValueError(f"welch_spectrum: {x.size} bins are fewer than one segment of {segment}")
     segs = x[: n_seg * segment].reshape(n_seg, segment)
     segs = segs - segs.mean(axis=1, keepdims=True)
     power = (np.abs(np.fft.rfft(segs * np.hanning(segment), axis=1)) ** 2).mean(axis=0)

@@ -44,6 +44,8 @@ from monnto.core.sparse_matrix import SparseSynapseMatrix
 from monnto.models._backend import host_to_backend, synapse_weights
 from monnto.models._propagation import DelayedSynapticInput
 
+from ..core.errors import MonntoValueError
+
 __all__ = ["PulsePacket", "SynfireNeuron", "SynfireParams", "packet_trajectory", "synfire_network",
            "synfire_propagator", "synfire_step"]
 
@@ -180,7 +182,7 @@ def synfire_network(a: int = 100, sigma: float = 1e-3, n_layers: int = 10, layer
         ``chain.layer`` gives each neuron's layer).
     """
     if a < 1:
-        raise ValueError(f"synfire_network: a must be >= 1 input spike, got {a!r}")
+        raise MonntoValueError(f"synfire_network: a must be >= 1 input spike, got {a!r}")
     net = Network(seed=seed, tag="synfire", behaviour={0: Clock(step=dt)}, backend=backend, device=device)
     packet = NeuronGroup(net=net, size=int(a), tag="packet",
                          behaviour={1: PulsePacket(t0=t0, sigma=sigma)})

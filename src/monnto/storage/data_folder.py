@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from ..core.errors import MonntoTypeError, MonntoValueError
+
 __all__ = [
     "DATA_FOLDER_NAME",
     "atomic_open",
@@ -87,7 +89,7 @@ def check_name(name: str, what: str) -> str:
     reach outside its folder.
     """
     if not isinstance(name, str):
-        raise TypeError(f"{what}: expected a str name, got {type(name).__name__} {name!r}")
+        raise MonntoTypeError(f"{what}: expected a str name, got {type(name).__name__} {name!r}")
     bad = (
         name in ("", ".", "..")
         or name.startswith(".")
@@ -97,7 +99,7 @@ def check_name(name: str, what: str) -> str:
         or (os.altsep is not None and os.altsep in name)
     )
     if bad:
-        raise ValueError(
+        raise MonntoValueError(
             f"{what}: {name!r} is not a valid file name (expected a non-empty name without "
             "path separators that does not start with '.')"
         )

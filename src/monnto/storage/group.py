@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.errors import MonntoValueError
 from .data_folder import get_data_folder
 from .errors import CorruptRunError
 from .query import evaluate_query, parse_query
@@ -236,7 +237,7 @@ class StorageManagerGroup:
         if aggregate is not None:
             reducers = {"mean": np.mean, "median": np.median, "max": np.max, "min": np.min}
             if aggregate not in reducers:
-                raise ValueError(f"plot: aggregate must be one of {sorted(reducers)}, "
+                raise MonntoValueError(f"plot: aggregate must be one of {sorted(reducers)}, "
                                  f"got {aggregate!r}")
             ux = np.unique(xs)
             ys = np.array([reducers[aggregate](ys[xs == u]) for u in ux])

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.errors import UnsafeLoadError
+from ..core.errors import MonntoTypeError, UnsafeLoadError
 
 __all__ = ["SAFE_BIT_GENERATORS", "LoadPolicy", "register_loadable", "registered_loadables"]
 
@@ -74,10 +74,10 @@ def register_loadable(*objects: Any) -> Any:
         The first object given (so that it works as a decorator).
     """
     if not objects:
-        raise TypeError("register_loadable: give at least one class or function")
+        raise MonntoTypeError("register_loadable: give at least one class or function")
     for obj in objects:
         if not _is_loadable_kind(obj):
-            raise TypeError(f"register_loadable: expected a class or a function, got {obj!r} of type "
+            raise MonntoTypeError(f"register_loadable: expected a class or a function, got {obj!r} of type "
                             f"{type(obj).__name__}")
         _REGISTERED[_path_of(obj)] = obj
     return objects[0]
@@ -112,7 +112,7 @@ class LoadPolicy:
 
     def __init__(self, source: str, trusted: bool = False, classes: Iterable[Any] = ()) -> None:
         if not isinstance(trusted, bool):
-            raise TypeError(f"{source}: trusted must be True or False, got {trusted!r}")
+            raise MonntoTypeError(f"{source}: trusted must be True or False, got {trusted!r}")
         self.source = source
         self.trusted = trusted
         self.user: dict[str, Any] = dict(_REGISTERED)
@@ -120,7 +120,7 @@ class LoadPolicy:
             classes = [classes]
         for obj in classes or ():
             if not _is_loadable_kind(obj):
-                raise TypeError(f"{source}: classes must hold classes or functions, got {obj!r} of type "
+                raise MonntoTypeError(f"{source}: classes must hold classes or functions, got {obj!r} of type "
                                 f"{type(obj).__name__}")
             self.user[_path_of(obj)] = obj
         by_name: dict[str, list[Any]] = {}

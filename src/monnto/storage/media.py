@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.errors import MonntoTypeError, MonntoValueError
 from .data_folder import atomic_open
 
 __all__ = ["FFMPEG_HINT", "image_to_uint8", "render_video", "save_frame"]
@@ -25,18 +26,18 @@ def image_to_uint8(image: Any) -> np.ndarray:
     """
     arr = np.asarray(image)
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
-        raise ValueError(f"save_frame: expected an (H, W), (H, W, 3) or (H, W, 4) image, "
+        raise MonntoValueError(f"save_frame: expected an (H, W), (H, W, 3) or (H, W, 4) image, "
                          f"got shape {arr.shape}")
     if arr.dtype == bool:
         return arr.astype(np.uint8) * 255
     if arr.dtype.kind in "iu":
         if arr.size and (arr.min() < 0 or arr.max() > 255):
-            raise ValueError(f"save_frame: integer images must lie in 0..255, got "
+            raise MonntoValueError(f"save_frame: integer images must lie in 0..255, got "
                              f"{arr.min()}..{arr.max()}")
         return arr.astype(np.uint8)
     if arr.dtype.kind == "f":
         return np.round(np.clip(np.nan_to_num(arr), 0.0, 1.0) * 255).astype(np.uint8)
-    raise TypeError(f"save_frame: unsupported image dtype {arr.dtype}")
+    raise MonntoTypeError(f"save_frame: unsupported image dtype {arr.dtype}")
 
 
 def save_frame(image: Any, path: str | os.PathLike) -> Path:
@@ -75,7 +76,7 @@ def render_video(frame_folder: str | os.PathLike, key: str, output: str | os.Pat
         raise FileNotFoundError(f"render_video: no frames named {key!r} in {str(folder)!r}; "
                                 "save some with save_frame first")
     if not fps > 0:
-        raise ValueError(f"render_video: fps must be > 0, got {fps!r}")
+        raise MonntoValueError(f"render_video: fps must be > 0, got {fps!r}")
     output = Path(output)
     tmp = output.with_name(f".{output.stem}.partial{output.suffix}")
     cmd = [program, "-y", "-loglevel", "error", "-framerate", str(fps),

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.errors import LoadError, MonntoError
+from ..core.errors import LoadError, MonntoError, MonntoTypeError, MonntoValueError
 from .load_policy import LoadPolicy
 from .streams import ZarrStream, list_streams, load_stream, open_stream, open_stream_for_append
 
@@ -229,7 +229,7 @@ class Encoder:
         try:
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as err:
-            raise TypeError(
+            raise MonntoTypeError(
                 f"save_network: cannot save {where} ({type(value).__name__}: {err}). Store it as "
                 "an array or a plain object, list its name in the behaviour class's "
                 "'transient_attributes' and rebuild it in 'after_load(self, parent)'") from None
@@ -432,7 +432,7 @@ class Decoder:
                 reader = {(1, 0): np.lib.format.read_array_header_1_0,
                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
                 if reader is None:
-                    raise ValueError(f"unsupported .npy version {version}")
+                    raise MonntoValueError(f"unsupported .npy version {version}")
                 shape, _fortran, dtype = reader(fh)
         except (ValueError, OSError, SyntaxError) as err:
             raise self.error(where, f"{rel} is not a readable .npy array ({err})") from None

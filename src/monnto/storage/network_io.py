@@ -65,7 +65,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.errors import LoadError, UnsafeLoadError
+from ..core.errors import LoadError, MonntoTypeError, UnsafeLoadError
 from .data_folder import atomic_write_text
 from .errors import FormatVersionError
 from .load_policy import LoadPolicy
@@ -96,7 +96,7 @@ def _behaviour_entries(enc: Encoder, owner: Any, where: str) -> list[dict[str, A
         name = f"{where}.behaviour[{key!r}] ({type(b).__name__})"
         cls = type(b)
         if "<locals>" in cls.__qualname__:
-            raise TypeError(f"save_network: {name}: class {cls.__qualname__} is defined inside a "
+            raise MonntoTypeError(f"save_network: {name}: class {cls.__qualname__} is defined inside a "
                             "function; define behaviour classes at module level to save them")
         before_save = getattr(b, "before_save", None)
         if callable(before_save):

@@ -17,6 +17,8 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from ..core.errors import MonntoTypeError, MonntoValueError
+
 __all__ = ["evaluate_query", "parse_query", "query_names"]
 
 _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
@@ -39,20 +41,20 @@ def parse_query(query: str) -> ast.Expression:
         constants, comparisons and and/or/not.
     """
     if not isinstance(query, str):
-        raise TypeError(f"query: expected a str, got {type(query).__name__} {query!r}")
+        raise MonntoTypeError(f"query: expected a str, got {type(query).__name__} {query!r}")
     try:
         tree = ast.parse(query.strip(), mode="eval")
     except SyntaxError as err:
-        raise ValueError(f"query {query!r}: not a valid expression ({err.msg}); expected "
+        raise MonntoValueError(f"query {query!r}: not a valid expression ({err.msg}); expected "
                          "comparisons of parameter names with constants, e.g. 'k>5 and "
                          "s==\"x\"'") from None
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
-            raise ValueError(
+            raise MonntoValueError(
                 f"query {query!r}: {type(node).__name__} is not allowed; a query may only "
                 "hold parameter names, constants, comparisons and and/or/not")
         if isinstance(node, ast.Name) and node.id.startswith("__"):
-            raise ValueError(f"query {query!r}: name {node.id!r} is not allowed")
+            raise MonntoValueError(f"query {query!r}: name {node.id!r} is not allowed")
     return tree
 
 
@@ -95,7 +97,7 @@ def _eval(node: ast.AST, lookup: Callable[[str], Any]) -> Any:
                 return False
             left = right
         return True
-    raise ValueError(f"query: {type(node).__name__} is not allowed")  # pragma: no cover
+    raise MonntoValueError(f"query: {type(node).__name__} is not allowed")  # pragma: no cover
 
 
 def evaluate_query(tree: ast.Expression, lookup: Callable[[str], Any]) -> bool:

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.errors import UnsafeLoadError
+from ..core.errors import MonntoTypeError, MonntoValueError, UnsafeLoadError
 from . import streams as _streams
 from .data_folder import atomic_open, atomic_write_text, check_name, get_data_folder, safe_name
 from .errors import CorruptRunError
@@ -79,10 +79,10 @@ def _to_json(value: Any, key: str) -> Any:
         out = {}
         for k, v in value.items():
             if not isinstance(k, str):
-                raise TypeError(f"save_param({key!r}): dict keys must be str, got {k!r}")
+                raise MonntoTypeError(f"save_param({key!r}): dict keys must be str, got {k!r}")
             out[k] = _to_json(v, key)
         return out
-    raise TypeError(
+    raise MonntoTypeError(
         f"save_param({key!r}): cannot store a {type(value).__name__} as a parameter (expected "
         "int, float, bool, str, None, a list/tuple or str-keyed dict of those); use save_np "
         "for arrays or save_obj for other objects")
@@ -264,11 +264,11 @@ class StorageManager:
     def save_param_dict(self, params: Mapping[str, Any]) -> None:
         """Save several parameters at once (one atomic rewrite of ``params.json``)."""
         if not isinstance(params, Mapping):
-            raise TypeError(f"save_param_dict: expected a dict, got {type(params).__name__}")
+            raise MonntoTypeError(f"save_param_dict: expected a dict, got {type(params).__name__}")
         new = {}
         for key, value in params.items():
             if not isinstance(key, str) or not key:
-                raise TypeError(f"save_param_dict: parameter names must be non-empty str, got {key!r}")
+                raise MonntoTypeError(f"save_param_dict: parameter names must be non-empty str, got {key!r}")
             new[key] = _to_json(value, key)
         merged = dict(self._read_params())
         merged.update(new)
@@ -319,7 +319,7 @@ class StorageManager:
         """Save an array as ``<key>.npy`` (atomically); returns the file path."""
         arr = np.asarray(array)
         if arr.dtype == object:
-            raise TypeError(f"save_np({key!r}): object arrays cannot be saved as .npy; "
+            raise MonntoTypeError(f"save_np({key!r}): object arrays cannot be saved as .npy; "
                             "use save_obj")
         path = self._file(key, ".npy", "save_np key")
         with atomic_open(path, fsync=False) as fh:
@@ -477,7 +477,7 @@ class StorageManager:
         """
         variables = getattr(recorder, "variables", None)
         if not isinstance(variables, Mapping):
-            raise TypeError(f"save_recorder({tag!r}): expected a recorder with a 'variables' "
+            raise MonntoTypeError(f"save_recorder({tag!r}): expected a recorder with a 'variables' "
                             f"dict, got {type(recorder).__name__}")
         wanted = None if keys is None else set(keys)
         index: dict[str, str] = {}
@@ -490,7 +490,7 @@ class StorageManager:
             try:
                 arr = np.asarray(value)
             except ValueError as err:
-                raise ValueError(f"save_recorder({tag!r}): variable {expression!r} cannot be "
+                raise MonntoValueError(f"save_recorder({tag!r}): variable {expression!r} cannot be "
                                  f"made one array ({err})") from None
             key = safe_name(f"{tag}_{expression}")
             self.save_np(key, arr)

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.errors import MonntoTypeError, MonntoValueError
 from .data_folder import check_name, safe_name
 
 __all__ = ["STREAM_STORE_NAME", "StreamArray", "ZarrStream", "default_chunk_steps", "list_streams",
@@ -152,11 +153,11 @@ class ZarrStream:
         if block.shape == self.sample_shape and (block.ndim == 0 or block.shape[:1] != (0,)):
             block = block[None]
         if block.shape[1:] != self.sample_shape:
-            raise ValueError(
+            raise MonntoValueError(
                 f"stream {self.name!r}: append expected a block of shape (k, "
                 f"{', '.join(map(str, self.sample_shape))}), got {block.shape}")
         if not np.can_cast(block.dtype, self.dtype, casting="same_kind"):
-            raise TypeError(f"stream {self.name!r}: cannot store {block.dtype} values in a "
+            raise MonntoTypeError(f"stream {self.name!r}: cannot store {block.dtype} values in a "
                             f"{self.dtype} stream")
         k = block.shape[0]
         if k == 0:
@@ -191,7 +192,7 @@ def _store_path(run_folder: Path) -> Path:
 
 def _array_key(name: str) -> str:
     if not isinstance(name, str) or not name:
-        raise ValueError(f"stream name: expected a non-empty str, got {name!r}")
+        raise MonntoValueError(f"stream name: expected a non-empty str, got {name!r}")
     return safe_name(name)
 
 
@@ -226,17 +227,17 @@ def open_stream(run_folder: str | os.PathLike, name: str, sample_shape: tuple[in
     try:
         sample_shape = tuple(int(d) for d in sample_shape)
     except TypeError:
-        raise TypeError(f"open_stream({name!r}): sample_shape must be a tuple of ints, "
+        raise MonntoTypeError(f"open_stream({name!r}): sample_shape must be a tuple of ints, "
                         f"got {sample_shape!r}") from None
     if any(d < 0 for d in sample_shape):
-        raise ValueError(f"open_stream({name!r}): sample_shape must be non-negative, "
+        raise MonntoValueError(f"open_stream({name!r}): sample_shape must be non-negative, "
                          f"got {sample_shape}")
     dtype = np.dtype(dtype)
     if dtype.kind in "OUSV":
-        raise TypeError(f"open_stream({name!r}): dtype must be numeric or bool, got {dtype}")
+        raise MonntoTypeError(f"open_stream({name!r}): dtype must be numeric or bool, got {dtype}")
     steps = default_chunk_steps(sample_shape, dtype) if chunk_steps is None else int(chunk_steps)
     if steps < 1:
-        raise ValueError(f"open_stream({name!r}): chunk_steps must be >= 1, got {chunk_steps!r}")
+        raise MonntoValueError(f"open_stream({name!r}): chunk_steps must be >= 1, got {chunk_steps!r}")
     store = _store_path(run_folder)
     root = zarr.open_group(str(store), mode="a")
     existing = set(root.array_keys())
@@ -266,14 +267,14 @@ def _check_stored_array(array: Any, run_folder: Path, name: str) -> Any:
     except TypeError:
         dtype = None
     if dtype is None or dtype.kind not in "biufc" or dtype.hasobject:
-        raise ValueError(f"{where} has element type {array.dtype}; expected a numeric or bool "
+        raise MonntoValueError(f"{where} has element type {array.dtype}; expected a numeric or bool "
                          "dtype (a stream holds numbers only)")
     codecs = getattr(getattr(array, "metadata", None), "codecs", ()) or ()
     for codec in codecs:
         codec_name = getattr(codec, "codec_name", None) or type(codec).__name__.lower()
         codec_name = str(codec_name).removesuffix("codec")
         if codec_name not in SAFE_CODECS:
-            raise ValueError(f"{where} uses the codec {codec_name!r}; expected one of "
+            raise MonntoValueError(f"{where} uses the codec {codec_name!r}; expected one of "
                              f"{sorted(SAFE_CODECS)} (streams holding other codecs are not read)")
     return array
 
@@ -309,7 +310,7 @@ def load_stream(run_folder: str | os.PathLike, name: str) -> StreamArray:
     array = _check_stored_array(root[key], Path(run_folder), name)
     length = array.attrs.get(_LENGTH_ATTR, array.shape[0])
     if not isinstance(length, int) or isinstance(length, bool) or not 0 <= length <= array.shape[0]:
-        raise ValueError(f"run folder {str(run_folder)!r}: stream {name!r} says it holds "
+        raise MonntoValueError(f"run folder {str(run_folder)!r}: stream {name!r} says it holds "
                          f"{length!r} samples; expected an int from 0 to its {array.shape[0]} rows")
     return StreamArray(array, length, name)
 

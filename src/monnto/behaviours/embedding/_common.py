@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ...core.errors import MonntoTypeError, MonntoValueError
+
 #: Default monnto step of an embedding when no Clock sets one, s.
 DEFAULT_DT = 1e-3
 
@@ -34,16 +36,16 @@ def parse_seconds(value: Any, owner: str, key: str) -> float:
         match = _DURATION.match(value)
         unit = match.group(2) if match else None
         if match is None or (unit is not None and unit not in _TIME_UNITS):
-            raise ValueError(f"{owner}: argument {key}={value!r}: expected seconds as a number or a "
+            raise MonntoValueError(f"{owner}: argument {key}={value!r}: expected seconds as a number or a "
                              f"string such as '1*ms' (units: {', '.join(_TIME_UNITS)})")
         seconds = float(match.group(1)) * _TIME_UNITS[unit or "s"]
     elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         seconds = float(value)
     else:
-        raise ValueError(f"{owner}: argument {key}={value!r}: expected seconds as a number or a "
+        raise MonntoValueError(f"{owner}: argument {key}={value!r}: expected seconds as a number or a "
                          f"string such as '1*ms'")
     if not seconds > 0:
-        raise ValueError(f"{owner}: argument {key}={value!r}: expected a positive time step")
+        raise MonntoValueError(f"{owner}: argument {key}={value!r}: expected a positive time step")
     return seconds
 
 
@@ -64,7 +66,7 @@ def resolve_dt(behaviour, n) -> float:
     if given is not None:
         given = parse_seconds(given, repr(behaviour), "dt")
         if clock_dt is not None and abs(float(clock_dt) - given) > 1e-12 * given:
-            raise ValueError(f"{behaviour!r}: argument dt={given!r} s disagrees with the group's clock "
+            raise MonntoValueError(f"{behaviour!r}: argument dt={given!r} s disagrees with the group's clock "
                              f"dt={clock_dt!r} s; omit dt= or change the Clock")
         return given
     if clock_dt is not None:
@@ -84,11 +86,11 @@ def name_mapping(value: Any, owner: str, key: str) -> dict[str, Any]:
     if isinstance(value, (list, tuple)):
         value = {name: name for name in value}
     if not isinstance(value, dict):
-        raise TypeError(f"{owner}: argument {key}={value!r}: expected a dict "
+        raise MonntoTypeError(f"{owner}: argument {key}={value!r}: expected a dict "
                         f"{{monnto_name: external_name}}, a list of names or one name")
     for name in value:
         if not isinstance(name, str) or not name.isidentifier():
-            raise ValueError(f"{owner}: argument {key}: monnto attribute name {name!r} is not a "
+            raise MonntoValueError(f"{owner}: argument {key}: monnto attribute name {name!r} is not a "
                              f"valid identifier")
     return dict(value)
 
@@ -120,7 +122,7 @@ def read_input(n, name: str, owner: str) -> np.ndarray:
     if array.ndim == 0:
         array = np.full(n.size, float(array))
     if array.shape != (n.size,):
-        raise ValueError(f"{owner}: input n.{name} has shape {array.shape}; expected ({n.size},)")
+        raise MonntoValueError(f"{owner}: input n.{name} has shape {array.shape}; expected ({n.size},)")
     return array
 
 
@@ -138,6 +140,6 @@ def step_ratio(monnto_dt: float, external_dt: float, owner: str, what: str) -> i
     ratio = monnto_dt / external_dt
     steps = int(round(ratio))
     if steps < 1 or abs(ratio - steps) > 1e-9 * max(ratio, 1.0):
-        raise ValueError(f"{owner}: the monnto step dt={monnto_dt!r} s is not a whole multiple of "
+        raise MonntoValueError(f"{owner}: the monnto step dt={monnto_dt!r} s is not a whole multiple of "
                          f"{what}={external_dt!r} s; choose dt as k * {external_dt!r} s")
     return steps

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ...core.behaviour import Behaviour
+from ...core.errors import MonntoTypeError, MonntoValueError
 from ._common import clear_input, name_mapping, read_input, resolve_dt, step_ratio, store
 
 __all__ = ["Brian2Embedding", "import_brian2"]
@@ -114,7 +115,7 @@ class Brian2Embedding(Behaviour):
         owner = repr(self)
         model = self.get_init_attr("model", self.init_kwargs.get("arg_0"), None, do_not_diversify=True)
         if model is None:
-            raise TypeError(f"{owner}: pass the Brian2 model as the first argument or model=, a "
+            raise MonntoTypeError(f"{owner}: pass the Brian2 model as the first argument or model=, a "
                             f"callable model(size, dt) returning a brian2.NeuronGroup")
         self.variables = name_mapping(self.get_init_attr("variables", {"v": "v"}, None,
                                                          do_not_diversify=True), owner, "variables")
@@ -135,15 +136,15 @@ class Brian2Embedding(Behaviour):
             built = model
         objects = list(built) if isinstance(built, Sequence) else [built]
         if not objects or not isinstance(objects[0], brian2.NeuronGroup):
-            raise TypeError(f"{owner}: the model must give a brian2.NeuronGroup (or a sequence that "
+            raise MonntoTypeError(f"{owner}: the model must give a brian2.NeuronGroup (or a sequence that "
                             f"starts with one), got {built!r}")
         self.group = objects[0]
         if len(self.group) != n.size:
-            raise ValueError(f"{owner}: the Brian2 group {self.group.name!r} has {len(self.group)} "
+            raise MonntoValueError(f"{owner}: the Brian2 group {self.group.name!r} has {len(self.group)} "
                              f"neurons; the monnto group {n.tag!r} has {n.size}")
         for name in (*self.variables.values(), *self.inputs.values()):
             if name not in self.group.variables:
-                raise ValueError(f"{owner}: the Brian2 group {self.group.name!r} has no variable "
+                raise MonntoValueError(f"{owner}: the Brian2 group {self.group.name!r} has no variable "
                                  f"{name!r}; it has {sorted(k for k in self.group.variables if not k.startswith('_'))}")
         self.substeps = step_ratio(self.dt, float(self.group.clock.dt_), owner,
                                    f"the Brian2 clock dt of {self.group.name!r}")

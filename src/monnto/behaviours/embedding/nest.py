@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ...core.behaviour import Behaviour
+from ...core.errors import MonntoTypeError, MonntoValueError
 from ._common import clear_input, name_mapping, read_input, resolve_dt, step_ratio, store
 
 __all__ = ["NEST_TO_SI", "NestEmbedding", "import_nest"]
@@ -80,12 +81,12 @@ def _scaled(mapping: dict[str, Any], owner: str, key: str) -> dict[str, tuple[st
         elif isinstance(spec, str):
             nest_name = spec
             if nest_name not in NEST_TO_SI:
-                raise ValueError(f"{owner}: argument {key}: the SI scale of NEST name {nest_name!r} is "
+                raise MonntoValueError(f"{owner}: argument {key}: the SI scale of NEST name {nest_name!r} is "
                                  f"not known; write {{{m_name!r}: ({nest_name!r}, scale)}} with "
                                  f"monnto value = NEST value * scale (1.0 keeps NEST's unit)")
             scale = NEST_TO_SI[nest_name]
         else:
-            raise ValueError(f"{owner}: argument {key}: {m_name!r}: {spec!r}; expected a NEST name "
+            raise MonntoValueError(f"{owner}: argument {key}: {m_name!r}: {spec!r}; expected a NEST name "
                              f"or a (nest_name, scale) pair")
         out[m_name] = (str(nest_name), scale)
     return out
@@ -147,7 +148,7 @@ class NestEmbedding(Behaviour):
         nest = import_nest(quiet)
         model = self.get_init_attr("model", self.init_kwargs.get("arg_0"), None, do_not_diversify=True)
         if model is None or not (isinstance(model, str) or callable(model)):
-            raise TypeError(f"{owner}: pass the NEST model as the first argument or model=: a model "
+            raise MonntoTypeError(f"{owner}: pass the NEST model as the first argument or model=: a model "
                             f"name such as 'iaf_psc_alpha' or a callable model(size); got {model!r}")
         params = self.get_init_attr("params", None, None, do_not_diversify=True)
         self.variables = _scaled(name_mapping(self.get_init_attr(
@@ -172,27 +173,27 @@ class NestEmbedding(Behaviour):
 
         if isinstance(model, str):
             if model not in nest.node_models:
-                raise ValueError(f"{owner}: {model!r} is not a NEST model; e.g. 'iaf_psc_alpha', "
+                raise MonntoValueError(f"{owner}: {model!r} is not a NEST model; e.g. 'iaf_psc_alpha', "
                                  f"'iaf_cond_exp', 'aeif_cond_exp', 'hh_psc_alpha'")
             built = nest.Create(model, n.size, params=params)
         else:
             if params is not None:
-                raise ValueError(f"{owner}: params= applies to a model name only; set the parameters "
+                raise MonntoValueError(f"{owner}: params= applies to a model name only; set the parameters "
                                  f"inside the model callable")
             built = model(n.size)
         nodes = built[0] if isinstance(built, Sequence) and not isinstance(built, nest.NodeCollection) \
             else built
         if not isinstance(nodes, nest.NodeCollection):
-            raise TypeError(f"{owner}: the model must give a nest.NodeCollection (or a sequence that "
+            raise MonntoTypeError(f"{owner}: the model must give a nest.NodeCollection (or a sequence that "
                             f"starts with one), got {built!r}")
         if len(nodes) != n.size:
-            raise ValueError(f"{owner}: the NEST model gives {len(nodes)} nodes; the monnto group "
+            raise MonntoValueError(f"{owner}: the NEST model gives {len(nodes)} nodes; the monnto group "
                              f"{n.tag!r} has {n.size}")
         self.nodes = nodes
         known = set(nodes[0].get().keys())
         for nest_name, _ in (*self.variables.values(), *self.inputs.values()):
             if nest_name not in known:
-                raise ValueError(f"{owner}: the NEST nodes ({nodes[0].get('model')}) have no state or "
+                raise MonntoValueError(f"{owner}: the NEST nodes ({nodes[0].get('model')}) have no state or "
                                  f"parameter {nest_name!r}")
         self.spike_recorder = nest.Create("spike_recorder")
         nest.Connect(nodes, self.spike_recorder)

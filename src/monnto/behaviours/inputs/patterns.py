@@ -32,6 +32,7 @@ import numpy as np
 from monnto.core.backend import to_numpy
 from monnto.core.behaviour import Behaviour
 
+from ...core.errors import MonntoValueError
 from ..neurons._common import from_host, input_vector, resolve_dt
 
 __all__ = ["random_word_sequence", "counting_task_sequence", "symbol_masks",
@@ -51,7 +52,7 @@ def random_word_sequence(words: Sequence[str], length: int, rng: np.random.Gener
     """
     words = list(words)
     if not words or any(not isinstance(w, str) or not w for w in words):
-        raise ValueError(f"random_word_sequence: words={words!r}; expected non-empty strings")
+        raise MonntoValueError(f"random_word_sequence: words={words!r}; expected non-empty strings")
     mean = sum(len(w) for w in words) / len(words)
     picks = rng.integers(len(words), size=int(length / mean) + 2)
     text = "".join(words[i] for i in picks)
@@ -67,7 +68,7 @@ def counting_task_sequence(n: int, length: int, rng: np.random.Generator) -> str
     n-th repetition needs a memory of n steps.
     """
     if int(n) < 1:
-        raise ValueError(f"counting_task_sequence: n={n!r}; expected a positive int")
+        raise MonntoValueError(f"counting_task_sequence: n={n!r}; expected a positive int")
     return random_word_sequence(["a" + "b" * int(n) + "c", "d" + "e" * int(n) + "f"], length, rng)
 
 
@@ -79,11 +80,11 @@ def symbol_masks(n_symbols: int, size: int, n_per_symbol: int, rng: np.random.Ge
     n_per_symbol <= size``); otherwise each set is drawn independently.
     """
     if n_per_symbol < 1 or n_per_symbol > size:
-        raise ValueError(f"symbol_masks: n_per_symbol={n_per_symbol!r}; expected 1..{size}")
+        raise MonntoValueError(f"symbol_masks: n_per_symbol={n_per_symbol!r}; expected 1..{size}")
     masks = np.zeros((n_symbols, size), dtype=bool)
     if disjoint:
         if n_symbols * n_per_symbol > size:
-            raise ValueError(f"symbol_masks: {n_symbols} symbols x {n_per_symbol} neurons > group "
+            raise MonntoValueError(f"symbol_masks: {n_symbols} symbols x {n_per_symbol} neurons > group "
                              f"size {size}; lower n_per_symbol or set disjoint=False")
         order = rng.permutation(size)
         for k in range(n_symbols):
@@ -110,20 +111,20 @@ class PatternSequenceInput(Behaviour):
     def _patterns(self, n) -> np.ndarray:
         patterns = self.get_init_attr("patterns", None, None)
         if patterns is None:
-            raise ValueError(f"{self!r}: patterns= is required (an array of shape (k, {n.size}))")
+            raise MonntoValueError(f"{self!r}: patterns= is required (an array of shape (k, {n.size}))")
         return np.asarray(patterns, dtype=float)
 
     def _init_order(self, n, k: int) -> None:
         order = self.get_init_attr("order", "cycle", None)
         if isinstance(order, str):
             if order not in ("cycle", "random"):
-                raise ValueError(f"{self!r}: order={order!r}; expected 'cycle', 'random' or a "
+                raise MonntoValueError(f"{self!r}: order={order!r}; expected 'cycle', 'random' or a "
                                  f"sequence of pattern indices")
             self._order = np.arange(k) if order == "cycle" else None
         else:
             order = np.asarray(order, dtype=int)
             if order.ndim != 1 or len(order) == 0 or order.min() < 0 or order.max() >= k:
-                raise ValueError(f"{self!r}: order must hold indices in 0..{k - 1}, got {order!r}")
+                raise MonntoValueError(f"{self!r}: order must hold indices in 0..{k - 1}, got {order!r}")
             self._order = order
 
     def _next_index(self) -> int:
@@ -137,18 +138,18 @@ class PatternSequenceInput(Behaviour):
         self._rng = n.network.rng
         patterns = self._patterns(n)
         if patterns.ndim != 2 or patterns.shape[1] != n.size:
-            raise ValueError(f"{self!r}: patterns have shape {patterns.shape}; expected "
+            raise MonntoValueError(f"{self!r}: patterns have shape {patterns.shape}; expected "
                              f"(k, {n.size}) for {n!r}")
         self._k = patterns.shape[0]
         self.patterns = patterns
         self._init_order(n, self._k)
         self.steps_per_item = int(self.get_init_attr("steps_per_item", 1, None))
         if self.steps_per_item < 1:
-            raise ValueError(f"{self!r}: steps_per_item={self.steps_per_item!r}; expected >= 1")
+            raise MonntoValueError(f"{self!r}: steps_per_item={self.steps_per_item!r}; expected >= 1")
         self.amplitude = float(self.get_init_attr("amplitude", 1.0, None))
         self.mode = self.get_init_attr("mode", "current", None)
         if self.mode not in ("current", "poisson"):
-            raise ValueError(f"{self!r}: mode={self.mode!r}; expected 'current' or 'poisson'")
+            raise MonntoValueError(f"{self!r}: mode={self.mode!r}; expected 'current' or 'poisson'")
         max_rate = float(self.get_init_attr("max_rate", 100.0, None))
         self.dt = resolve_dt(self, n, self.default_dt)
         self.target = self.get_init_attr("target", "I_input", None)
@@ -159,7 +160,7 @@ class PatternSequenceInput(Behaviour):
         else:
             prob = patterns * max_rate * self.dt
             if prob.min() < 0 or prob.max() > 1:
-                raise ValueError(f"{self!r}: pattern * max_rate * dt must lie in [0, 1], got "
+                raise MonntoValueError(f"{self!r}: pattern * max_rate * dt must lie in [0, 1], got "
                                  f"[{prob.min()!r}, {prob.max()!r}]")
             self._prob = prob
         self._position = 0
@@ -205,13 +206,13 @@ class SymbolSequenceInput(PatternSequenceInput):
         counting_n = self.get_init_attr("counting_n", None, None)
         given = [x is not None for x in (text, words, counting_n)]
         if sum(given) != 1:
-            raise ValueError(f"{self!r}: give exactly one of text=, words=, counting_n=")
+            raise MonntoValueError(f"{self!r}: give exactly one of text=, words=, counting_n=")
         if counting_n is not None:
             counting_n = int(counting_n)
             words = ["a" + "b" * counting_n + "c", "d" + "e" * counting_n + "f"]
         if text is not None:
             if not isinstance(text, str) or not text:
-                raise ValueError(f"{self!r}: text={text!r}; expected a non-empty string")
+                raise MonntoValueError(f"{self!r}: text={text!r}; expected a non-empty string")
             source_symbols = set(text)
         else:
             if isinstance(words, str):
@@ -222,7 +223,7 @@ class SymbolSequenceInput(PatternSequenceInput):
         alphabet = self.get_init_attr("alphabet", "".join(sorted(source_symbols)), None)
         missing = source_symbols - set(alphabet)
         if missing:
-            raise ValueError(f"{self!r}: alphabet={alphabet!r} lacks the symbols {sorted(missing)!r}")
+            raise MonntoValueError(f"{self!r}: alphabet={alphabet!r} lacks the symbols {sorted(missing)!r}")
         self.alphabet = alphabet
         self._text = text
         self._words = words
@@ -271,19 +272,19 @@ class ImageSequenceInput(PatternSequenceInput):
     def _patterns(self, n) -> np.ndarray:
         images = self.get_init_attr("images", None, None)
         if images is None:
-            raise ValueError(f"{self!r}: images= is required (array (k, height, width))")
+            raise MonntoValueError(f"{self!r}: images= is required (array (k, height, width))")
         images = np.asarray(images, dtype=float)
         if images.ndim == 3:
             k, h, w = images.shape
             grid = (getattr(n, "height", None), getattr(n, "width", None))
             if h * w != n.size:
-                raise ValueError(f"{self!r}: images are {h}x{w} = {h * w} pixels; {n!r} has "
+                raise MonntoValueError(f"{self!r}: images are {h}x{w} = {h * w} pixels; {n!r} has "
                                  f"{n.size} neurons")
             if None not in grid and getattr(n, "depth", 1) == 1 and (int(grid[0]), int(grid[1])) != (h, w):
-                raise ValueError(f"{self!r}: images are {h}x{w}; {n!r} is a {grid[0]}x{grid[1]} grid")
+                raise MonntoValueError(f"{self!r}: images are {h}x{w}; {n!r} is a {grid[0]}x{grid[1]} grid")
             images = images.reshape(k, h * w)
         elif images.ndim != 2:
-            raise ValueError(f"{self!r}: images must have shape (k, height, width) or (k, size), "
+            raise MonntoValueError(f"{self!r}: images must have shape (k, height, width) or (k, size), "
                              f"got {images.shape}")
         if bool(self.get_init_attr("normalize", True, None)):
             peak = float(np.abs(images).max())

@@ -34,6 +34,7 @@ from monnto.core.behaviour import Behaviour
 from monnto.targets.random_streams import behaviour_stream_key, check_poisson_mean, exp_neg
 from monnto.targets.random_streams import poisson_counts as stream_poisson_counts
 
+from ...core.errors import MonntoValueError
 from ..neurons._common import from_host, input_vector, resolve_dt, to_backend
 
 __all__ = ["poisson_spikes", "poisson_counts", "PoissonGenerator", "PoissonInput"]
@@ -44,9 +45,9 @@ def _check_probability(rate, dt, owner: str) -> None:
     peak = float(np.max(rate)) * dt
     low = float(np.min(rate))
     if low < 0:
-        raise ValueError(f"{owner}: rate has a negative value {low!r} Hz; expected rates >= 0")
+        raise MonntoValueError(f"{owner}: rate has a negative value {low!r} Hz; expected rates >= 0")
     if peak > 1.0:
-        raise ValueError(f"{owner}: rate * dt = {peak!r} > 1 (rate {peak / dt!r} Hz, dt {dt!r} s); "
+        raise MonntoValueError(f"{owner}: rate * dt = {peak!r} > 1 (rate {peak / dt!r} Hz, dt {dt!r} s); "
                          f"use a smaller dt or PoissonInput (counts) for such rates")
 
 
@@ -136,9 +137,9 @@ class PoissonInput(Behaviour):
         self.weight = to_backend(self.get_init_attr("weight", 1e-10, n), n)
         self.target = self.get_init_attr("target", "I_input", None)
         if not isinstance(self.target, str) or not self.target.isidentifier():
-            raise ValueError(f"{self!r}: target={self.target!r}; expected an attribute name")
+            raise MonntoValueError(f"{self!r}: target={self.target!r}; expected an attribute name")
         if np.any(self.rate < 0) or np.any(self.n_sources < 0):
-            raise ValueError(f"{self!r}: rate and n_sources must be >= 0, got rate={self.rate!r}, "
+            raise MonntoValueError(f"{self!r}: rate and n_sources must be >= 0, got rate={self.rate!r}, "
                              f"n_sources={self.n_sources!r}")
         input_vector(n, self.target)
         self._lam = self.rate * self.n_sources * self.dt

@@ -31,6 +31,8 @@ import numpy as np
 
 from monnto.core.backend import to_numpy
 
+from ...core.errors import MonntoValueError
+
 INPUT_NAME = "I_input"
 
 
@@ -111,7 +113,7 @@ def read_params(behaviour, params_cls, n, overrides: dict | None = None, skip: t
         size = getattr(n, "size", None)
         shape = getattr(value, "shape", None)
         if shape is not None and size is not None and len(shape) > 0 and tuple(shape) != (size,):
-            raise ValueError(f"{behaviour!r}: argument {field.name} has shape {tuple(shape)}; "
+            raise MonntoValueError(f"{behaviour!r}: argument {field.name} has shape {tuple(shape)}; "
                              f"expected a scalar or one value per neuron ({size},)")
         values[field.name] = value
     return params_cls(**values)
@@ -135,7 +137,7 @@ def resolve_dt(behaviour, n, default: float) -> float:
     if given is not None:
         given = float(given)
         if clock_dt is not None and abs(float(clock_dt) - given) > 1e-12 * max(abs(given), 1e-300):
-            raise ValueError(f"{behaviour!r}: argument dt={given!r} s disagrees with the group's "
+            raise MonntoValueError(f"{behaviour!r}: argument dt={given!r} s disagrees with the group's "
                              f"clock dt={clock_dt!r} s; omit dt= or change the Clock")
         dt = given
     elif clock_dt is not None:
@@ -143,7 +145,7 @@ def resolve_dt(behaviour, n, default: float) -> float:
     else:
         dt = float(default)
     if not dt > 0:
-        raise ValueError(f"{behaviour!r}: time step dt={dt!r} s; expected a positive number of seconds")
+        raise MonntoValueError(f"{behaviour!r}: time step dt={dt!r} s; expected a positive number of seconds")
     return dt
 
 
@@ -164,7 +166,7 @@ def check_positive(params, names: tuple[str, ...], allow_zero: tuple[str, ...] =
         bad = (value < 0) if name in allow_zero else (value <= 0)
         if bool(bad.any()) if hasattr(bad, "any") else bool(bad):
             need = ">= 0" if name in allow_zero else "> 0"
-            raise ValueError(f"{type(params).__name__}: {name}={value!r}; expected {need}")
+            raise MonntoValueError(f"{type(params).__name__}: {name}={value!r}; expected {need}")
 
 
 def warn_if_coarse(behaviour, dt: float, max_dt: float, unit_note: str = "") -> None:

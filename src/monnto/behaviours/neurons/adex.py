@@ -27,6 +27,7 @@ from typing import Any
 
 from monnto.core.behaviour import Behaviour
 
+from ...core.errors import MonntoValueError
 from ._common import check_positive, clear_, input_vector, read_params, resolve_dt, warn_if_coarse
 
 __all__ = ["AdExParams", "ADEX_PATTERNS", "adex_step", "AdEx"]
@@ -131,7 +132,7 @@ class AdEx(Behaviour):
         overrides = {}
         if pattern is not None:
             if pattern not in ADEX_PATTERNS:
-                raise ValueError(f"{self!r}: pattern={pattern!r}; expected one of "
+                raise MonntoValueError(f"{self!r}: pattern={pattern!r}; expected one of "
                                  f"{sorted(ADEX_PATTERNS)}")
             overrides = dict(ADEX_PATTERNS[pattern])
             overrides["I_bias"] = overrides.pop("I")

@@ -30,6 +30,7 @@ from typing import Any
 
 from monnto.core.behaviour import Behaviour
 
+from ...core.errors import MonntoValueError
 from ._common import clear_, input_vector, read_params, resolve_dt, warn_if_coarse
 
 __all__ = ["HindmarshRoseParams", "hindmarsh_rose_step", "HindmarshRose"]
@@ -109,7 +110,7 @@ class HindmarshRose(Behaviour):
         self.p = read_params(self, HindmarshRoseParams, n)
         time_unit = float(self.get_init_attr("time_unit", 1e-3, None))
         if not time_unit > 0:
-            raise ValueError(f"{self!r}: time_unit={time_unit!r}; expected seconds > 0")
+            raise MonntoValueError(f"{self!r}: time_unit={time_unit!r}; expected seconds > 0")
         self.dt = resolve_dt(self, n, self.default_dt)
         self.dt_model = self.dt / time_unit
         warn_if_coarse(self, self.dt, 0.1 * time_unit, " (0.1 model time units)")

@@ -46,6 +46,7 @@ from typing import Any
 
 from monnto.core.behaviour import Behaviour
 
+from ...core.errors import MonntoValueError
 from ._common import check_positive, clear_, input_vector, read_params, resolve_dt, warn_if_coarse
 
 __all__ = ["HHParams", "HHCableParams", "hh_rates", "hh_steady_state", "hh_step",
@@ -273,12 +274,12 @@ class HHCable(HodgkinHuxley):
         k = self.get_init_attr("n_compartments", int(n.size), None)
         k = int(k)
         if k < 1 or n.size % k:
-            raise ValueError(f"{self!r}: n_compartments={k!r}; expected a positive divisor of the "
+            raise MonntoValueError(f"{self!r}: n_compartments={k!r}; expected a positive divisor of the "
                              f"group size {n.size}")
         self.n_compartments = k
         for name in ("radius", "r_axial", "length"):
             if not isinstance(getattr(self.p, name), float):
-                raise ValueError(f"{self!r}: argument {name} must be one number (the cable "
+                raise MonntoValueError(f"{self!r}: argument {name} must be one number (the cable "
                                  f"geometry is shared), got {getattr(self.p, name)!r}")
 
     def _step(self, n, i_in):

@@ -31,6 +31,7 @@ from typing import Any
 
 from monnto.core.behaviour import Behaviour
 
+from ...core.errors import MonntoValueError
 from ._common import clear_, input_vector, read_params, resolve_dt, warn_if_coarse
 
 __all__ = ["IzhikevichParams", "IZHIKEVICH_CELL_TYPES", "izhikevich_step", "Izhikevich"]
@@ -103,7 +104,7 @@ class Izhikevich(Behaviour):
     def set_variables(self, n) -> None:
         cell_type = self.get_init_attr("cell_type", "RS", None)
         if cell_type not in IZHIKEVICH_CELL_TYPES:
-            raise ValueError(f"{self!r}: cell_type={cell_type!r}; expected one of "
+            raise MonntoValueError(f"{self!r}: cell_type={cell_type!r}; expected one of "
                              f"{sorted(IZHIKEVICH_CELL_TYPES)}")
         self.p = read_params(self, IzhikevichParams, n, overrides=IZHIKEVICH_CELL_TYPES[cell_type])
         self.dt = resolve_dt(self, n, self.default_dt)

@@ -33,6 +33,7 @@ import numpy as np
 
 from monnto.core.behaviour import Behaviour
 
+from ...core.errors import MonntoValueError
 from ._common import check_positive, clear_, input_vector, read_params, resolve_dt
 
 __all__ = ["LIFParams", "ConductanceLIFParams", "lif_step", "conductance_lif_step",
@@ -59,7 +60,7 @@ class LIFParams:
 
 def _check_method(method: str) -> None:
     if method not in ("exact", "euler"):
-        raise ValueError(f"LIF method={method!r}: expected 'exact' or 'euler'")
+        raise MonntoValueError(f"LIF method={method!r}: expected 'exact' or 'euler'")
 
 
 def _at_least(x, low, xp):

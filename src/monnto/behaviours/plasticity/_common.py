@@ -5,6 +5,8 @@ from typing import Any
 
 import numpy as np
 
+from ...core.errors import MonntoValueError
+
 
 def is_synapse_group(obj: Any) -> bool:
     """True for a SynapseGroup (it has ``src`` and ``dst``)."""
@@ -34,12 +36,12 @@ def step_dt(parent: Any, dt: float | None, owner: str) -> float:
         if dt is None and is_synapse_group(parent):
             dt = getattr(parent.dst, "dt", None)
     if dt is None:
-        raise ValueError(
+        raise MonntoValueError(
             f"{owner}: no time step; pass dt=<seconds> or add a Clock to the network "
             f"(parent {getattr(parent, 'tag', parent)!r} has no 'dt')")
     dt = float(dt)
     if not dt > 0:
-        raise ValueError(f"{owner}: dt must be > 0 seconds, got {dt!r}")
+        raise MonntoValueError(f"{owner}: dt must be > 0 seconds, got {dt!r}")
     return dt
 
 
@@ -47,7 +49,7 @@ def positive(owner: str, name: str, value: Any) -> float:
     """Validate a strictly positive scalar parameter."""
     v = float(value)
     if not v > 0 or not np.isfinite(v):
-        raise ValueError(f"{owner}: {name} must be a positive finite number, got {value!r}")
+        raise MonntoValueError(f"{owner}: {name} must be a positive finite number, got {value!r}")
     return v
 
 

@@ -22,6 +22,8 @@ from typing import Any
 from monnto.behaviours.plasticity._common import as_numbers, step_dt
 from monnto.core import Behaviour
 
+from ...core.errors import MonntoValueError
+
 __all__ = ["Refractoriness", "SpikeFrequencyAdaptation", "adaptation_step", "refractory_step"]
 
 
@@ -48,7 +50,7 @@ class SpikeFrequencyAdaptation(Behaviour):
         owner = type(self).__name__
         tau = float(self.get_init_attr("tau_a", 0.1))
         if not tau > 0:
-            raise ValueError(f"{owner}: tau_a must be > 0 s, got {tau!r}")
+            raise MonntoValueError(f"{owner}: tau_a must be > 0 s, got {tau!r}")
         self.b = self.get_init_attr("b", 10e-12, n)
         self.dt = step_dt(n, self.get_init_attr("dt", None), owner)
         self.decay = math.exp(-self.dt / tau)
@@ -79,7 +81,7 @@ class Refractoriness(Behaviour):
         self.activity_attr = self.get_init_attr("activity_attr", "voltage")
         self.spike_attr = self.get_init_attr("spike_attr", "spike")
         if not 0 <= self.decay < 1:
-            raise ValueError(f"{type(self).__name__}: decayfactor must be in [0, 1), got {self.decay!r}")
+            raise MonntoValueError(f"{type(self).__name__}: decayfactor must be in [0, 1), got {self.decay!r}")
         n.refractory_counter = n.get_neuron_vec()
 
     def new_iteration(self, n: Any) -> None:

@@ -35,6 +35,8 @@ from monnto.behaviours.plasticity._common import as_numbers
 from monnto.core import Behaviour
 from monnto.core.backend import to_numpy
 
+from ...core.errors import MonntoValueError
+
 __all__ = [
     "IntrinsicPlasticity", "VoltageHomeostasis", "intrinsic_plasticity_step",
     "rate_estimate_step", "voltage_homeostasis_step",
@@ -105,23 +107,23 @@ class IntrinsicPlasticity(Behaviour):
         target = self.get_init_attr("target", None, n)
         rate = self.get_init_attr("target_rate", None, n)
         if (target is None) == (rate is None):
-            raise ValueError(f"{owner}: give exactly one of target (spikes per step) or "
+            raise MonntoValueError(f"{owner}: give exactly one of target (spikes per step) or "
                              f"target_rate (Hz); got target={target!r}, target_rate={rate!r}")
         if rate is not None:
             if self.dt is None:
-                raise ValueError(f"{owner}: target_rate={rate!r} Hz needs a time step; pass dt= "
+                raise MonntoValueError(f"{owner}: target_rate={rate!r} Hz needs a time step; pass dt= "
                                  f"or add a Clock")
             target = rate * self.dt
         self.target = target
         if np.any(to_numpy(target) < 0) or np.any(to_numpy(target) > 1):
-            raise ValueError(f"{owner}: target must be a probability per step in [0, 1], got {target!r}")
+            raise MonntoValueError(f"{owner}: target must be a probability per step in [0, 1], got {target!r}")
         if self.sign not in (1.0, -1.0):
-            raise ValueError(f"{owner}: sign must be +1 or -1, got {self.sign!r}")
+            raise MonntoValueError(f"{owner}: sign must be +1 or -1, got {self.sign!r}")
         tau = self.get_init_attr("tau", None, None)
         self.decay = None
         if tau is not None:
             if self.dt is None or not float(tau) > 0:
-                raise ValueError(f"{owner}: tau={tau!r} s needs tau > 0 and a time step dt")
+                raise MonntoValueError(f"{owner}: tau={tau!r} s needs tau > 0 and a time step dt")
             self.decay = math.exp(-self.dt / float(tau))
             n.ip_rate = n.get_neuron_vec() + target
         if not hasattr(n, self.attr):
@@ -157,7 +159,7 @@ class VoltageHomeostasis(Behaviour):
         self.eta = float(self.get_init_attr("eta_ip", 0.001, None))
         self.voltage_attr = self.get_init_attr("voltage_attr", "voltage", None)
         if np.any(to_numpy(self.min_ta) > to_numpy(self.max_ta)):
-            raise ValueError(f"{type(self).__name__}: min_ta ({self.min_ta!r}) must not exceed "
+            raise MonntoValueError(f"{type(self).__name__}: min_ta ({self.min_ta!r}) must not exceed "
                              f"max_ta ({self.max_ta!r})")
         n.exhaustion = n.get_neuron_vec()
 

@@ -27,6 +27,8 @@ from monnto.behaviours.plasticity._common import is_synapse_group
 from monnto.behaviours.plasticity._sparse import afferent_sums, csr_rows, efferent_sums, is_csr
 from monnto.core import Behaviour
 
+from ...core.errors import MonntoValueError
+
 __all__ = ["Normalization", "SynapticNormalization", "normalize_synapses"]
 
 
@@ -57,7 +59,7 @@ def normalize_synapses(weights: Sequence[Any], target: Any, xp: Any = np,
         The normalized matrices (the same objects for numpy and CSR).
     """
     if direction not in ("afferent", "efferent"):
-        raise ValueError(f"normalize_synapses: direction must be 'afferent' or 'efferent', got {direction!r}")
+        raise MonntoValueError(f"normalize_synapses: direction must be 'afferent' or 'efferent', got {direction!r}")
     if not weights:
         return []
     sums = afferent_sums if direction == "afferent" else efferent_sums
@@ -129,11 +131,11 @@ class Normalization(Behaviour):
         self.clip_max = None if clip_max is None else float(clip_max)
         owner = type(self).__name__
         if self.direction not in ("afferent", "efferent"):
-            raise ValueError(f"{owner}: direction must be 'afferent' or 'efferent', got {self.direction!r}")
+            raise MonntoValueError(f"{owner}: direction must be 'afferent' or 'efferent', got {self.direction!r}")
         if self.every < 1:
-            raise ValueError(f"{owner}: every must be a positive int, got {self.every!r}")
+            raise MonntoValueError(f"{owner}: every must be a positive int, got {self.every!r}")
         if not self.target > 0:
-            raise ValueError(f"{owner}: norm_factor must be > 0, got {self.target!r}")
+            raise MonntoValueError(f"{owner}: norm_factor must be > 0, got {self.target!r}")
         if is_synapse_group(parent):
             self.synapses = [parent]
         else:

@@ -30,6 +30,8 @@ import numpy as np
 from monnto.behaviours.plasticity._common import state_vector, step_dt
 from monnto.core import Behaviour
 
+from ...core.errors import MonntoValueError
+
 __all__ = ["STPParams", "ShortTermPlasticity", "TsodyksMarkram", "stp_step", "stp_steady_state"]
 
 
@@ -81,14 +83,14 @@ class ShortTermPlasticity(Behaviour):
     def set_variables(self, s: Any) -> None:
         owner = type(self).__name__
         if not hasattr(s, "src"):
-            raise ValueError(f"{owner}: attach it to a SynapseGroup, got {s!r}")
+            raise MonntoValueError(f"{owner}: attach it to a SynapseGroup, got {s!r}")
         self.p = STPParams(U=float(self.get_init_attr("U", 0.5)),
                            tau_d=float(self.get_init_attr("tau_d", 0.8)),
                            tau_f=float(self.get_init_attr("tau_f", 0.0)))
         if not 0 < self.p.U <= 1:
-            raise ValueError(f"{owner}: U must be in (0, 1], got {self.p.U!r}")
+            raise MonntoValueError(f"{owner}: U must be in (0, 1], got {self.p.U!r}")
         if not self.p.tau_d > 0 or self.p.tau_f < 0:
-            raise ValueError(f"{owner}: need tau_d > 0 and tau_f >= 0 (s), got "
+            raise MonntoValueError(f"{owner}: need tau_d > 0 and tau_f >= 0 (s), got "
                              f"tau_d={self.p.tau_d!r}, tau_f={self.p.tau_f!r}")
         self.dt = step_dt(s.src, self.get_init_attr("dt", None), owner)
         self.spike_attr = self.get_init_attr("spike_attr", "spike")

@@ -60,6 +60,8 @@ from monnto.behaviours.plasticity._common import (
 from monnto.behaviours.plasticity._sparse import CSRIndex, csr_index, is_csr
 from monnto.core import Behaviour
 
+from ...core.errors import MonntoValueError
+
 __all__ = [
     "STDP",
     "DiscreteSTDP",
@@ -291,9 +293,9 @@ def _validate(owner: str, p: Any) -> None:
         if hasattr(p, name):
             positive(owner, name, getattr(p, name))
     if not p.w_max > p.w_min:
-        raise ValueError(f"{owner}: w_max ({p.w_max!r}) must be greater than w_min ({p.w_min!r})")
+        raise MonntoValueError(f"{owner}: w_max ({p.w_max!r}) must be greater than w_min ({p.w_min!r})")
     if p.mu < 0:
-        raise ValueError(f"{owner}: mu must be >= 0 (0 additive, 1 multiplicative), got {p.mu!r}")
+        raise MonntoValueError(f"{owner}: mu must be >= 0 (0 additive, 1 multiplicative), got {p.mu!r}")
 
 
 class _TraceSTDPBase(Behaviour):
@@ -315,7 +317,7 @@ class _TraceSTDPBase(Behaviour):
         self._index: dict[int, CSRIndex] = {}
         for s in self.synapses:
             if not hasattr(s, self.weight_attr):
-                raise ValueError(
+                raise MonntoValueError(
                     f"{owner}: synapse group {getattr(s, 'tag', s)!r} has no weight attribute "
                     f"{self.weight_attr!r}; create it before (lower key) or pass weight_attr=")
             self._init_traces(s)

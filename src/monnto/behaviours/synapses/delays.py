@@ -34,6 +34,7 @@ from array_api_compat import array_namespace, is_torch_array
 
 from ...core import Behaviour
 from ...core.backend import to_numpy
+from ...core.errors import MonntoValueError
 from ...core.event_matrix import event_product
 from ...core.sparse_matrix import SparseSynapseMatrix
 
@@ -46,7 +47,7 @@ def time_to_seconds(value: Any, owner: str) -> float:
     if isinstance(value, str):
         m = _TIME_PATTERN.match(value)
         if not m:
-            raise ValueError(f"{owner}: delay time {value!r} is not a duration such as '1.5*ms' "
+            raise MonntoValueError(f"{owner}: delay time {value!r} is not a duration such as '1.5*ms' "
                              f"(units: {', '.join(_TIME_UNITS)})")
         return float(m.group(1)) * _TIME_UNITS[m.group(2)]
     return float(value)
@@ -56,7 +57,7 @@ def steps_from_time(seconds: Any, dt: float, owner: str) -> Any:
     """Round delays in seconds to whole steps of ``dt``; raise if they are negative."""
     steps = np.rint(np.asarray(seconds, dtype=float) / dt).astype(np.int64)
     if np.any(steps < 0):
-        raise ValueError(f"{owner}: delays must be >= 0, got {np.min(seconds)!r} s")
+        raise MonntoValueError(f"{owner}: delays must be >= 0, got {np.min(seconds)!r} s")
     return int(steps) if steps.ndim == 0 else steps
 
 
@@ -106,9 +107,9 @@ class DelayLine:
                  xp: Any = None, device: Any = None):
         max_delay = delay if max_delay is None else max_delay
         if isinstance(delay, bool) or not isinstance(delay, (int, np.integer)) or delay < 0:
-            raise ValueError(f"{owner}: delay must be a number of steps >= 0, got {delay!r}")
+            raise MonntoValueError(f"{owner}: delay must be a number of steps >= 0, got {delay!r}")
         if delay > max_delay:
-            raise ValueError(f"{owner}: delay of {delay} steps is longer than the buffer allows "
+            raise MonntoValueError(f"{owner}: delay of {delay} steps is longer than the buffer allows "
                              f"(max_delay={max_delay} steps); raise max_delay")
         self.delay = int(delay)
         self.length = int(max_delay) + 1
@@ -157,18 +158,18 @@ class HeterogeneousDelays:
             delays = delays[rows, W.indices]
         expected = (W.nnz,) if self.sparse else W.shape
         if delays.shape != expected:
-            raise ValueError(f"{owner}: per-synapse delays have shape {delays.shape}, expected "
+            raise MonntoValueError(f"{owner}: per-synapse delays have shape {delays.shape}, expected "
                              f"{expected} (one per synapse)")
         if delays.dtype.kind not in "iu":
             if not np.all(np.equal(np.mod(delays, 1), 0)):
-                raise ValueError(f"{owner}: delays in steps must be whole numbers")
+                raise MonntoValueError(f"{owner}: delays in steps must be whole numbers")
         delays = delays.astype(np.int64)
         if delays.size and delays.min() < 0:
-            raise ValueError(f"{owner}: delays must be >= 0 steps, got {delays.min()}")
+            raise MonntoValueError(f"{owner}: delays must be >= 0 steps, got {delays.min()}")
         longest = int(delays.max()) if delays.size else 0
         max_delay = longest if max_delay is None else int(max_delay)
         if longest > max_delay:
-            raise ValueError(f"{owner}: a delay of {longest} steps is longer than the buffer allows "
+            raise MonntoValueError(f"{owner}: a delay of {longest} steps is longer than the buffer allows "
                              f"(max_delay={max_delay} steps); raise max_delay")
         self.length = max_delay + 1
         self.n_dst = W.shape[0]
@@ -255,11 +256,11 @@ class Delay(Behaviour):
         max_delay = self.get_init_attr("max_delay", None)
         self.weights = self.get_init_attr("weights", "W")
         if (steps is None) == (time is None):
-            raise ValueError(f"{owner}: give the delay as steps= or as time= (exactly one)")
+            raise MonntoValueError(f"{owner}: give the delay as steps= or as time= (exactly one)")
         if time is not None:
             dt = getattr(synapses, "dt", None) or getattr(synapses.dst, "dt", None)
             if dt is None:
-                raise ValueError(f"{owner}: time={time!r} needs a Clock (dt); add one with a smaller key "
+                raise MonntoValueError(f"{owner}: time={time!r} needs a Clock (dt); add one with a smaller key "
                                  f"than this SynapseGroup's behaviours, or give steps=")
             if isinstance(time, np.ndarray) or is_torch_array(time):
                 steps = steps_from_time(to_numpy(time), float(dt), owner)
@@ -278,7 +279,7 @@ class Delay(Behaviour):
         else:
             W = getattr(synapses, self.weights, None)
             if W is None:
-                raise ValueError(f"{owner}: per-synapse delays need the weights synapses."
+                raise MonntoValueError(f"{owner}: per-synapse delays need the weights synapses."
                                  f"{self.weights} at initialize; give Delay a larger key")
             synapses.delay_line = HeterogeneousDelays(W, steps, max_delay, synapses.network.dtype, owner)
 
@@ -307,7 +308,7 @@ def propagate(synapses: Any, spikes: Any = None, weights: Any = None) -> Any:
     if spikes is None:
         spikes = synapses.src.spike
     if W.shape != (synapses.dst.size, synapses.src.size):
-        raise ValueError(f"propagate on {synapses!r}: the weights have shape {W.shape}, expected "
+        raise MonntoValueError(f"propagate on {synapses!r}: the weights have shape {W.shape}, expected "
                          f"{(synapses.dst.size, synapses.src.size)} (dst.size, src.size)")
     line = getattr(synapses, "delay_line", None)
     if line is None:

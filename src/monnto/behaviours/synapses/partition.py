@@ -46,6 +46,7 @@ from array_api_compat import is_torch_array
 
 from ...core import Behaviour
 from ...core.backend import to_numpy
+from ...core.errors import MonntoValueError
 from ...core.event_matrix import EventMatrix
 from ...core.sparse_matrix import SparseSynapseMatrix
 from .sparse import positions
@@ -121,7 +122,7 @@ class Partition(Behaviour):
         positions(src, owner)
         if isinstance(split, str):
             if split != "auto":
-                raise ValueError(f"{owner}: split_size must be 'auto' or [sx, sy, sz], got {split!r}")
+                raise MonntoValueError(f"{owner}: split_size must be 'auto' or [sx, sy, sz], got {split!r}")
             dims = [(getattr(src, a, 1) / 7 + getattr(dst, a, 1) / 7) / 2 for a in ("width", "height", "depth")]
             splits = tuple(max(1, int(v)) for v in dims)
             if all(s < 3 for s in splits):
@@ -130,7 +131,7 @@ class Partition(Behaviour):
         else:
             splits = tuple(int(v) for v in split)
             if len(splits) != 3 or min(splits) < 1:
-                raise ValueError(f"{owner}: split_size must be 'auto' or three positive ints "
+                raise MonntoValueError(f"{owner}: split_size must be 'auto' or three positive ints "
                                  f"[sx, sy, sz], got {split!r}")
         enabled = synapses.enabled
         if enabled is True or (isinstance(enabled, (bool, np.bool_)) and enabled):
@@ -139,7 +140,7 @@ class Partition(Behaviour):
                           f"Circle_Receptive_Fields before Partition", stacklevel=2)
             return
         if getattr(synapses, "delay_line", None) is not None:
-            raise ValueError(f"{owner}: partition before adding a Delay")
+            raise MonntoValueError(f"{owner}: partition before adding a Delay")
         shape = synapses.matrix_dim()
         net = synapses.network
         user_tags = [t for t in synapses.tags[:-2] if t != "partitioned"]

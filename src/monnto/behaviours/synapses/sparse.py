@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ...core.backend import to_numpy
+from ...core.errors import MonntoTypeError, MonntoValueError
 from ...core.init_strings import make_array
 from ...core.sparse_matrix import SparseSynapseMatrix, distinct_columns, from_rows
 
@@ -27,7 +28,7 @@ from ...core.sparse_matrix import SparseSynapseMatrix, distinct_columns, from_ro
 def _shape_rng(synapses: Any) -> tuple[tuple[int, int], np.random.Generator, np.dtype]:
     dims = getattr(synapses, "matrix_dim", None)
     if dims is None:
-        raise TypeError(f"expected a SynapseGroup (with src, dst and matrix_dim()), got {synapses!r}")
+        raise MonntoTypeError(f"expected a SynapseGroup (with src, dst and matrix_dim()), got {synapses!r}")
     return dims(), synapses.network.rng, synapses.network.dtype
 
 
@@ -78,7 +79,7 @@ def fixed_probability(synapses: Any, p: float, weights: Any = 1.0,
         return distributed.fixed_probability(synapses, p, weights, autapses)
     (d, s), rng, dtype = _shape_rng(synapses)
     if not 0.0 <= float(p) <= 1.0:
-        raise ValueError(f"fixed_probability on {synapses!r}: p must be in [0, 1], got {p!r}")
+        raise MonntoValueError(f"fixed_probability on {synapses!r}: p must be in [0, 1], got {p!r}")
     counts = rng.binomial(s, float(p), size=d)
     cols = distinct_columns(counts, s, rng)
     if not autapses and _same_base(synapses):
@@ -111,7 +112,7 @@ def fixed_indegree(synapses: Any, k: int, weights: Any = 1.0,
     no_self = not autapses and _same_base(synapses)
     limit = s - 1 if no_self else s
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= limit:
-        raise ValueError(f"fixed_indegree on {synapses!r}: k must be an int in [0, {limit}], got {k!r}")
+        raise MonntoValueError(f"fixed_indegree on {synapses!r}: k must be an int in [0, {limit}], got {k!r}")
     counts = np.full(d, int(k), dtype=np.int64)
     if no_self:
         # draw from s-1 candidates and skip the neuron itself
@@ -129,7 +130,7 @@ def positions(group: Any, owner: str) -> np.ndarray:
     try:
         xyz = [np.asarray(to_numpy(getattr(group, a)), dtype=float) for a in ("x", "y", "z")]
     except AttributeError:
-        raise ValueError(f"{owner}: {group!r} has no positions x, y, z; give it a NeuronDimension "
+        raise MonntoValueError(f"{owner}: {group!r} has no positions x, y, z; give it a NeuronDimension "
                          f"(size=NeuronDimension(width=..., height=...))") from None
     return np.stack(xyz, axis=1)
 
@@ -179,7 +180,7 @@ def distance_dependent(synapses: Any, max_distance: float,
     p = probability(dist) if callable(probability) else np.full(dist.shape, float(probability))
     p = np.asarray(p, dtype=float)
     if p.shape != dist.shape or np.any((p < 0) | (p > 1)):
-        raise ValueError(f"{owner}: probability must give values in [0, 1], one per pair")
+        raise MonntoValueError(f"{owner}: probability must give values in [0, 1], one per pair")
     if not np.all(p == 1.0):
         keep = rng.random(dist.size) < p
         rows, cols = rows[keep], cols[keep]
@@ -196,6 +197,6 @@ def as_synapse_matrix(W: Any, synapses: Any) -> SparseSynapseMatrix:
     expected = synapses.matrix_dim()
     shape = getattr(W, "shape", None)
     if shape != expected:
-        raise ValueError(f"{synapses!r}: synapse matrix has shape {shape}, expected {expected} "
+        raise MonntoValueError(f"{synapses!r}: synapse matrix has shape {shape}, expected {expected} "
                          f"(dst.size, src.size)")
     return SparseSynapseMatrix(W)

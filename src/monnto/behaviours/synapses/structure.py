@@ -26,6 +26,7 @@ from array_api_compat import is_torch_array
 
 from ...core import Behaviour
 from ...core.backend import to_numpy
+from ...core.errors import MonntoValueError
 from ...core.sparse_matrix import from_rows
 from .sparse import positions
 
@@ -113,7 +114,7 @@ class _ReceptiveField(Behaviour):
         r = self.get_init_attr(self.size_name, 1.0)
         remove = self.get_init_attr("remove_autapses", False)
         if not np.isfinite(float(r)) or float(r) < 0:
-            raise ValueError(f"{owner}: {self.size_name} must be a distance >= 0 (grid units), got {r!r}")
+            raise MonntoValueError(f"{owner}: {self.size_name} must be a distance >= 0 (grid units), got {r!r}")
         mask = distance_mask(synapses, float(r), self.metric, owner)
         if remove:
             mask = _drop_autapses_sparse(mask, synapses) if not isinstance(mask, np.ndarray) \
