@@ -182,3 +182,22 @@ def test_spoken_word_example_tracks_formants_and_reads_out_the_word(tmp_path):
     start_b, end_b = result["peak_B"]
     assert end_a > start_a and end_b < start_b          # F1 rises in A, falls in B
     assert (tmp_path / "sensory_spoken_word.png").is_file()
+
+
+def test_array_source_continues_exactly_and_a_generator_is_refused_by_save(tmp_path, rng):
+    from monnto.storage import load_network, save_network
+
+    x = rng.normal(0, 0.3, 8000)
+    net, g = build(x, channels=8, chunk_steps=33)
+    whole = run_currents(net, g, 400)
+    net, g = build(x, channels=8, chunk_steps=33)
+    first = run_currents(net, g, 170)
+    copy = load_network(save_network(net, tmp_path / "array"))
+    rest = run_currents(copy, copy.NeuronGroups[0], 230)
+    assert np.allclose(np.vstack([first, rest]), whole, rtol=0, atol=1e-12)
+
+    net, g = build((c for c in np.array_split(x, 17)), channels=8)
+    run_currents(net, g, 5)
+    with pytest.raises(TypeError, match=r"save_network: AudioInput on NeuronGroup .*got a generator"):
+        save_network(net, tmp_path / "generator")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["array"]

@@ -93,3 +93,19 @@ def test_bad_event_inputs_give_clear_errors(tmp_path):
         build(events([(0, 0, 0, 1)]), 4, 4, depth=1)
     with pytest.raises(LoadError, match="no such file"):
         build(tmp_path / "none.npy", 4, 4)
+
+
+def test_save_and_load_continue_exactly_from_array_and_npy_sources(tmp_path, rng):
+    from monnto.storage import load_network, save_network
+
+    ev = random_events(rng, 3000, 6, 5, 120_000)
+    np.save(tmp_path / "events.npy", ev)
+    for name, source in (("array", ev), ("file", tmp_path / "events.npy")):
+        net, g = build(source, 6, 5, chunk_steps=7)
+        whole = run(net, g, 110)
+        net, g = build(source, 6, 5, chunk_steps=7)
+        first = run(net, g, 47)
+        copy = load_network(save_network(net, tmp_path / name))
+        rest = run(copy, copy.NeuronGroups[0], 63)
+        assert whole.sum() > 1000 and np.array_equal(np.vstack([first, rest]), whole), name
+
