@@ -143,3 +143,18 @@ def test_ui_without_qt_names_the_extra(monkeypatch, capsys, tmp_path):
     assert main(["ui", str(script)]) == 1
     assert "monnto[gui]" in capsys.readouterr().err
 
+
+
+def test_evolve_dashboard_without_optuna_dashboard_names_the_extra(monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    import monnto.evolution.cli as evolve_cli
+    from monnto.cli import main
+
+    pytest.importorskip("optuna")
+    monkeypatch.setattr(evolve_cli, "_load", lambda args, **kw: SimpleNamespace(storage_url="sqlite://"))
+    monkeypatch.setitem(sys.modules, "optuna_dashboard", None)  # optuna is there, the dashboard is not
+    assert main(["evolve", "dashboard", "--name", "toy", "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("monnto evolve: ") and "optuna_dashboard" in err
+    assert "pip install 'monnto[evolution]'" in err and "Traceback" not in err
