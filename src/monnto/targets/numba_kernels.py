@@ -38,13 +38,20 @@ from monnto.behaviours.neurons.lif import (  # noqa: F401
 from monnto.targets.random_streams import bits_to_unit, draw_bits, poisson_inversion  # noqa: F401
 
 #: kernels copied into generated modules, in this order
-KERNELS = ("_at", "clock_kernel", "_membrane", "lif_kernel", "conductance_lif_kernel", "input_sum_kernel",
-           "decay_kernel", "_store_spikes", "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count",
-           "poisson_input_kernel", "poisson_kick_kernel", "event_record_kernel", "sample_record_kernel")
+KERNELS = ("_at", "clock_kernel", "_membrane", "_chunks", "_lif_free", "lif_kernel", "conductance_lif_kernel", "input_sum_kernel",
+           "decay_kernel", "_store_spikes", "_spiking", "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count",
+           "poisson_input_kernel", "poisson_kick_kernel", "event_record_kernel", "spike_record_kernel", "sample_record_kernel")
 
 
 def _at(a, i):
-    """A parameter of neuron ``i``: ``a`` holds one value for all (length 1) or one per neuron."""
+    """A parameter of neuron ``i``: a float (one value for all) or an array of one value per neuron.
+
+    (Length-1 arrays are also read as one value.) The providers pass a float
+    where a parameter is one number, so numba compiles that kernel with the
+    look-up removed and the loop can be vectorized.
+    """
+    if isinstance(a, float):
+        return a
     return a[0] if a.shape[0] == 1 else a[i]
 
 
@@ -72,18 +79,74 @@ def _membrane(v0, v_inf, tau, full_decay, refractory_left, th, v_reset, t_ref, d
     return v_new, refr, crossed, offset
 
 
-def lif_kernel(it, v, i_in, refractory_left, spike, spike_offset, i_total,
-               v_rest, r_m, i_bias, tau_m, full_decay, v_th, v_reset, t_ref, dt):
-    """One exact step of current-based LIF neurons (``lif_step`` with ``method='exact'``)."""
-    for i in prange(v.shape[0]):
+#: groups smaller than this run their per-neuron loops on one thread even with ``threads > 1``
+PARALLEL_MIN = 16384
+
+
+def _chunks(n, threads):
+    """Number of equal chunks a loop over ``n`` neurons is cut into (1: run it serially)."""
+    if threads <= 1 or n < PARALLEL_MIN:
+        return 1
+    return threads
+
+
+def _lif_free(lo, hi, v, i_in, refractory_left, spike, spike_offset, i_total, fix,
+              v_rest, r_m, i_bias, full_decay, v_th, dt):
+    """Pass 1 of :func:`lif_kernel` over neurons ``lo .. hi - 1``: branch-free, vectorizable.
+
+    Every neuron whose step is entirely active or entirely refractory gets
+    its new state (``exp(-0 / tau)`` is exactly 1). A neuron that crosses the
+    threshold or leaves its refractory period inside the step keeps its old
+    state and input and is marked in ``fix`` for pass 2, which steps it with
+    the full scalar :func:`_membrane`.
+    """
+    for i in range(lo, hi):
         x = i_in[i]
         b = _at(i_bias, i)
         i_total[i] = b + x
         v_inf = _at(v_rest, i) + _at(r_m, i) * (b + x)
-        v[i], refractory_left[i], spike[i], spike_offset[i] = _membrane(
-            v[i], v_inf, _at(tau_m, i), _at(full_decay, i), refractory_left[i], _at(v_th, i),
-            _at(v_reset, i), _at(t_ref, i), dt)
-        i_in[i] = 0.0
+        r = refractory_left[i]
+        active_time, refr = _active_time(r, dt)
+        whole = active_time == dt
+        decay = _at(full_decay, i) if whole else 1.0
+        v0 = v[i]
+        v_new, crossed = _membrane_free(v0, v_inf, decay, active_time, _at(v_th, i))
+        special = crossed | ((active_time != 0.0) & (not whole))
+        spike[i] = crossed
+        fix[i] = special
+        v[i] = v0 if special else v_new
+        refractory_left[i] = r if special else refr
+        spike_offset[i] = 0.0
+        i_in[i] = x if special else 0.0
+
+
+def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_total, fix,
+               v_rest, r_m, i_bias, tau_m, full_decay, v_th, v_reset, t_ref, dt):
+    """One exact step of current-based LIF neurons (``lif_step`` with ``method='exact'``).
+
+    Two passes: :func:`_lif_free` for all neurons (on ``threads`` threads
+    when the group is large), then the scalar :func:`_membrane` for the few
+    marked ones (threshold crossings, end of refractoriness), which need the
+    crossing time or an ``exp`` of their own.
+    """
+    n = v.shape[0]
+    chunks = _chunks(n, threads)
+    if chunks == 1:
+        _lif_free(0, n, v, i_in, refractory_left, spike, spike_offset, i_total, fix,
+                  v_rest, r_m, i_bias, full_decay, v_th, dt)
+    else:
+        size = (n + chunks - 1) // chunks
+        for c in prange(chunks):
+            _lif_free(c * size, min(n, (c + 1) * size), v, i_in, refractory_left, spike, spike_offset,
+                      i_total, fix, v_rest, r_m, i_bias, full_decay, v_th, dt)
+    for i in range(n):
+        if fix[i]:
+            b = _at(i_bias, i)
+            v_inf = _at(v_rest, i) + _at(r_m, i) * (b + i_in[i])
+            v[i], refractory_left[i], spike[i], spike_offset[i] = _membrane(
+                v[i], v_inf, _at(tau_m, i), _at(full_decay, i), refractory_left[i], _at(v_th, i),
+                _at(v_reset, i), _at(t_ref, i), dt)
+            i_in[i] = 0.0
 
 
 def conductance_lif_kernel(it, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
@@ -133,54 +196,92 @@ def _store_spikes(it, spikes, history, delay, last):
     return history[(it - delay) % length]
 
 
-def _deliver(acc, touched, n_touched, target, scale):
-    """``target[r] += scale * acc[r]`` for the touched rows, which are then zeroed again."""
+def _spiking(row, out):
+    """Write the indices of the True entries of the bool vector ``row`` into ``out``; return their number.
+
+    Eight flags are tested at once (as one 64-bit word), so a row with few
+    spikes costs about one test per eight neurons.
+    """
+    n = row.shape[0]
+    words = n // 8
+    k = 0
+    if words > 0:
+        packed = row[:words * 8].view(np.uint64)
+        for w in range(words):
+            if packed[w] != 0:
+                for j in range(w * 8, w * 8 + 8):
+                    if row[j]:
+                        out[k] = j
+                        k += 1
+    for j in range(words * 8, n):
+        if row[j]:
+            out[k] = j
+            k += 1
+    return k
+
+
+def _deliver(acc, touched, n_touched, target, scale, one):
+    """``target[r] += scale * acc[r]`` for the touched rows, whose ``acc`` is then zeroed again.
+
+    ``one`` is a one-element array of ``target``'s dtype and ``scale`` has
+    that dtype too: the sum is first rounded to it, as the numpy target's
+    ``astype`` does, so float32 targets get the same numbers as well.
+    """
     for k in range(n_touched):
         r = touched[k]
-        target[r] += scale * acc[r]
+        one[0] = acc[r]
+        target[r] += scale * one[0]
         acc[r] = 0.0
 
 
-def delayed_csr_kernel(it, spikes, history, delay, last, col_ptr, rows_by_col, col_order, data,
-                       acc, touched, target, scale):
+def delayed_csr_kernel(it, spikes, history, delay, last, col_ptr, rows_by_col, col_order, data, by_column,
+                       acc, touched, marks, sources, target, scale, one):
     """Deliver ``scale * W @ spikes(it - delay)`` for CSR weights, source by source.
 
     The sums are formed in the order of the numpy target's event product
     (sources ascending, each source's synapses in column order, into a zeroed
     accumulator), so each row gets the same number; only the rows that
-    received a spike are touched (``acc`` is all zeros between steps).
+    received a spike are touched (``acc`` and ``marks`` are all zeros
+    between steps). ``data`` holds the weights in column order when
+    ``by_column`` (the matrix's column copy), else in row order (read
+    through ``col_order``).
     """
     arriving = _store_spikes(it, spikes, history, delay, last)
-    half = touched.shape[0] // 2  # touched[:half]: rows in order of first touch; touched[half + r]: mark
+    n_spikes = _spiking(arriving, sources)
+    if n_spikes == 0:
+        return
     n_touched = 0
-    for j in range(arriving.shape[0]):
-        if arriving[j]:
-            for q in range(col_ptr[j], col_ptr[j + 1]):
-                r = rows_by_col[q]
-                if touched[half + r] == 0:
-                    touched[half + r] = 1
-                    touched[n_touched] = r
-                    n_touched += 1
-                acc[r] += data[col_order[q]]
+    for k in range(n_spikes):
+        j = sources[k]
+        for q in range(col_ptr[j], col_ptr[j + 1]):
+            r = rows_by_col[q]
+            if marks[r] == 0:
+                marks[r] = 1
+                touched[n_touched] = r
+                n_touched += 1
+            acc[r] += data[q] if by_column else data[col_order[q]]
     for k in range(n_touched):
-        touched[half + touched[k]] = 0
-    _deliver(acc, touched, n_touched, target, scale)
+        marks[touched[k]] = 0
+    _deliver(acc, touched, n_touched, target, scale, one)
 
 
-def delayed_dense_kernel(it, spikes, history, delay, last, weights, acc, target, scale):
-    """Deliver ``scale * W @ spikes(it - delay)`` for a dense ``D x S`` matrix, column by column."""
+def delayed_dense_kernel(it, spikes, history, delay, last, weights, acc, sources, target, scale, one):
+    """Deliver ``scale * W @ spikes(it - delay)`` for a dense ``D x S`` matrix, column by column.
+
+    ``scale`` and ``one`` (a one-element array) have ``target``'s dtype, see :func:`_deliver`.
+    """
     arriving = _store_spikes(it, spikes, history, delay, last)
-    found = False
-    for j in range(arriving.shape[0]):
-        if arriving[j]:
-            if not found:
-                acc[:] = 0.0
-                found = True
-            for i in range(weights.shape[0]):
-                acc[i] += weights[i, j]
-    if found:
-        for i in range(target.shape[0]):
-            target[i] += scale * acc[i]
+    n_spikes = _spiking(arriving, sources)
+    if n_spikes == 0:
+        return
+    acc[:] = 0.0
+    for k in range(n_spikes):
+        j = sources[k]
+        for i in range(weights.shape[0]):
+            acc[i] += weights[i, j]
+    for i in range(target.shape[0]):
+        one[0] = acc[i]
+        target[i] += scale * one[0]
 
 
 def _poisson_count(key, it, i, lam, exp_neg_lam):
@@ -215,6 +316,24 @@ def event_record_kernel(it, stop, values, rows, fill, on):
             rows[k, 0] = it
             rows[k, 1] = i
             k += 1
+    fill[0] = k
+    if rows.shape[0] - k < values.shape[0]:
+        stop[0] = 1
+
+
+def spike_record_kernel(it, stop, values, rows, fill, on, found):
+    """:func:`event_record_kernel` for a bool vector, scanned eight flags at a time (:func:`_spiking`).
+
+    ``found`` is scratch space of ``values``' length.
+    """
+    if on == 0:
+        return
+    k = fill[0]
+    n_found = _spiking(values, found)
+    for q in range(n_found):
+        rows[k, 0] = it
+        rows[k, 1] = found[q]
+        k += 1
     fill[0] = k
     if rows.shape[0] - k < values.shape[0]:
         stop[0] = 1

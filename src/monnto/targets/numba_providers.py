@@ -60,6 +60,21 @@ def _param(value: Any) -> np.ndarray:
     return np.ascontiguousarray(np.atleast_1d(np.asarray(value, dtype=np.float64)).ravel())
 
 
+def _value(value: Any) -> float | np.ndarray:
+    """A parameter as a float (one value for all neurons) or a float64 array of one value per neuron.
+
+    A float lets numba compile the kernel without the per-neuron look-up (see ``_at``).
+    """
+    arr = _param(value)
+    return float(arr[0]) if arr.shape[0] == 1 else arr
+
+
+def _threads(owner: Any) -> int:
+    """The ``threads`` of the network that ``owner`` (a group or the network) belongs to."""
+    net = getattr(owner, "network", owner)
+    return int(getattr(net, "threads", 1) or 1)
+
+
 def _array(owner: Any, name: str, dtype: Any = None) -> np.ndarray:
     """``owner.<name>`` as a contiguous numpy array (rebinding the attribute when it was not one)."""
     value = getattr(owner, name)
@@ -106,14 +121,20 @@ def _lif(b: LIF, n: Any) -> list[KernelCall] | None:
     if b.p.method != "exact":
         return None
 
+    fix = np.zeros(0, dtype=np.bool_)
+
     def arguments() -> tuple:
+        nonlocal fix
         p = b.p
         if not isinstance(getattr(n, "I_total", None), np.ndarray):
             n.I_total = n.get_neuron_vec()
+        if fix.shape[0] != n.size:
+            fix = np.zeros(n.size, dtype=np.bool_)
         tau = _param(p.tau_m)
         full_decay = np.exp(-float(b.dt) / tau)  # numpy's exp, as the numpy target computes it
-        return (*_neuron_arrays(n), _param(p.v_rest), _param(p.r_m), _param(p.I_bias), tau, full_decay,
-                _param(p.v_th), _param(p.v_reset), _param(p.t_ref), float(b.dt))
+        one = _value
+        return (_threads(n), *_neuron_arrays(n), fix, one(p.v_rest), one(p.r_m), one(p.I_bias), one(tau),
+                one(full_decay), one(p.v_th), one(p.v_reset), one(p.t_ref), float(b.dt))
 
     return [KernelCall("lif_kernel", arguments, label=repr(b))]
 
@@ -179,7 +200,9 @@ def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
         return None
     last = np.zeros(1, dtype=np.int64)
     acc = np.zeros(s.dst.size, dtype=np.float64)
-    touched = np.zeros(2 * s.dst.size, dtype=np.int64)  # row list, then a mark per row
+    touched = np.zeros(s.dst.size, dtype=np.int64)  # the rows reached in this step, in order
+    marks = np.zeros(s.dst.size, dtype=np.uint8)  # 1 for those rows while the step is delivered
+    sources = np.zeros(s.src.size, dtype=np.int64)  # the arriving spikes' source indices
 
     def arguments() -> tuple:
         net = s.network
@@ -187,20 +210,42 @@ def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
         weights = getattr(s, b.weight_attr)
         target = _array(s.dst, b.target)
         head = (_array(s.src, "spike", np.bool_), line.history, int(line.delay), last)
+        scale = target.dtype.type(b.scale)  # numpy multiplies in the target's dtype
+        one = np.zeros(1, dtype=target.dtype)
         if isinstance(weights, SparseSynapseMatrix):
             col_order, col_ptr, rows_by_col = weights._column_index()
-            return (*head, col_ptr, rows_by_col, col_order, weights._data, acc, touched, target,
-                    float(b.scale))
+            data, by_column = _column_weights(weights, col_order)
+            return (*head, col_ptr, rows_by_col, col_order, data, by_column, acc, touched, marks, sources,
+                    target, scale, one)
         if not isinstance(weights, np.ndarray):
             raise TypeError(f"{b!r}: the weights changed to {type(weights).__name__} during the run; "
                             f"the numba target needs a CSR SparseSynapseMatrix or a numpy matrix")
-        return (*head, weights.view(np.ndarray), acc, target, float(b.scale))
+        return (*head, weights.view(np.ndarray), acc, sources, target, scale, one)
 
     def after(net: Any) -> None:
         line.last = int(last[0])
 
     kernel = "delayed_csr_kernel" if sparse else "delayed_dense_kernel"
     return [KernelCall(kernel, arguments, after, label=repr(b))]
+
+
+def _column_weights(W: SparseSynapseMatrix, col_order: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The weights of ``W`` for a compiled run: ``(data, by_column)``.
+
+    The column-ordered copy (``W._csc_data``, the one the numpy target's
+    event product keeps) when ``W.data`` has not been touched since the last
+    call: source-by-source delivery then reads the weights contiguously.
+    Weights touched since (a Python behaviour wrote them) are read in row
+    order through ``col_order`` instead, so a network whose weights change
+    every step does not copy them every step.
+    """
+    if W._touched:
+        W._touched = False
+        W._csc_data = None
+        return W._data, False
+    if W._csc_data is None or W._csc_data.shape[0] != W._data.shape[0]:
+        W._csc_data = np.ascontiguousarray(W._data[col_order])
+    return W._csc_data, True
 
 
 def _poisson_call(b: Any, n: Any, target_name: str, stream: Any, lam: Any, exp_neg_lam: Any, weight: Any,
@@ -260,16 +305,26 @@ def _event_recorder(b: EventRecorder, parent: Any) -> list[KernelCall] | None:
 def _event_call(b: EventRecorder, parent: Any, expression: str, name: str) -> KernelCall:
     fill = np.zeros(1, dtype=np.int64)
     buffer: list[np.ndarray] = []
+    flags = getattr(parent, name).dtype == np.bool_  # spike flags: scanned eight at a time
+    found = np.zeros(0, dtype=np.int64)
 
     def arguments() -> tuple:
+        nonlocal found
         values = getattr(parent, name)
-        if not isinstance(values, np.ndarray) or values.ndim != 1:
-            raise TypeError(f"{b!r}: {expression!r} is no longer a 1-D numpy array")
+        if not isinstance(values, np.ndarray) or values.ndim != 1 or (values.dtype == np.bool_) != flags:
+            raise TypeError(f"{b!r}: {expression!r} is no longer a 1-D numpy array of dtype "
+                            f"{'bool' if flags else 'number'}; got {type(values).__name__} "
+                            f"{getattr(values, 'dtype', '')}")
+        values = np.ascontiguousarray(values)
         need = max(64 * values.shape[0], 4096)
         if not buffer or buffer[0].shape[0] < need:
             buffer[:] = [np.empty((need, 2), dtype=np.int64)]
         fill[0] = 0
-        return (values, buffer[0], fill, 1 if parent.recording else 0)
+        if not flags:
+            return (values, buffer[0], fill, 1 if parent.recording else 0)
+        if found.shape[0] != values.shape[0]:
+            found = np.zeros(values.shape[0], dtype=np.int64)
+        return (values, buffer[0], fill, 1 if parent.recording else 0, found)
 
     def after(net: Any) -> None:
         k = int(fill[0])
@@ -280,4 +335,5 @@ def _event_call(b: EventRecorder, parent: Any, expression: str, name: str) -> Ke
             block.count += k
         fill[0] = 0
 
-    return KernelCall("event_record_kernel", arguments, after, stops=True, label=f"{b!r} {expression!r}")
+    return KernelCall("spike_record_kernel" if flags else "event_record_kernel", arguments, after, stops=True,
+                      label=f"{b!r} {expression!r}")

@@ -99,6 +99,7 @@ def module_source(segments: list[list[tuple[str, int, bool]]], parallel: bool, e
              "from numba import njit, prange", "",
              "from monnto.targets.random_streams import _C1, _C2, _G1, _K256, _S11, _S27, _S30, _S31, _UNIT",
              ""]
+    parts += [f"PARALLEL_MIN = {int(numba_kernels.PARALLEL_MIN)}", ""]
     for fn in (random_streams.mix64, random_streams.draw_bits, random_streams.bits_to_unit,
                random_streams.poisson_inversion):
         parts += [jit, _function_source(fn)]
