@@ -550,3 +550,13 @@ def test_recorder_arguments_name_recorder_argument_and_value(kwargs, argument):
         Recorder(["n.v"], tag="rec", **kwargs)
     value = next(iter(kwargs.values()))
     assert str(info.value).startswith(f"Recorder 'rec': {argument} must be") and repr(value) in str(info.value)
+
+
+def test_a_group_larger_than_memory_is_refused_before_allocating():
+    from monnto import Network, NeuronGroup
+    from monnto.core.errors import NotEnoughMemoryError
+
+    net = Network(seed=1)
+    with pytest.raises(NotEnoughMemoryError, match=r"NeuronGroup 'huge': size 10000000000000 needs at least .* GiB"):
+        NeuronGroup(net=net, tag="huge", size=10**13)
+    assert net.NeuronGroups == [] and net["huge", 0] is None

@@ -18,36 +18,16 @@ from __future__ import annotations
 
 import errno
 import math
-import os
 from typing import Any
 
 import numpy as np
 
 from ..core.backend import to_numpy
 from ..core.errors import ConfigurationError, DiskFullError, NotEnoughMemoryError
+from ..core.memory import available_memory
 
 #: Buffers at least this large (bytes) are checked against the available memory first.
 MEMORY_CHECK_MIN_BYTES = 64 * 2**20
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available for new allocations, or None when unknown.
-
-    ``MemAvailable`` of ``/proc/meminfo`` (Linux), else the free physical
-    pages (``os.sysconf``). Tests replace this function to simulate a small
-    machine.
-    """
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (AttributeError, ValueError, OSError):
-        return None
 
 
 def check_memory(needed: int, who: str, what: str) -> None:

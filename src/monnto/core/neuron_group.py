@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 
 from .dimension import NeuronDimension
-from .errors import MonntoTypeError, MonntoValueError
+from .errors import MonntoTypeError, MonntoValueError, NotEnoughMemoryError
 from .init_strings import make_array
+from .memory import available_memory
 from .network_object import NetworkFallback, NetworkObject, normalize_behaviours
 
 #: ``neurons.synapses(afferent, tag)`` direction constants.
@@ -86,6 +87,11 @@ class NeuronGroup(NetworkObject):
             raise MonntoValueError(f"NeuronGroup {self.tag!r}: size must be a positive int or a "
                                    f"NeuronDimension, got {size!r}")
         self.size = int(size)
+        free = available_memory()
+        if free is not None and self.size * 8 > free:
+            raise NotEnoughMemoryError(
+                f"NeuronGroup {self.tag!r}: size {self.size} needs at least {self.size * 8 / 2**30:.3g} GiB "
+                f"per neuron vector, but only {free / 2**30:.3g} GiB of memory are available")
         self.id = np.arange(self.size)
         self.color = color
         self.BaseNeuronGroup = self
