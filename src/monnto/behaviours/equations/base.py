@@ -7,6 +7,8 @@ code generation (sympy) are imported when a behaviour is initialized, so
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from ...core.errors import MonntoValueError, short_repr
@@ -165,17 +167,37 @@ def string_arg(self, key, default=None, positional=0):
 class CompiledStep:
     """Mixin: a behaviour whose per-step work is a generated function ``_step``.
 
-    The source is kept in ``self.code``. Neither it nor the compiled
+    The step's program (plain data, :mod:`.emit`) is kept in
+    ``self.program`` and its numpy source in ``self.code``. Neither the source nor the compiled
     function is saved by ``save_network``: ``load_network`` runs the init
     method again, which regenerates the source from the behaviour's
     equation strings through the parser (stored code is never executed),
     and ``after_load`` compiles it once the saved state is back.
     """
 
-    transient_attributes = ("_step", "new_iteration", "code")
+    transient_attributes = ("_step", "new_iteration", "code", "program")
     #: load_network regenerates this behaviour's code by running its init method again
     regenerate_on_load = True
     _step_globals: dict = {}
+
+    def _install_program(self, parent, kind: str, key: dict, build, label: str, apply=None) -> dict:
+        """Get the program of ``key`` (equation cache, else ``build()``) and install its numpy step.
+
+        ``apply(program)`` makes the program's changes to the group (arrays,
+        registered dimensions) before the step is installed; it runs for a
+        cached program as for a new one. The program is kept in
+        ``self.program`` (the numba target renders it again, as a loop); see
+        :mod:`.emit` and :mod:`.eqcache`.
+        """
+        from .emit import check_program, numpy_source
+        from .eqcache import cached
+
+        program = copy.deepcopy(cached(kind, key, build, check_program))  # the cached one stays unchanged
+        if apply is not None:
+            apply(program)
+        self.program = program
+        self._install(parent, numpy_source(program), label)
+        return program
 
     def _install(self, parent, source: str, label: str) -> None:
         self.code = source

@@ -1,5 +1,6 @@
 """Generate vectorized Python/numpy code from sympy assignments.
 
+The printed expressions are the leaves of the programs of :mod:`.emit`.
 Code is generated once, at initialize: common sub-expressions are shared
 (``sympy.cse``), numbers are printed at full double precision, and the
 result is compiled (:func:`.runtime.compile_function`) into a plain
@@ -12,7 +13,7 @@ from __future__ import annotations
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-__all__ = ["CodePrinter", "cse_lines", "print_expr"]
+__all__ = ["CodePrinter", "cse_assignments", "print_expr"]
 
 
 class CodePrinter(NumPyPrinter):
@@ -48,17 +49,16 @@ def print_expr(expr) -> str:
     return CodePrinter().doprint(expr)
 
 
-def cse_lines(assignments, indent="    ", prefix="_x"):
-    """Lines computing ``[(name, expr), ...]`` in order with shared sub-expressions.
+def cse_assignments(assignments, prefix="_x") -> list:
+    """``[[name, printed expression], ...]`` computing ``[(name, expr), ...]`` in order, with shared
+    sub-expressions (``sympy.cse``) as extra entries named ``<prefix>0``, ``<prefix>1``, ...
 
-    Returns the list of code lines (without the final assignments' use).
+    The printed expressions are in the language of :mod:`.printers` (a program's ``lets``).
     """
     names = [name for name, _ in assignments]
     exprs = [expr for _, expr in assignments]
     replacements, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols(prefix), optimizations=None)
     printer = CodePrinter()
-    lines = [f"{indent}{sym} = {printer.doprint(e)}" for sym, e in replacements]
-    lines += [f"{indent}{name} = {printer.doprint(e)}" for name, e in zip(names, reduced)]
-    return lines
-
-
+    out = [[str(sym), printer.doprint(e)] for sym, e in replacements]
+    out += [[name, printer.doprint(e)] for name, e in zip(names, reduced)]
+    return out

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 
 import numpy as np
 import sympy
@@ -23,12 +22,11 @@ from .base import (
     bool_vector,
     ensure_vector,
     is_state_array,
-    read_lines,
     registered_dims,
-    state_shape,
     value_text,
 )
-from .codegen import cse_lines, print_expr
+from .codegen import cse_assignments, print_expr
+from .dims import dim_to_data
 from .integrators import NotApplicable, integrate, stochastic_heun
 from .parser import (
     EquationError,
@@ -45,7 +43,7 @@ __all__ = [
     "compile_equations",
     "converter_for",
     "namespace_constants",
-    "statement_code",
+    "reset_program",
     "sym",
 ]
 
@@ -181,9 +179,11 @@ def split_noise(rhs: dict, noise: dict, lines, context: str) -> tuple[dict, dict
 
 
 def compile_equations(parent, text: str, method: str, dt: float, context: str, namespace: dict | None = None):
-    """Parse, check and integrate ``text``; return ``(source, method_used)``.
+    """Parse, check and integrate ``text``; return its program (kind ``'equation'``, see :mod:`.emit`).
 
-    ``namespace``: constants from :func:`namespace_constants`.
+    ``namespace``: constants from :func:`namespace_constants`. The program's
+    ``method`` is the integration method used; its ``warnings`` are given
+    when the program is installed (so a cached program warns too).
     """
     lines = parse_equation_lines(text, context)
     dims = registered_dims(parent)
@@ -308,9 +308,9 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str, n
     mask_where = freeze if scheme.method == "exact" else {}
 
     states = list(rhs)
-    body = []
+    lets = []
     for i, group in enumerate(scheme.stages):
-        body += cse_lines([(s.name, e) for s, e in group], prefix=f"_s{i}_")
+        lets += cse_assignments([(s.name, e) for s, e in group], prefix=f"_s{i}_")
     upd_names = {x: f"_u_{x.name}" for x in states}
     updates = dict(scheme.updates)
     scaled = set()  # exact updates of the form x_new = c*x become x *= c
@@ -320,17 +320,18 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str, n
             if x not in mask_where and not (factor.free_symbols & set(states)):
                 updates[x] = factor
                 scaled.add(x)
-    body += cse_lines([(upd_names[x], updates[x]) for x in states], prefix="_x")
+    lets += cse_assignments([(upd_names[x], updates[x]) for x in states], prefix="_x")
+    writes = []
     for x in states:
         u = upd_names[x]
         if scheme.increment:
-            body.append(f"    {x.name} += {u}")
+            writes.append([x.name, "+=", u])
         elif x in scaled:
-            body.append(f"    {x.name} *= {u}")
+            writes.append([x.name, "*=", u])
         elif x in mask_where:
-            body.append(f"    {x.name}[...] = numpy.where(_nr, {u}, {x.name})")
+            writes.append([x.name, "where", u])
         else:
-            body.append(f"    {x.name}[...] = {u}")
+            writes.append([x.name, "=", u])
 
     used = set()
     for group in scheme.stages:
@@ -340,28 +341,25 @@ def compile_equations(parent, text: str, method: str, dt: float, context: str, n
         used |= e.free_symbols
     used = {s.name for s in used} | {x.name for x in states}
     internal = {n for n in used if n.startswith("_")}
-    head = ["def _step(_grp):"]
-    head += read_lines(used - internal - {"t"})
-    if "t" in used:
-        head.append("    t = _grp.t")
-    if "_t0" in used:
-        head.append(f"    _t0 = _grp.t - {dt!r}")
-    for symbol in noise.values():  # one standard normal number per element, step and xi
-        if symbol.name in used:
-            head.append(f"    {symbol.name} = _from_numpy(_grp.network.rng.standard_normal({state_shape(parent)!r}))")
-    if freeze:
-        head.append("    _nr = _grp.not_refractory")
-        if not hasattr(parent, "not_refractory"):
-            parent.not_refractory = bool_vector(parent, True)
+    if freeze and not hasattr(parent, "not_refractory"):
+        parent.not_refractory = bool_vector(parent, True)
     unknown = [n for n in used - internal - {"t"} - {x.name for x in states} if not hasattr(parent, n)]
-    if unknown:
-        warnings.warn(f"{context}: {parent!r} has no attribute(s) {unknown} yet", stacklevel=3)
-    return "\n".join(head + body) + "\n", scheme.method
+    warned = [f"{context}: {parent!r} has no attribute(s) {unknown} yet"] if unknown else []
+    return {
+        "kind": "equation", "method": scheme.method, "dt": float(dt),
+        "ensure_params": [ln.name for ln in lines if ln.kind == "param"],
+        "ensure_states": [x.name for x in states],
+        "dims": {ln.name: dim_to_data(declared[ln.name]) for ln in lines if ln.kind != "sub"},
+        "warnings": warned,
+        "reads": sorted(used - internal - {"t"}), "time": "t" in used, "t0": "_t0" in used,
+        "noise": [symbol.name for symbol in noise.values() if symbol.name in used],
+        "freeze": bool(freeze), "lets": lets, "writes": writes, "summed": [],
+    }
 
 
-def statement_code(parent, text, context, index="_i", target_obj="_grp", namespace=None):
-    """Lines applying statements to the neurons ``index`` of ``parent`` (``namespace``: constants)."""
-    lines = []
+def reset_program(parent, text, context, namespace=None) -> dict:
+    """The program (kind ``'reset'``, see :mod:`.emit`) of statements applied to the spiking neurons."""
+    statements = []
     size = parent.size
     for stmt in parse_statements(text, context):
         name = stmt.target
@@ -381,18 +379,11 @@ def statement_code(parent, text, context, index="_i", target_obj="_grp", namespa
                 f"{context}: inconsistent dimensions in '{stmt.source}': '{stmt.expr}' is "
                 f"{typed.dim} but {name} {stmt.op} needs {want}"
             )
-        lines.append(f"    _tgt = {target_obj}.{name}")
-        subs = {}
-        for s in typed.expr.free_symbols:
+        reads, subs = [], {}
+        for s in sorted(typed.expr.free_symbols, key=lambda s: s.name):
             local = f"_v_{s.name}"
-            if is_state_array(getattr(parent, s.name, None), size):
-                lines.append(f"    {local} = {target_obj}.{s.name}[{index}]")
-            else:
-                lines.append(f"    {local} = {target_obj}.{s.name}")
+            reads.append([local, s.name, bool(is_state_array(getattr(parent, s.name, None), size))])
             subs[s] = sympy.Symbol(local, real=True)
-        expr = print_expr(typed.expr.xreplace(subs))
-        if stmt.op == "=":
-            lines.append(f"    _tgt[{index}] = {expr}")
-        else:
-            lines.append(f"    _tgt[{index}] {stmt.op} {expr}")
-    return lines
+        statements.append({"target": name, "op": stmt.op, "expr": print_expr(typed.expr.xreplace(subs)),
+                           "reads": reads})
+    return {"kind": "reset", "statements": statements}

@@ -79,13 +79,24 @@ class Threshold(CompiledStep, Behaviour):
         self._step = None
 
     def set_variables(self, parent) -> None:
-        from .codegen import print_expr
-        from .compiler import converter_for, namespace_constants
+        from .eqcache import names_in, object_signature
 
         text = string_arg(self, "condition")
         context = context_of("Threshold", "condition", text)
         if not isinstance(text, str):
             raise EquationError(f"{context}: expected a condition string such as 'v > -50*mV'")
+        namespace = self.get_init_attr("namespace", None, do_not_diversify=True)
+        key = {"condition": text, "namespace": namespace, "dt": getattr(parent, "dt", None),
+               "parent": object_signature(parent, names_in(text, namespace))}
+        self._install_program(parent, "threshold", key, lambda: self._program(parent, text, context), context)
+        if not is_state_array(getattr(parent, "spike", None), parent.size):
+            parent.spike = bool_vector(parent, False)
+
+    def _program(self, parent, text: str, context: str) -> dict:
+        """Parse and check the condition (sympy): the Threshold's program (see :mod:`.emit`)."""
+        from .codegen import print_expr
+        from .compiler import converter_for, namespace_constants
+
         conv = converter_for(parent, context, random_calls=True, namespace=namespace_constants(self, context))
         typed = conv.convert(text)
         if not typed.is_bool:
@@ -95,31 +106,13 @@ class Threshold(CompiledStep, Behaviour):
             if init != "uniform(0, 1)":
                 raise EquationError(f"{context}: only rand() is supported in a condition, not '{init}'")
         names = {s.name for s in typed.expr.free_symbols} - {s.name for s in randoms}
-        lines = ["def _step(_grp):"]
-        lines += [f"    {n} = _grp.{n}" for n in sorted(names)]
-        lines += [f"    {s.name} = _from_numpy(_grp.network.rng.random(_grp.size))"
-                  for s in sorted(randoms, key=str)]
-        lines += [
-            "    _spk = _grp.spike",
-            f"    _spk[...] = {print_expr(typed.expr)}",
-            "    _ref = _grp.__dict__.get('refractory')",
-            "    if _ref is not None:",
-            "        _nr = _grp.not_refractory",
-            "        _spk &= _nr",
-            "        _t = _grp.t",
-            "        _ls = _grp.lastspike",
-            "        _ls[_spk] = _t",
-            "        _dt = _grp.dt",
-            "        _nr[...] = numpy.greater(_t + _dt - _ls, _ref - 0.5 * _dt)",
-        ]
-        self._install(parent, "\n".join(lines) + "\n", context)
-        if not is_state_array(getattr(parent, "spike", None), parent.size):
-            parent.spike = bool_vector(parent, False)
+        return {"kind": "threshold", "reads": sorted(names), "rand": [s.name for s in sorted(randoms, key=str)],
+                "cond": print_expr(typed.expr)}
 
     def _extra_globals(self, parent) -> dict:
-        # rand(): the network's numpy draws, moved to the group's backend and device
-        backend = getattr(getattr(parent, "network", None), "array_backend", None)
-        return {"_from_numpy": backend.from_numpy if backend is not None else np.asarray}
+        from .modules import noise_globals
+
+        return noise_globals(self, parent)
 
 
 class Refractory(Behaviour):
@@ -137,32 +130,49 @@ class Refractory(Behaviour):
         super().__init__(*args, **kwargs)
 
     def set_variables(self, parent) -> None:
-        from .codegen import print_expr
-        from .compiler import converter_for, namespace_constants
-        from .parser import parse_duration
-        from .units import TIME
+        from .dims import TIME
+        from .eqcache import cached, duration, names_in, object_signature
+        from .printers import check_expression
 
         text = string_arg(self, "duration")
         context = context_of("Refractory", "duration", text)
-        namespace = namespace_constants(self, context)
+        namespace = self.get_init_attr("namespace", None, do_not_diversify=True)
         if isinstance(text, str) and ("(" in text or namespace):
-            conv = converter_for(parent, context, random_calls=True, namespace=namespace)
-            typed = conv.convert(text)
-            if typed.dim != TIME:
-                raise EquationError(f"{context}: '{text}' is {typed.dim}, expected a duration (second)")
-            values = {s.name: parent.get_neuron_vec(init) for s, init in conv.random_placeholders}
-            if not values and not typed.expr.is_number:
-                raise EquationError(f"{context}: '{text}' must be a duration, from constants and random "
-                                    "draws only")
-            src = f"def _value({', '.join(sorted(values))}):\n    return {print_expr(typed.expr)}\n"
+            def check(value):
+                check_expression(value["expr"])
+                for name, init in value["rand"]:
+                    if not (isinstance(name, str) and name.isidentifier() and isinstance(init, str)):
+                        raise ValueError(f"bad random placeholder {[name, init]!r}")
+
+            key = {"duration": text, "namespace": namespace,
+                   "parent": object_signature(parent, names_in(text, namespace))}
+            value = cached("refractory", key, lambda: self._program(parent, text, context), check)
+            # one draw per neuron and random call, in the order they appear (the network's generator)
+            values = {name: parent.get_neuron_vec(init) for name, init in value["rand"]}
+            src = f"def _value({', '.join(sorted(values))}):\n    return {value['expr']}\n"
             refractory = compile_function(src, "_value", xp=getattr(parent, "xp", None), label=context)(**values)
         else:
-            refractory = parse_duration(text, context)
+            refractory = duration(text, context)
         parent.refractory = refractory
         ensure_vector(parent, "lastspike", context)
         parent.lastspike[...] = -np.inf
         parent.not_refractory = bool_vector(parent, True)
         registered_dims(parent)["lastspike"] = TIME
+
+    def _program(self, parent, text: str, context: str) -> dict:
+        """Parse and check a duration with random draws or namespace constants (sympy)."""
+        from .codegen import print_expr
+        from .compiler import converter_for, namespace_constants
+        from .units import TIME
+
+        conv = converter_for(parent, context, random_calls=True, namespace=namespace_constants(self, context))
+        typed = conv.convert(text)
+        if typed.dim != TIME:
+            raise EquationError(f"{context}: '{text}' is {typed.dim}, expected a duration (second)")
+        if not conv.random_placeholders and not typed.expr.is_number:
+            raise EquationError(f"{context}: '{text}' must be a duration, from constants and random "
+                                "draws only")
+        return {"expr": print_expr(typed.expr), "rand": [[s.name, init] for s, init in conv.random_placeholders]}
 
 
 class Reset(CompiledStep, Behaviour):
@@ -181,16 +191,17 @@ class Reset(CompiledStep, Behaviour):
         self._step = None
 
     def set_variables(self, parent) -> None:
-        from .compiler import namespace_constants, statement_code
+        from .eqcache import names_in, object_signature
 
         text = string_arg(self, "statements")
         context = context_of("Reset", "statements", text)
-        lines = [
-            "def _step(_grp):",
-            "    _spk = _grp.spike",
-            "    if _spk.any():",  # no early return: the network may fuse this step with others
-            "        _i = numpy.nonzero(_spk)[0]",
-        ]
-        lines += ["    " + line for line in statement_code(parent, text, context,
-                                                         namespace=namespace_constants(self, context))]
-        self._install(parent, "\n".join(lines) + "\n", context)
+        namespace = self.get_init_attr("namespace", None, do_not_diversify=True)
+        key = {"statements": text, "namespace": namespace, "dt": getattr(parent, "dt", None),
+               "parent": object_signature(parent, names_in(text, namespace))}
+        self._install_program(parent, "reset", key, lambda: self._program(parent, text, context), context)
+
+    def _program(self, parent, text, context: str) -> dict:
+        """Parse and check the statements (sympy): the Reset's program (see :mod:`.emit`)."""
+        from .compiler import namespace_constants, reset_program
+
+        return reset_program(parent, text, context, namespace=namespace_constants(self, context))

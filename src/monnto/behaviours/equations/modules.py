@@ -97,7 +97,7 @@ class Clock(Behaviour):
                                   f"{dt * 1e3:g} ms; write step='{dt:g}*ms' if you meant milliseconds",
                                   stacklevel=3)
             else:
-                from .parser import parse_duration
+                from .eqcache import duration as parse_duration
 
                 dt = parse_duration(step, context)
             if dt <= 0:
@@ -146,7 +146,7 @@ class Clock(Behaviour):
                 raise EquationError(f"{self._context()}.time_to_iterations: duration must be a number of "
                                     f"steps >= 0 or a duration string such as '100*ms', got {duration!r}")
             return int(duration)
-        from .parser import parse_duration
+        from .eqcache import duration as parse_duration
 
         seconds = parse_duration(duration, f"{self._context()}.time_to_iterations")
         steps = seconds / self.dt
@@ -186,18 +186,38 @@ class Variable(Behaviour):
         super().__init__(*args, **kwargs)
 
     def set_variables(self, parent) -> None:
-        from .parser import parse_statements
+        from .eqcache import cached, names_in, object_signature
 
         text = string_arg(self, "eq")
         context = context_of("Variable", "eq", text)
-        for stmt in parse_statements(text, context):
-            if stmt.op != "=":
-                raise EquationError(f"{context}: expected 'name = value', got '{stmt.source}'")
-            self._assign(parent, stmt, context)
+        namespace = self.get_init_attr("namespace", None, do_not_diversify=True)
+        key = {"eq": text, "namespace": namespace, "parent": object_signature(parent, names_in(text, namespace)),
+               "neurons": hasattr(parent, "get_neuron_vec")}
+        built = []
 
-    def _assign(self, parent, stmt, context) -> None:
+        def build() -> list:
+            from .parser import parse_statements
+
+            records = []
+            for stmt in parse_statements(text, context):
+                if stmt.op != "=":
+                    raise EquationError(f"{context}: expected 'name = value', got '{stmt.source}'")
+                record = self._record(parent, stmt, context)
+                _assign_variable(parent, record, context)  # the next statements may read this one
+                records.append(record)
+            built.append(True)
+            return records
+
+        records = cached("variable", key, build, _check_variable_records)
+        if not built:  # from the cache: assign in the same order
+            for record in records:
+                _assign_variable(parent, record, context)
+
+    def _record(self, parent, stmt, context) -> dict:
+        """Parse and check one assignment (sympy): what :func:`_assign_variable` computes."""
         from .codegen import print_expr
         from .compiler import converter_for, namespace_constants, sym
+        from .dims import dim_to_data
         from .units import DIMENSIONLESS
 
         name = stmt.target
@@ -213,34 +233,67 @@ class Variable(Behaviour):
         typed = conv.convert(stmt.expr)
         if typed.is_bool:
             raise EquationError(f"{context}: '{stmt.expr}' is a condition, not a value")
-        placeholders = dict(conv.random_placeholders)
-        values = {}
-        make = getattr(parent, "get_neuron_vec", None) or parent.get_synapse_mat
-        for s in typed.expr.free_symbols:
-            if s in placeholders:
-                values[s.name] = make(placeholders[s])
-            elif s.name == "_index":
-                index = make()
-                xp = getattr(parent, "xp", np)
-                index[...] = xp.asarray(np.arange(parent.size, dtype=float))
-                values[s.name] = index
-            elif s.name == "_size":
-                values[s.name] = float(parent.size)
-            else:
-                values[s.name] = getattr(parent, s.name)
-        if values:
-            args = sorted(values)
-            src = f"def _value({', '.join(args)}):\n    return {print_expr(typed.expr)}\n"
-            value = compile_function(src, "_value", xp=getattr(parent, "xp", None), label=context)(**values)
-        else:
+        names = {s.name for s in typed.expr.free_symbols}
+        rand = [[s.name, init] for s, init in conv.random_placeholders if s.name in names]
+        record = {"name": name, "expr": print_expr(typed.expr), "rand": rand,
+                  "reads": sorted(names - {r[0] for r in rand} - {"_index", "_size"}),
+                  "index": "_index" in names, "size": "_size" in names,
+                  "dim": None if typed.is_zero_literal else dim_to_data(typed.dim), "constant": None}
+        if not names:
             from .parser import constant_value
 
-            value = constant_value(typed, f"{context}, '{stmt.source}'", "a value")
-        array = make()
-        array[...] = value
-        setattr(parent, name, array)
-        if not typed.is_zero_literal:
-            registered_dims(parent)[name] = typed.dim
+            record["constant"] = repr(constant_value(typed, f"{context}, '{stmt.source}'", "a value"))
+        return record
+
+
+def _check_variable_records(records) -> None:
+    from .dims import dim_from_data
+    from .printers import check_expression
+
+    if not isinstance(records, list):
+        raise ValueError("expected a list of assignments")
+    for record in records:
+        for key in ("name", *record["reads"], *(r[0] for r in record["rand"])):
+            if not isinstance(key, str) or not key.isidentifier() or key.startswith("__"):
+                raise ValueError(f"not an identifier: {key!r}")
+        if not all(isinstance(r[1], str) for r in record["rand"]) or not isinstance(record["index"], bool) \
+                or not isinstance(record["size"], bool):
+            raise ValueError("bad random draws or flags")
+        check_expression(record["expr"])
+        if record["dim"] is not None:
+            dim_from_data(record["dim"])
+        if record["constant"] is not None:
+            float(record["constant"])
+
+
+def _assign_variable(parent, record: dict, context: str) -> None:
+    """Set ``parent.<name>`` from an assignment record (the same for a new and a cached one)."""
+    from .dims import dim_from_data
+
+    make = getattr(parent, "get_neuron_vec", None) or parent.get_synapse_mat
+    values = {}
+    for name, init in record["rand"]:  # one draw per element and call, in the order they appear
+        values[name] = make(init)
+    if record["index"]:
+        index = make()
+        xp = getattr(parent, "xp", np)
+        index[...] = xp.asarray(np.arange(parent.size, dtype=float))
+        values["_index"] = index
+    if record["size"]:
+        values["_size"] = float(parent.size)
+    for name in record["reads"]:
+        values[name] = getattr(parent, name)
+    if record["constant"] is not None:
+        value = float(record["constant"])
+    else:
+        args = sorted(values)
+        src = f"def _value({', '.join(args)}):\n    return {record['expr']}\n"
+        value = compile_function(src, "_value", xp=getattr(parent, "xp", None), label=context)(**values)
+    array = make()
+    array[...] = value
+    setattr(parent, record["name"], array)
+    if record["dim"] is not None:
+        registered_dims(parent)[record["name"]] = dim_from_data(record["dim"])
 
 
 class Equation(CompiledStep, Behaviour):
@@ -316,10 +369,8 @@ class Equation(CompiledStep, Behaviour):
         self._step = None
 
     def set_variables(self, parent) -> None:
-        from .compiler import compile_equations, namespace_constants
+        from .eqcache import names_in, object_signature
         from .integrators import METHODS
-        from .parser import parse_equation_lines
-        from .synaptic_compiler import summed_code
 
         text = string_arg(self, "eq")
         method = self.get_init_attr("method", "auto", do_not_diversify=True)
@@ -335,6 +386,25 @@ class Equation(CompiledStep, Behaviour):
         if not math.isfinite(dt) or dt <= 0:
             raise EquationError(f"{context}: the time step dt of {parent!r} must be a finite duration > 0 s, "
                                 f"got {dt!r}; set it with Clock(step='0.1*ms')")
+        namespace = self.get_init_attr("namespace", None, do_not_diversify=True)
+        names = names_in(text, namespace)
+        key = {"eq": text, "method": method, "dt": dt, "namespace": namespace,
+               "parent": object_signature(parent, names)}
+        if callable(getattr(parent, "matrix_dim", None)):
+            key["src"] = object_signature(parent.src, names)
+            key["dst"] = object_signature(parent.dst, names)
+            key["connected_all"] = _all_connected(parent, "summed" in text)
+        program = self._install_program(parent, "equation", key, lambda: self._program(parent, text, method, dt,
+                                                                                     context),
+                                        context, apply=lambda p: _apply_equation(parent, p, context))
+        self.method = program["method"]
+
+    def _program(self, parent, text, method, dt, context) -> dict:
+        """Parse, check and integrate (sympy): the Equation's program (see :mod:`.emit`)."""
+        from .compiler import compile_equations, namespace_constants
+        from .parser import parse_equation_lines
+        from .synaptic_compiler import summed_records
+
         namespace = namespace_constants(self, context)
         lines = parse_equation_lines(text, context)
         summed = [ln for ln in lines if "summed" in ln.flags]
@@ -343,15 +413,64 @@ class Equation(CompiledStep, Behaviour):
             raise EquationError(f"{context}: '(summed)' in '{summed[0].source}' sums over synapses: "
                                 f"it needs a SynapseGroup, {parent!r} is not one")
         if rest or not summed:
-            source, self.method = compile_equations(parent, "\n".join(rest), method, dt, context, namespace)
+            program = compile_equations(parent, "\n".join(rest), method, dt, context, namespace)
         else:  # only summed variables
-            source, self.method = "def _step(_grp):\n    pass\n", None
+            program = {"kind": "equation", "method": None, "dt": float(dt), "ensure_params": [],
+                       "ensure_states": [], "dims": {}, "warnings": [], "reads": [], "time": False, "t0": False,
+                       "noise": [], "freeze": False, "lets": [], "writes": [], "summed": []}
         if summed:
-            source += "".join(line + "\n" for line in summed_code(parent, summed, context, namespace))
-        self._install(parent, source, context)
+            program["summed"] = summed_records(parent, summed, context, namespace)
+        return program
 
     def _extra_globals(self, parent) -> dict:
-        # xi: the network's numpy draws, moved to the group's backend and device
-        backend = getattr(getattr(parent, "network", None), "array_backend", None)
-        return {"_from_numpy": backend.from_numpy if backend is not None else np.asarray}
+        return noise_globals(self, parent)
+
+
+def noise_globals(behaviour, parent) -> dict:
+    """Globals of generated code with random terms: the counter-based draws (:mod:`.noise`), the
+    behaviour's stream key, the shape of one draw, and the move to the group's backend and device."""
+    from monnto.targets.random_streams import behaviour_stream_key
+
+    from .base import state_shape
+    from .noise import normal, uniform
+
+    backend = getattr(getattr(parent, "network", None), "array_backend", None)
+    net = getattr(parent, "network", None)
+    key = behaviour_stream_key(behaviour, parent) if net is not None else np.uint64(0)
+    return {"_from_numpy": backend.from_numpy if backend is not None else np.asarray, "_normal": normal,
+            "_uniform": uniform, "_key": key, "_shape": state_shape(parent)}
+
+
+def _all_connected(syn, make: bool = True) -> bool | None:
+    """Whether every synapse of ``syn`` exists (None when unknown); ``make``: make ``syn.connected``
+    from the nonzero weights when it is absent (as the statements will)."""
+    from .synaptic_program import connection_mask
+
+    if make and getattr(syn, "connected", None) is None and getattr(syn, "W", None) is not None:
+        connection_mask(syn)
+    connected = getattr(syn, "connected", None)
+    if connected is None or not hasattr(connected, "all"):
+        return None
+    return bool(connected.all())
+
+
+def _apply_equation(parent, program: dict, context: str) -> None:
+    """The changes an Equation's program makes to its group: arrays, registered dimensions, warnings."""
+    from .base import bool_vector, ensure_vector
+    from .dims import dim_from_data
+    from .synaptic_program import connection_mask
+
+    for name in program["ensure_params"]:
+        ensure_vector(parent, name, context)
+    dims = registered_dims(parent)
+    for name, data in program["dims"].items():
+        dims[name] = dim_from_data(data)
+    for name in program["ensure_states"]:
+        ensure_vector(parent, name, context)
+    if program["freeze"] and not hasattr(parent, "not_refractory"):
+        parent.not_refractory = bool_vector(parent, True)
+    if program.get("summed"):
+        connection_mask(parent)
+    for message in program["warnings"]:
+        warnings.warn(message, stacklevel=5)
 

@@ -69,6 +69,7 @@ import scipy.sparse as sp
 from monnto.core import Behaviour
 
 from .base import CompiledStep, EquationError, check_number, context_of, string_arg, value_text
+from .runtime import compile_function
 
 # statements are compiled by .synaptic_compiler (sympy), imported at initialize
 
@@ -117,11 +118,9 @@ class _SynapticEvent(CompiledStep, Behaviour):
         context = context_of(name, "statement", text)
         if not hasattr(syn, "src") or not hasattr(syn, "dst"):
             raise EquationError(f"{context}: attach it to a SynapseGroup, not to {syn!r}")
-        from .compiler import namespace_constants
-        from .parser import parse_statements
-        from .synaptic_compiler import StatementCompiler, connection_mask
+        from .eqcache import names_in, object_signature
+        from .synaptic_program import connection_mask
 
-        stmts = parse_statements(text, context)
         self._prepare_weights(syn, context)
         W = getattr(syn, "W", None)
         if W is None or not hasattr(W, "shape"):
@@ -136,34 +135,38 @@ class _SynapticEvent(CompiledStep, Behaviour):
         if per_synapse and sp.issparse(W):
             raise EquationError(f"{context}: per-synapse delays need dense weights; {syn!r}.W is scipy.sparse "
                                 "(use sparse=False, or one delay for all synapses)")
-        spiking, index = ("_syn.src.spike", "_j") if self.side == "pre" else ("_syn.dst.spike", "_i")
-        lines = ["def _step(_syn):"]
-        if steps is None or (not per_synapse and steps == 0):  # no delay: this step's spikes
-            lines.append(f"    _spk = {spiking}")
-        elif not per_synapse:  # the spikes of `steps` steps ago
-            lines.append(f"    _spk = _delay_line.delayed({spiking}, _syn.network.iteration)")
-        else:  # every source (target) with a spike still travelling to one of its synapses
-            lines += [f"    _delay_line.delayed({spiking}, _syn.network.iteration)",
-                      "    _hist = _delay_line.history",
-                      "    _spk = numpy.any(_hist, axis=0)"]
-        lines += ["    if _spk.any():",  # no early return: the network may fuse this step with others
-                  f"        {index} = numpy.nonzero(_spk)[0]"]
-        if per_synapse:  # _act: the synapses of the slice whose spike arrives now
-            slot = "(_syn.network.iteration - _delay_steps{}) % _delay_line.length"
-            if self.side == "pre":
-                act = f"_hist[{slot.format('[:, _j]')}, _j[None, :]]"
-                conn = "_syn.connected[:, _j]"
-            else:
-                act = f"_hist[{slot.format('[_i, :]')}, _i[:, None]]"
-                conn = "_syn.connected[_i, :]"
-            connected = connection_mask(syn)
-            lines.append(f"        _act = {act}" + ("" if bool(connected.all()) else f" & {conn}"))
-        lines += ["        _src = _syn.src", "        _dst = _syn.dst"]
-        namespace = namespace_constants(self, context)
-        for stmt in stmts:
-            lines += StatementCompiler(self.side, syn, stmt, context, namespace,
-                                       arrival_mask="_act" if per_synapse else None).lines()
-        self._install(syn.dst, "\n".join(lines) + "\n", context)
+        delay = "per_synapse" if per_synapse else ("none" if not steps else "uniform")
+        namespace = self.get_init_attr("namespace", None, do_not_diversify=True)
+        names = names_in(text, namespace)
+        key = {"statement": text, "side": self.side, "delay": delay, "namespace": namespace,
+               "backend": _backend_name(syn), "syn": object_signature(syn, names),
+               "src": object_signature(syn.src, names), "dst": object_signature(syn.dst, names)}
+
+        def build() -> dict:
+            from .compiler import namespace_constants
+            from .parser import parse_statements
+            from .synaptic_compiler import StatementCompiler
+
+            consts = namespace_constants(self, context)
+            records = [StatementCompiler(self.side, syn, stmt, context, consts,
+                                         arrival_mask="_act" if per_synapse else None).record()
+                       for stmt in parse_statements(text, context)]
+            return {"kind": "synaptic", "side": self.side, "delay": delay, "all_connected": True,
+                    "statements": records}
+
+        def apply(program: dict) -> None:
+            from .base import registered_dims
+            from .dims import dim_from_data
+
+            dims = registered_dims(syn)
+            for rec in program["statements"]:
+                if rec["type"] == "other_w" and "W" not in dims:
+                    dims["W"] = dim_from_data(rec["w_dim"])
+            # whether every synapse exists is read now, not cached (the mask is made when a statement needs it)
+            masked = per_synapse or any(rec["type"] in ("syn", "other_sum") for rec in program["statements"])
+            program["all_connected"] = bool(connection_mask(syn).all()) if masked else True
+
+        self._install_program(syn.dst, "synaptic", key, build, context, apply=apply)
 
     def _extra_globals(self, parent) -> dict:
         out = {}
@@ -228,7 +231,7 @@ class _SynapticEvent(CompiledStep, Behaviour):
         if isinstance(delay, str) and delay.strip().isidentifier() \
                 and tuple(getattr(getattr(syn, delay.strip(), None), "shape", ())) == shape:
             from .base import registered_dims
-            from .units import TIME
+            from .dims import TIME
 
             name = delay.strip()
             dim = registered_dims(syn).get(name)
@@ -237,7 +240,7 @@ class _SynapticEvent(CompiledStep, Behaviour):
                                     f"{dim}, not a duration (second)")
             seconds = np.asarray(to_numpy(getattr(syn, name)), dtype=float)
         elif isinstance(delay, str):
-            from .parser import parse_duration
+            from .eqcache import duration as parse_duration
 
             try:
                 seconds = np.asarray(parse_duration(delay, f"{context}, delay={delay!r}"))
@@ -324,10 +327,7 @@ class OnPre(_SynapticEvent):
         if isinstance(weight, (int, float, np.integer, np.floating)):
             check_number(context, "w", weight)
         if weight is not None:
-            from .compiler import namespace_constants
-            from .synaptic_compiler import make_weights
-
-            make_weights(syn, weight, p, sparse, context, namespace_constants(self, context))
+            make_weights(self, syn, weight, p, sparse, context)
 
 
 class OnPost(_SynapticEvent):
@@ -350,6 +350,53 @@ class OnPost(_SynapticEvent):
 
 
 # ----------------------------------------------------------------------
+
+
+def make_weights(behaviour, syn, weight, p, sparse, context) -> None:
+    """``syn.W`` (and ``syn.connected``) from OnPre's ``w`` and ``p`` (a string ``w`` through the
+    equation cache)."""
+    from .base import registered_dims
+    from .dims import dim_from_data
+
+    backend = _backend_name(syn)
+    if sparse and backend != "numpy":
+        raise EquationError(f"{context}: sparse=True (scipy.sparse CSR weights) needs the numpy backend, "
+                            f"{syn!r} is on backend {backend!r}; use sparse=False (dense weights)")
+    record = None
+    if isinstance(weight, str):
+        from .eqcache import cached, names_in, object_signature
+        from .printers import check_expression
+
+        namespace = behaviour.get_init_attr("namespace", None, do_not_diversify=True)
+
+        def build() -> dict:
+            from .compiler import namespace_constants
+            from .synaptic_compiler import weights_record
+
+            return weights_record(syn, weight, context, namespace_constants(behaviour, context))
+
+        def check(value) -> None:
+            check_expression(value["expr"])
+            dim_from_data(value["dim"])
+            for name, init in value["rand"]:
+                if not (isinstance(name, str) and name.isidentifier() and isinstance(init, str)):
+                    raise ValueError(f"bad random draw {[name, init]!r}")
+
+        key = {"w": weight, "namespace": namespace, "syn": object_signature(syn, names_in(weight, namespace))}
+        record = cached("weights", key, build, check)
+    mask = syn.get_synapse_mat("ones", density=p if p < 1 else None)
+    if record is None:
+        matrix = mask * float(weight)
+    elif record["rand"]:
+        values = {name: syn.get_synapse_mat(init) for name, init in record["rand"]}
+        src = f"def _value({', '.join(sorted(values))}):\n    return {record['expr']}\n"
+        matrix = mask * compile_function(src, "_value", xp=getattr(syn, "xp", None), label=context)(**values)
+    else:
+        matrix = mask * float(record["constant"])
+    syn.connected = mask != 0
+    syn.W = sp.csr_matrix(matrix) if sparse else matrix
+    if record is not None:
+        registered_dims(syn)["W"] = dim_from_data(record["dim"])
 
 
 def _backend_name(obj) -> str:

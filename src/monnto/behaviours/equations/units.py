@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from fractions import Fraction
 
 import sympy
 import sympy.physics.units as su
 from sympy.physics.units.prefixes import PREFIXES
 from sympy.physics.units.systems.si import SI
+
+from .dims import DIMENSIONLESS, TIME, Dim, _plain_exponent  # noqa: F401 - re-exported
 
 __all__ = [
     "DIMENSIONLESS",
@@ -34,60 +35,6 @@ __all__ = [
     "lookup_unit",
     "unit_names",
 ]
-
-
-@dataclass(frozen=True)
-class Dim:
-    """A physical dimension: exponents of sympy's SI base dimensions.
-
-    ``exps`` is a sorted tuple of ``(base_dimension_name, exponent)`` pairs,
-    e.g. voltage is ``(('current', -1), ('length', 2), ('mass', 1),
-    ('time', -3))``; the empty tuple is dimensionless.
-    """
-
-    exps: tuple = ()
-
-    def __post_init__(self):
-        # integral exponents as plain ints, others as Fractions (1/2 for the white noise xi): a
-        # saved network stores plain numbers
-        object.__setattr__(self, "exps", tuple((k, _plain_exponent(e)) for k, e in self.exps))
-
-    def __mul__(self, other: Dim) -> Dim:
-        out = dict(self.exps)
-        for k, e in other.exps:
-            out[k] = out.get(k, 0) + e
-        return Dim(tuple(sorted((k, e) for k, e in out.items() if e != 0)))
-
-    def __truediv__(self, other: Dim) -> Dim:
-        return self * other ** -1
-
-    def __pow__(self, p) -> Dim:
-        p = sympy.Rational(p)
-        return Dim(tuple(sorted((k, e * p) for k, e in self.exps if e * p != 0)))
-
-    @property
-    def is_dimensionless(self) -> bool:
-        return not self.exps
-
-    @property
-    def si_base(self) -> str:
-        """The dimension in SI base units (``'kg*m**2/(A*s**3)'`` for a voltage)."""
-        return _base_text(self)
-
-    def __str__(self) -> str:
-        return dim_name(self)
-
-
-def _plain_exponent(e):
-    """``e`` as an int when it is integral, else as a ``fractions.Fraction``.
-
-    Plain Python numbers: a saved network stores them as JSON numbers
-    (``{"$fraction": [1, 2]}``), never as pickled sympy objects.
-    """
-    if type(e) is int:
-        return e
-    r = Fraction(e)
-    return int(r) if r.denominator == 1 else r
 
 
 def _deps_to_dim(deps: dict) -> Dim:
@@ -109,8 +56,6 @@ def dim_of_quantity(q) -> Dim:
     return _deps_to_dim(dim_sys.get_dimensional_dependencies(d))
 
 
-DIMENSIONLESS = Dim()
-TIME = Dim((("time", 1),))
 
 # Named dimensions used to print readable error messages; each is computed
 # from sympy's own unit definition.
