@@ -333,3 +333,34 @@ def test_numpy_target_runs_the_marked_behaviour_as_python():
 def test_importing_monnto_and_compiled_does_not_import_numba():
     code = "import sys; from monnto import *; compiled; assert 'numba' not in sys.modules, 'numba imported'"
     subprocess.run([sys.executable, '-c', code], check=True, cwd=ROOT)
+
+
+# -- a behaviour of a synapse group: plasticity on the dense weights ------------------------
+@compiled(strict=True)
+class Hebb(Behaviour):
+    def set_variables(self, synapse):
+        self.eta = self.get_init_attr('eta', 0.01)
+        self.trace = np.zeros(synapse.src.size)
+
+    def new_iteration(self, synapse):
+        self.trace *= 0.8
+        self.trace += synapse.src.spike
+        if synapse.iteration % 2 == 0:
+            synapse.W += self.eta * np.outer(synapse.dst.spike * 1.0, self.trace)
+        np.clip(synapse.W, 0.0, 10.0, synapse.W)
+
+
+def test_a_compiled_plasticity_rule_on_a_synapse_group_changes_the_weights_as_python_does():
+    def build(target):
+        net = paper_network(target, record_voltage=False)
+        net['GLUTAMATE', 0].add_behaviour(3, Hebb(eta=0.5))
+        net.initialize()
+        return net
+
+    a, b = build('numpy'), build('numba')
+    assert python_steps(b) == []
+    _compare(a, b, 200)
+    Wa, Wb = np.asarray(a['GLUTAMATE', 0].W), np.asarray(b['GLUTAMATE', 0].W)
+    assert not np.array_equal(Wa, np.clip(Wa, 0, 9.99))  # clipped at 10 somewhere: the rule acted
+    np.testing.assert_allclose(Wb, Wa, rtol=1e-12)
+    np.testing.assert_allclose(b['Hebb', 0].trace, a['Hebb', 0].trace, rtol=1e-12)

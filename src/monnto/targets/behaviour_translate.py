@@ -206,6 +206,9 @@ class _Translator:
             if store:
                 raise self.fail(node, "the iteration counter is read-only in a step")
             return "_it", "scalar"
+        if attr == "t" and base.kind != "behaviour":
+            raise self.fail(node, "the time t changes every step but a compiled run reads numbers once; use "
+                                  "neurons.iteration * neurons.dt")
         if base.kind == "network":
             raise self.fail(node, "of the network only `iteration` can be read in a compiled step "
                                   "(draw random numbers with get_neuron_vec)")
@@ -243,8 +246,9 @@ class _Translator:
 
     # -- statements --------------------------------------------------------------
     def emit(self, node: ast.AST, depth: int, text: str) -> None:
-        self.out.append("    " * depth + text)
-        self.line_map[len(self.out)] = self.first_line + getattr(node, "lineno", 1) - 1
+        line = self.first_line + getattr(node, "lineno", 1) - 1
+        self.out.append(f"{'    ' * depth}{text}  # line {line}")
+        self.line_map[len(self.out)] = line
 
     def body(self, nodes: list, depth: int) -> None:
         start = len(self.out)
