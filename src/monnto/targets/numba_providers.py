@@ -337,3 +337,7 @@ def _event_call(b: EventRecorder, parent: Any, expression: str, name: str) -> Ke
 
     return KernelCall("spike_record_kernel" if flags else "event_record_kernel", arguments, after, stops=True,
                       label=f"{b!r} {expression!r}")
+
+
+# the equation behaviours' kernels (Equation, Threshold, Reset, OnPre, OnPost) register themselves here
+from monnto.targets import numba_equations  # noqa: E402,F401

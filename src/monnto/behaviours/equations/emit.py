@@ -340,7 +340,7 @@ def loop_arguments(program: dict, layout: LoopLayout) -> list[str]:
     args += [_arg(n, layout.kinds[n]) for n in loop_variables(program)]
     if program["kind"] == "threshold" and layout.has_refractory:
         args += [_arg("refractory", layout.kinds["refractory"]), "_a_not_refractory", "_a_lastspike"]
-    return args
+    return list(dict.fromkeys(args))
 
 
 def _first_array(program: dict, layout: LoopLayout) -> str:
