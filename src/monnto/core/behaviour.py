@@ -326,6 +326,9 @@ def _cast_like(text: str, default: Any, what: str) -> Any:
             try:
                 return float(text)
             except ValueError:
+                units = (" (library parameters are plain numbers in SI units: 0.01 for 10 ms, -0.07 for "
+                         "-70 mV)") if any(c.isalpha() for c in text) and "(" not in text else ""
                 raise MonntoValueError(f"{what}={text!r}: expected a number like the default "
-                                       f"{default!r}, or a distribution such as 'normal(0.9, 0.1)'") from None
+                                       f"{default!r}, or a distribution such as 'normal(0.9, 0.1)'{units}"
+                                       ) from None
     return text

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ..behaviours.recorder import EventRecorder, Recorder
 from ..core import Behaviour, Network, NeuronGroup, SynapseGroup, get_squared_dim
+from ._checks import checked_builder
 
 
 class Basic_Behaviour(Behaviour):
@@ -47,6 +48,7 @@ class Input_Behaviour(Behaviour):
             neurons.voltage += synapse.W.dot(synapse.src.spike) / synapse.src.size
 
 
+@checked_builder(positive=("size",))
 def basic_network(size: int = 100, seed: int | None = 1, record: bool = True,
                   dtype: str = "float64", leak_factor: float | str = 0.9, backend: str | None = None,
                   device: str = "cpu") -> Network:

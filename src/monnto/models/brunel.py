@@ -62,6 +62,7 @@ from monnto.models._propagation import DelayedSynapticInput
 from monnto.models.spike_stats import cv_isi, fano_factor, firing_rates, population_counts, spectrum_peak
 
 from ..core.errors import MonntoValueError
+from ._checks import checked_builder
 
 __all__ = ["BRUNEL_REGIMES", "GaussianNoiseInput", "brunel_hakim_network", "brunel_network",
            "network_statistics"]
@@ -80,6 +81,8 @@ def _jump_scale(dt: float, tau: float) -> float:
     return 1.0 / (1.0 - math.exp(-dt / tau))
 
 
+@checked_builder(positive=("n_exc", "gamma", "delay", "dt", "tau_m", "theta", "threads"),
+                 probability=("epsilon",), nonnegative=("g", "eta", "t_ref"))
 def brunel_network(regime: str | None = "AI", g: float | None = None, eta: float | None = None,
                    n_exc: int = 2000, gamma: float = 0.25, epsilon: float = 0.1,
                    J: float | None = None, delay: float = 1.5e-3, dt: float = 1e-4,
@@ -190,6 +193,7 @@ class GaussianNoiseInput(Behaviour):
         n.I_input += host_to_backend(n, self.mu + self.noise_scale * self.rng.standard_normal(n.size))
 
 
+@checked_builder(positive=("n", "c", "delay", "dt", "tau_m", "theta"), nonnegative=("t_ref", "sigma_ext"))
 def brunel_hakim_network(n: int = 1000, c: int = 1000, J: float = 0.1e-3, mu_ext: float = 25e-3,
                          sigma_ext: float = 1e-3, delay: float = 2e-3, dt: float = 1e-4,
                          tau_m: float = 20e-3, theta: float = 20e-3, v_reset: float = 10e-3,

@@ -49,6 +49,8 @@ from monnto.models._backend import host_to_backend, synapse_weights
 from monnto.models._propagation import DelayedSynapticInput, ExponentialSynapses
 from monnto.targets.random_streams import behaviour_stream_key, check_poisson_mean, exp_neg, poisson_counts
 
+from ._checks import checked_builder
+
 __all__ = ["PoissonKick", "SynapticCurrents", "coba_network", "cuba_network"]
 
 
@@ -132,6 +134,7 @@ def _connect(net: Network, groups: dict, p: float, w_exc: float, w_inh: float,
             s.W = synapse_weights(s, fixed_probability(s, p, weights=weight, autapses=src_tag != dst_tag))
 
 
+@checked_builder(positive=("n_exc", "n_inh", "dt", "threads"), probability=("p",))
 def cuba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float = 1e-4,
                  w_exc: float = 1.62e-3, w_inh: float = -9e-3, scale_weights: bool = True,
                  seed: int | None = 0, record: bool = True, backend: str | None = None,
@@ -177,6 +180,8 @@ def cuba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float
     return net
 
 
+@checked_builder(positive=("n_exc", "n_inh", "dt", "threads"), probability=("p",),
+                 nonnegative=("kick", "kick_rate", "kick_sources"))
 def coba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float = 1e-4,
                  w_exc: float = 6e-9, w_inh: float = 67e-9, scale_weights: bool = True,
                  kick: float = 0.05, kick_rate: float = 20.0, kick_sources: int = 20,

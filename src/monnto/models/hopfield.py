@@ -31,6 +31,7 @@ from monnto.core.backend import to_numpy
 from monnto.models._backend import host_to_backend, synapse_weights
 
 from ..core.errors import MonntoValueError
+from ._checks import checked_builder
 
 __all__ = ["HopfieldUnits", "corrupt", "hebbian_weights", "hopfield_energy", "hopfield_network",
            "hopfield_step", "overlap", "random_patterns", "recall"]
@@ -127,6 +128,7 @@ class HopfieldUnits(Behaviour):
         n.energy = hopfield_energy(n.s, W, self.theta)
 
 
+@checked_builder(positive=("n_patterns", "size"))
 def hopfield_network(patterns: Any = None, n_patterns: int = 4, size: int = 100,
                      update: str = "synchronous", theta: float = 0.0,
                      seed: int | None = 0, backend: str | None = None, device: str = "cpu") -> Network:

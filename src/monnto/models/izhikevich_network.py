@@ -32,6 +32,8 @@ from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
 from monnto.models._backend import host_to_backend
 from monnto.models._propagation import DelayedSynapticInput
 
+from ._checks import checked_builder
+
 __all__ = ["ThalamicNoise", "izhikevich_network"]
 
 
@@ -60,6 +62,7 @@ class ThalamicNoise(Behaviour):
         n.I_input += self.current
 
 
+@checked_builder(positive=("n_exc", "n_inh", "dt"))
 def izhikevich_network(n_exc: int = 800, n_inh: int = 200, dt: float = 0.5e-3,
                        seed: int | None = 0, record: bool = True, backend: str | None = None,
                        device: str = "cpu") -> Network:

@@ -24,9 +24,12 @@ from monnto.behaviours.recorder import EventRecorder, Recorder
 from monnto.core import Network, NeuronGroup, SynapseGroup, get_squared_dim
 from monnto.models.basic_network import Basic_Behaviour, Input_Behaviour, basic_network
 
+from ._checks import checked_builder
+
 __all__ = ["Basic_Behaviour", "Input_Behaviour", "basic_network", "extended_network"]
 
 
+@checked_builder(positive=("size",))
 def extended_network(size: int = 100, seed: int | None = 1, record: bool = True,
                      target_voltage: float = 0.05, stdp_factor: float = 0.00015,
                      norm_factor: float = 10.0, eta_ip: float = 0.001, backend: str | None = None,

@@ -40,6 +40,8 @@ from monnto.core import Behaviour, Network, NeuronGroup, SynapseGroup
 from monnto.core.backend import to_numpy
 from monnto.models._backend import synapse_weights
 
+from ._checks import checked_builder
+
 __all__ = ["SORNCommit", "SORNUnits", "readout_accuracy", "sorn_network", "sorn_step"]
 
 
@@ -103,6 +105,7 @@ class _InitWeights(Behaviour):
         s.enabled = s.W > 0
 
 
+@checked_builder(positive=("n_exc", "counting_n", "lambda_ee"), nonnegative=("eta_stdp", "eta_ip"))
 def sorn_network(n_exc: int = 200, counting_n: int = 4, n_per_symbol: int | None = None,
                  lambda_ee: int = 10, eta_stdp: float = 0.001, eta_ip: float = 0.001,
                  h_ip: float = 0.1, te_max: float = 0.5, ti_max: float = 1.0,

@@ -45,6 +45,7 @@ from monnto.models._backend import host_to_backend, synapse_weights
 from monnto.models._propagation import DelayedSynapticInput
 
 from ..core.errors import MonntoValueError
+from ._checks import checked_builder
 
 __all__ = ["PulsePacket", "SynfireNeuron", "SynfireParams", "packet_trajectory", "synfire_network",
            "synfire_propagator", "synfire_step"]
@@ -149,6 +150,7 @@ class PulsePacket(Behaviour):
         n.spike = self.steps == n.iteration
 
 
+@checked_builder(positive=("a", "n_layers", "layer_size", "dt"), nonnegative=("sigma", "t0"))
 def synfire_network(a: int = 100, sigma: float = 1e-3, n_layers: int = 10, layer_size: int = 100,
                     weight: float = 4.86, t0: float = 10e-3, dt: float = 1e-4, seed: int | None = 0,
                     record: bool = True, backend: str | None = None, device: str = "cpu") -> Network:
