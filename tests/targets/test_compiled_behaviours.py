@@ -364,3 +364,19 @@ def test_a_compiled_plasticity_rule_on_a_synapse_group_changes_the_weights_as_py
     assert not np.array_equal(Wa, np.clip(Wa, 0, 9.99))  # clipped at 10 somewhere: the rule acted
     np.testing.assert_allclose(Wb, Wa, rtol=1e-12)
     np.testing.assert_allclose(b['Hebb', 0].trace, a['Hebb', 0].trace, rtol=1e-12)
+
+
+def test_a_source_file_changed_after_import_is_not_translated(tmp_path):
+    file = tmp_path / 'changing_model.py'
+    body = ("from monnto import Behaviour\n\n\nclass Leak(Behaviour):\n    compile = 'strict'\n\n"
+            "    def set_variables(self, n):\n        n.v = n.get_neuron_vec()\n        self.k = 0.5\n\n"
+            "    def new_iteration(self, n):\n        n.v *= self.k\n")
+    file.write_text(body)
+    spec = importlib.util.spec_from_file_location('changing_model', file)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    file.write_text("import numpy as np\nimport math\n" + body)  # two lines shift every def
+    net = Network(seed=1, target='numba')
+    NeuronGroup(net=net, tag='g', size=4, behaviour={1: module.Leak()})
+    with pytest.raises(CompileSubsetError, match='is not the code Python runs'):
+        net.initialize()

@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +119,16 @@ class Translation:
     line_map: dict
 
 
+_SUBGROUP = ("a NeuronSubGroup's attributes are copies of its base group's (written back on assignment), "
+             "which a compiled step cannot follow; compile the behaviour on whole groups")
+
+
+def _is_subgroup(obj: Any) -> bool:
+    from monnto.core.neuron_group import NeuronSubGroup
+
+    return isinstance(obj, NeuronSubGroup)
+
+
 class _Obj:
     """A monnto object the step names: the behaviour, a group, a synapse group or the network."""
 
@@ -193,7 +204,10 @@ class _Translator:
             if base is None:
                 return None
             if base.kind == "synapse" and node.attr in ("src", "dst"):
-                return self.obj(getattr(base.value, node.attr))
+                group = getattr(base.value, node.attr)
+                if _is_subgroup(group):
+                    raise self.fail(node, _SUBGROUP)
+                return self.obj(group)
             if node.attr == "network" and base.kind != "network":
                 return self.obj(base.value.network, "network")
         return None
@@ -597,6 +611,23 @@ class _Translator:
         return f"_rng.{method}({', '.join(repr(float(v)) for v in values.values())})"
 
 
+def _stale(function: Any, text: str) -> bool:
+    """Whether ``text`` (the source on disk) does not compile to ``function``'s bytecode."""
+    try:
+        code = compile(text, "<source>", "exec")
+    except SyntaxError:
+        return True
+    own = getattr(function, "__code__", None)
+
+    def key(c: types.CodeType) -> tuple:  # names and constants (bytecode depends on compile flags)
+        return c.co_names, c.co_varnames, tuple(k for k in c.co_consts if not isinstance(k, types.CodeType))
+
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType) and const.co_name == function.__name__:
+            return own is None or key(const) != key(own)
+    return True
+
+
 def translate(behaviour: Any, parent: Any, function: Any, dtype: Any) -> Translation:
     """Translate ``function`` (the behaviour's step method) for ``behaviour`` on ``parent``.
 
@@ -624,6 +655,13 @@ def translate(behaviour: Any, parent: Any, function: Any, dtype: Any) -> Transla
         raise t.fail(t.fn, "a step takes exactly (self, parent)")
     if t.fn.decorator_list:
         raise t.fail(t.fn.decorator_list[0], "a decorated step method")
+    if _stale(function, t.text):
+        raise CompileSubsetError(
+            f"{behaviour!r} is marked compiled, but the source of {t.where} in {t.filename} (line {t.first_line}) "
+            f"is not the code Python runs (the file changed after it was imported?); it runs as Python until "
+            f"the module is imported again", behaviour=repr(behaviour), line=t.first_line)
+    if _is_subgroup(parent):
+        raise t.fail(t.fn, _SUBGROUP)
     t.scope[params[0]] = t.obj(behaviour, "behaviour")
     t.scope[params[1]] = t.obj(parent)
     t.body(t.fn.body, 1)
