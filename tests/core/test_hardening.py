@@ -560,3 +560,33 @@ def test_a_group_larger_than_memory_is_refused_before_allocating():
     with pytest.raises(NotEnoughMemoryError, match=r"NeuronGroup 'huge': size 10000000000000 needs at least .* GiB"):
         NeuronGroup(net=net, tag="huge", size=10**13)
     assert net.NeuronGroups == [] and net["huge", 0] is None
+
+
+@pytest.mark.parametrize(("mask", "error", "message"), [
+    ([50], "MonntoValueError", r"neuron indices must be in 0\.\.9, got \[50\]"),
+    ([-11], "MonntoValueError", r"neuron indices must be in 0\.\.9, got \[-11\]"),
+    ([1.5], "MonntoTypeError", r"a bool mask of shape \(10,\) or neuron indices, got float64 values"),
+    (["a"], "MonntoTypeError", r"or neuron indices, got <U1 values"),
+])
+def test_subgroup_indices_are_checked(mask, error, message):
+    from monnto import Network, NeuronGroup
+    from monnto.core import errors
+
+    group = NeuronGroup(net=Network(), size=10, tag="g")
+    with pytest.raises(getattr(errors, error), match=rf"NeuronSubGroup of <NeuronGroup 'g'>: .*{message}"):
+        group.subGroup(mask)
+    assert group.subGroup([1, 2]).size == 2 and group.subGroup([-1]).id.tolist() == [9]
+
+
+@pytest.mark.parametrize("path", [123, "", None])
+def test_save_and_load_name_a_bad_path(path):
+    from monnto import Network, NeuronGroup
+    from monnto.core.errors import MonntoTypeError
+    from monnto.storage.network_io import load_network
+
+    net = Network()
+    NeuronGroup(net=net, size=3, tag="g")
+    with pytest.raises(MonntoTypeError, match=rf"save_network: path must be a folder path .*got {path!r}"):
+        net.save(path)
+    with pytest.raises(MonntoTypeError, match=rf"load_network: path must be a folder path .*got {path!r}"):
+        load_network(path)

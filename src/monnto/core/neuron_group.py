@@ -188,7 +188,15 @@ class NeuronSubGroup:
         base = getattr(base, "BaseNeuronGroup", base)
         mask = np.asarray(mask)
         if mask.dtype != bool:
-            indices = mask.astype(int)
+            if mask.dtype.kind not in "iu" and not (mask.size == 0 or mask.dtype.kind == "f"
+                                                     and np.array_equal(mask, np.round(mask))):
+                raise MonntoTypeError(f"NeuronSubGroup of {base!r}: mask must be a bool mask of shape "
+                                      f"({base.size},) or neuron indices, got {mask.dtype} values")
+            indices = mask.astype(int).ravel()
+            outside = indices[(indices < -base.size) | (indices >= base.size)]
+            if outside.size:
+                raise MonntoValueError(f"NeuronSubGroup of {base!r}: neuron indices must be in "
+                                       f"0..{base.size - 1}, got {outside[:5].tolist()}")
             mask = np.zeros(base.size, dtype=bool)
             mask[indices] = True
         if mask.shape != (base.size,):

@@ -144,6 +144,8 @@ def save_network(net: Any, path: str | os.PathLike, overwrite: bool = False) -> 
     pathlib.Path
         The folder written.
     """
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        raise MonntoTypeError(f"save_network: path must be a folder path (str or os.PathLike), got {path!r}")
     path = Path(path).resolve()
     recover_interrupted_save(path)
     if path.exists() and not overwrite:
@@ -477,6 +479,8 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None, *,
     from ..core.neuron_group import NeuronGroup
     from ..core.synapse_group import SynapseGroup
 
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        raise MonntoTypeError(f"load_network: path must be a folder path (str or os.PathLike), got {path!r}")
     folder = Path(path).resolve()
     recover_interrupted_save(folder)
     m = _read_manifest(folder)
