@@ -38,9 +38,11 @@ from monnto.behaviours.neurons.lif import (  # noqa: F401
 from monnto.targets.random_streams import bits_to_unit, draw_bits, poisson_inversion  # noqa: F401
 
 #: kernels copied into generated modules, in this order
-KERNELS = ("_at", "clock_kernel", "_membrane", "_chunks", "_lif_free", "lif_kernel", "conductance_lif_kernel", "input_sum_kernel",
-           "decay_kernel", "_store_spikes", "_spiking", "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count",
-           "poisson_input_kernel", "poisson_kick_kernel", "event_record_kernel", "spike_record_kernel", "sample_record_kernel")
+KERNELS = ("_at", "clock_kernel", "_membrane", "_chunks", "_lif_free", "lif_kernel",
+           "conductance_lif_kernel", "input_sum_kernel", "decay_kernel", "_store_spikes", "_spiking",
+           "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
+           "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "event_record_kernel",
+           "spike_record_kernel", "sample_record_kernel")
 
 
 def _at(a, i):
@@ -284,26 +286,73 @@ def delayed_dense_kernel(it, spikes, history, delay, last, weights, acc, sources
         target[i] += scale * one[0]
 
 
-def _poisson_count(key, it, i, lam, exp_neg_lam):
-    u = bits_to_unit(draw_bits(key, np.uint64(it), np.uint64(i), np.uint64(0)))
+def _poisson_count(key, it, first, i, lam, exp_neg_lam):
+    """The Poisson count of local neuron ``i`` (global index ``first + i``) in step ``it``."""
+    u = bits_to_unit(draw_bits(key, np.uint64(it), np.uint64(first + i), np.uint64(0)))
     return poisson_inversion(u, _at(lam, i), _at(exp_neg_lam, i))
 
 
-def poisson_input_kernel(it, target, key, lam, exp_neg_lam, weight, counts):
-    """``target += weight * Poisson(lam)`` per neuron, drawn from the counter-based stream ``key``."""
-    for i in prange(target.shape[0]):
-        k = _poisson_count(key, it, i, lam, exp_neg_lam)
+def _poisson_table_pass(it, target, key, first, table, weight, counts):
+    """Pass 1 of :func:`poisson_table_kernel`: draw and count against the first four sums, branch-free."""
+    t0 = table[0]
+    t1 = table[1]
+    t2 = table[2]
+    t3 = table[3]
+    step = np.uint64(it)
+    for i in range(target.shape[0]):
+        u = bits_to_unit(draw_bits(key, step, np.uint64(first + i), np.uint64(0)))
+        k = (1 if u > t0 else 0) + (1 if u > t1 else 0) + (1 if u > t2 else 0) + (1 if u > t3 else 0)
+        counts[i] = k
+        x = target[i]
+        target[i] = x if k == 4 else x + _at(weight, i) * k
+
+
+def poisson_table_kernel(it, target, key, first, table, weight, counts):
+    """``target += weight * Poisson(lam)`` for one ``lam`` of all neurons, by a CDF table.
+
+    ``table`` is :func:`~monnto.targets.random_streams.poisson_cdf_table`:
+    the count of neuron ``i`` is the number of its entries below the uniform
+    draw of (``key``, ``it``, ``first + i``), the same number
+    :func:`poisson_inversion` gives. Pass 1 tests the first four entries for
+    every neuron without a branch; the rare neurons above all four continue
+    through the table in pass 2.
+    """
+    _poisson_table_pass(it, target, key, first, table, weight, counts)
+    size = table.shape[0]
+    if size <= 4:
+        return
+    step = np.uint64(it)
+    for i in range(target.shape[0]):
+        if counts[i] == 4:
+            u = bits_to_unit(draw_bits(key, step, np.uint64(first + i), np.uint64(0)))
+            k = 4
+            while k < size and table[k] < u:
+                k += 1
+            counts[i] = k
+            target[i] += _at(weight, i) * k
+
+
+def poisson_input_kernel(it, target, key, first, table, lam, exp_neg_lam, weight, counts):
+    """``target += weight * Poisson(lam)`` per neuron, drawn from the counter-based stream ``key``.
+
+    One ``lam`` for all neurons comes as its CDF ``table`` (:func:`poisson_table_kernel`);
+    an empty ``table`` means one ``lam`` per neuron, inverted neuron by neuron.
+    """
+    if table.shape[0] > 0:
+        poisson_table_kernel(it, target, key, first, table, weight, counts)
+        return
+    for i in range(target.shape[0]):
+        k = _poisson_count(key, it, first, i, lam, exp_neg_lam)
         counts[i] = k
         target[i] += _at(weight, i) * k
 
 
-def poisson_kick_kernel(it, target, key, lam, exp_neg_lam, weight, count, steps):
-    """PoissonKick: Poisson input during the first ``steps`` steps only."""
+def poisson_kick_kernel(it, target, key, first, table, lam, exp_neg_lam, weight, counts, count, steps):
+    """PoissonKick: :func:`poisson_input_kernel` during the first ``steps`` steps only."""
     if count[0] >= steps:
         return
     count[0] += 1
-    for i in prange(target.shape[0]):
-        target[i] += _at(weight, i) * _poisson_count(key, it, i, lam, exp_neg_lam)
+    poisson_input_kernel(it, target, key, first, table, lam, exp_neg_lam, weight, counts)
 
 
 def event_record_kernel(it, stop, values, rows, fill, on):

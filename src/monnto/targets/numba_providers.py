@@ -93,6 +93,7 @@ from monnto.behaviours.recorder import EventRecorder  # noqa: E402
 from monnto.core.sparse_matrix import SparseSynapseMatrix  # noqa: E402
 from monnto.models._propagation import DelayedSynapticInput, ExponentialSynapses  # noqa: E402
 from monnto.models.cuba_coba import PoissonKick, SynapticCurrents  # noqa: E402
+from monnto.targets.random_streams import poisson_cdf_table  # noqa: E402
 
 
 @provides(Clock)
@@ -251,10 +252,14 @@ def _column_weights(W: SparseSynapseMatrix, col_order: np.ndarray) -> tuple[np.n
 def _poisson_call(b: Any, n: Any, target_name: str, stream: Any, lam: Any, exp_neg_lam: Any, weight: Any,
                   kernel: str, extra: Callable[[], tuple], after: Callable | None) -> KernelCall:
     lam_a, e_a = _param(lam), _param(exp_neg_lam)
+    # one mean for all neurons: its CDF table (the same counts, see poisson_cdf_table); else none
+    table = (poisson_cdf_table(float(lam_a[0]), float(e_a[0])) if lam_a.shape[0] == 1
+             else np.zeros(0, dtype=np.float64))
+    first = int(getattr(b, "_first", 0))  # the group's first global neuron index (split networks)
 
     def arguments() -> tuple:
         target = _array(n, target_name)
-        return (target, np.uint64(stream), lam_a, e_a, _param(weight), *extra())
+        return (target, np.uint64(stream), first, table, lam_a, e_a, _value(weight), *extra())
 
     return KernelCall(kernel, arguments, after, label=repr(b))
 
@@ -273,10 +278,11 @@ def _poisson_input(b: PoissonInput, n: Any) -> list[KernelCall]:
 @provides(PoissonKick)
 def _poisson_kick(b: PoissonKick, n: Any) -> list[KernelCall]:
     count = np.zeros(1, dtype=np.int64)
+    counts = np.zeros(n.size, dtype=np.int64)
 
     def extra() -> tuple:
         count[0] = b.count
-        return (count, int(b.steps))
+        return (counts, count, int(b.steps))
 
     def after(net: Any) -> None:
         b.count = int(count[0])

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["behaviour_stream_key", "mix64", "draw_bits", "bits_to_unit", "stream_key", "uniform", "poisson_counts",
-           "poisson_inversion", "MAX_POISSON_MEAN"]
+           "poisson_inversion", "poisson_cdf_table", "MAX_POISSON_MEAN", "POISSON_FAST"]
 
 _C1 = np.uint64(0xBF58476D1CE4E5B9)
 _C2 = np.uint64(0x94D049BB133111EB)
@@ -100,6 +100,34 @@ def poisson_inversion(u: float, lam: float, exp_neg_lam: float) -> int:
         p = p * (lam / k)
         s = s + p
     return k
+
+
+#: entries of a Poisson CDF table tested without a branch (see :func:`poisson_cdf_table`)
+POISSON_FAST = 4
+
+
+def poisson_cdf_table(lam: float, exp_neg_lam: float) -> np.ndarray:
+    """The partial sums ``s_0, s_1, ...`` that :func:`poisson_inversion` forms for one ``lam``.
+
+    :func:`poisson_inversion` returns the first ``k`` with ``u <= s_k``, or
+    the step limit ``K = ceil(4 lam + 64)``. The sums never decrease, so that
+    count is the number of table entries below ``u`` among the first ``K``.
+    The table holds exactly those ``K`` sums, made by the same operations in
+    the same order (so the counts are the same numbers), padded with 2.0
+    (never below a uniform draw) to at least :data:`POISSON_FAST` entries.
+    """
+    limit = 4.0 * lam + 64.0
+    sums = []
+    k = 0
+    p = exp_neg_lam
+    s = p
+    while k < limit:
+        sums.append(s)
+        k += 1
+        p = p * (lam / k)
+        s = s + p
+    sums += [2.0] * max(0, POISSON_FAST - len(sums))
+    return np.array(sums, dtype=np.float64)
 
 
 def poisson_counts(key: np.uint64, step: int, start: int, size: int, lam: Any,

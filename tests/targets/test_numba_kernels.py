@@ -1,0 +1,98 @@
+"""Single compiled numba kernels against the numpy arithmetic they replace."""
+import math
+
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+from monnto.targets.random_streams import (  # noqa: E402
+    POISSON_FAST,
+    exp_neg,
+    poisson_cdf_table,
+    poisson_counts,
+    poisson_inversion,
+    stream_key,
+)
+
+
+@pytest.fixture(scope="module")
+def nk(tmp_path_factory):
+    """The kernels compiled as the numba target compiles them (a generated module without segments)."""
+    import os
+
+    from monnto.targets import cache
+    from monnto.targets.numba_target import module_source
+
+    folder = tmp_path_factory.mktemp("kernels-cache")
+    os.chmod(folder, 0o700)
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    try:
+        yield cache.load_generated_module(module_source([], parallel=False), "numba")
+    finally:
+        if old is None:
+            del os.environ["XDG_CACHE_HOME"]
+        else:
+            os.environ["XDG_CACHE_HOME"] = old
+
+
+@pytest.mark.parametrize("lam", [0.0, 1e-3, 0.4, 3.0, 50.0, 500.0])
+def test_poisson_cdf_table_counts_equal_inversion(lam):
+    e = exp_neg(lam)
+    table = poisson_cdf_table(lam, e)
+    assert table.shape[0] >= POISSON_FAST and np.all(np.diff(table) >= 0)
+    rng = np.random.default_rng(0)
+    # random draws and draws exactly at, just below and just above every sum
+    u = np.concatenate([rng.random(2000), table[table < 1], np.nextafter(table[table < 1], 0),
+                        np.nextafter(table[table < 1], 1)])
+    u = u[(u >= 0) & (u < 1)]
+    by_table = np.count_nonzero(table[None, :] < u[:, None], axis=1)
+    by_inversion = np.array([poisson_inversion(float(x), lam, e) for x in u])
+    np.testing.assert_array_equal(by_table, by_inversion)
+
+
+@pytest.mark.parametrize("lam", [0.4, 7.0])
+def test_poisson_table_kernel_matches_poisson_counts(nk, lam):
+    key = stream_key(3, "test")
+    n, first, it = 300, 17, 42
+    target = np.full(n, 0.5)
+    counts = np.zeros(n, dtype=np.int64)
+    nk.poisson_table_kernel(it, target, key, first, poisson_cdf_table(lam, exp_neg(lam)), 0.25, counts)
+    expect = poisson_counts(key, it, first, n, lam, exp_neg(lam))
+    np.testing.assert_array_equal(counts, expect)
+    np.testing.assert_array_equal(target, 0.5 + 0.25 * expect)
+    assert counts.max() > POISSON_FAST or lam < 1  # the second pass ran for the large mean
+
+
+def test_spiking_finds_every_flag_of_any_length(nk):
+    rng = np.random.default_rng(1)
+    for n in (0, 1, 7, 8, 9, 63, 64, 1001):
+        row = rng.random(n) < 0.1
+        out = np.zeros(n, dtype=np.int64)
+        k = nk._spiking(row, out)
+        np.testing.assert_array_equal(out[:k], np.flatnonzero(row))
+
+
+def test_lif_kernel_equals_lif_step(nk):
+    from types import SimpleNamespace
+
+    from monnto.behaviours.neurons.lif import lif_step
+
+    rng = np.random.default_rng(2)
+    n, dt = 500, 1e-4
+    p = SimpleNamespace(tau_m=0.02, v_rest=-0.049, r_m=1.0, I_bias=0.0, v_th=-0.05, v_reset=-0.06,
+                        t_ref=0.005, method="exact")
+    v = rng.uniform(-0.06, -0.0499, n)
+    refr = np.where(rng.random(n) < 0.2, rng.uniform(0, 3 * dt, n), 0.0)
+    i_in = rng.normal(0, 1e-3, n)
+    v_ref, spikes_ref, refr_ref, off_ref = lif_step(v.copy(), i_in.copy(), refr.copy(), p, dt, np)
+    spike, offset, i_total = np.zeros(n, bool), np.zeros(n), np.zeros(n)
+    vk, rk, ik = v.copy(), refr.copy(), i_in.copy()
+    nk.lif_kernel(1, 1, vk, ik, rk, spike, offset, i_total, np.zeros(n, bool), p.v_rest, p.r_m, p.I_bias,
+                  p.tau_m, math.exp(-dt / p.tau_m), p.v_th, p.v_reset, p.t_ref, dt)
+    assert spikes_ref.any() and (refr > 0).any()
+    np.testing.assert_array_equal(spike, spikes_ref)
+    np.testing.assert_allclose(vk, v_ref, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(rk, refr_ref, rtol=0, atol=1e-18)
+    np.testing.assert_allclose(offset, off_ref, rtol=0, atol=1e-18)
+    assert not ik.any()
