@@ -51,6 +51,21 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
+def _int_at_least(low: int):
+    """An argparse type: an int >= ``low`` (argparse names the option in its error)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an int >= {low}, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected an int >= {low}, got {value}")
+        return value
+
+    parse.__name__ = f"int >= {low}"
+    return parse
+
+
 def _add_demo_parser(subparsers) -> None:
     demo = subparsers.add_parser(
         "demo", help="run the paper's basic network (code blocks 2-3) and write Figure 5",
@@ -58,9 +73,9 @@ def _add_demo_parser(subparsers) -> None:
                     "Figure 5 (voltage traces, mean, threshold; spike raster) and a summary.\n\n"
                     "example:\n  monnto demo --out demo_out")
     demo.add_argument("--out", default="monnto_demo", help="output folder (created if missing)")
-    demo.add_argument("--size", type=int, default=100, help="number of neurons")
-    demo.add_argument("--steps", type=int, default=1000, help="number of steps")
-    demo.add_argument("--seed", type=int, default=1, help="seed of the network's generator")
+    demo.add_argument("--size", type=_int_at_least(1), default=100, help="number of neurons")
+    demo.add_argument("--steps", type=_int_at_least(1), default=1000, help="number of steps")
+    demo.add_argument("--seed", type=_int_at_least(0), default=1, help="seed of the network's generator")
     demo.set_defaults(func=_run_demo)
 
 
@@ -161,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    from .core.errors import MonntoError
     from .ui.qt_platform import DisplayError
 
     try:
@@ -174,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except DisplayError as err:
         print(f"monnto {args.command}: {err}", file=sys.stderr)
+        return 1
+    except (MonntoError, OSError) as err:  # a clear message, no traceback (-v shows it)
+        if args.verbose:
+            raise
+        print(f"monnto {args.command}: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
 
 

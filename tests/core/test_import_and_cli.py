@@ -158,3 +158,26 @@ def test_evolve_dashboard_without_optuna_dashboard_names_the_extra(monkeypatch, 
     err = capsys.readouterr().err
     assert err.startswith("monnto evolve: ") and "optuna_dashboard" in err
     assert "pip install 'monnto[evolution]'" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["demo", "--steps", "-5"], "argument --steps: expected an int >= 1, got -5"),
+    (["demo", "--size", "abc"], "argument --size: expected an int >= 1, got 'abc'"),
+    (["demo", "--seed", "-1"], "argument --seed: expected an int >= 0, got -1"),
+])
+def test_demo_options_are_typed_and_named(args, message, capsys):
+    from monnto.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_a_failing_command_prints_one_clear_line(tmp_path, capsys):
+    from monnto.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["demo", "--out", str(blocker / "sub"), "--steps", "5", "--size", "16"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("monnto demo: ") and str(blocker) in err and "Traceback" not in err
