@@ -39,7 +39,7 @@ from monnto.targets.random_streams import bits_to_unit, draw_bits, poisson_inver
 
 #: kernels copied into generated modules, in this order
 KERNELS = ("_at", "clock_kernel", "_membrane", "_chunks", "_lif_free", "lif_kernel",
-           "conductance_lif_kernel", "input_sum_kernel", "decay_kernel", "_store_spikes", "_spiking",
+           "_conductance_range", "conductance_lif_kernel", "input_sum_kernel", "decay_kernel", "_store_spikes", "_spiking",
            "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
            "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "event_record_kernel",
            "spike_record_kernel", "sample_record_kernel")
@@ -151,11 +151,27 @@ def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_tot
             i_in[i] = 0.0
 
 
-def conductance_lif_kernel(it, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
+def conductance_lif_kernel(it, threads, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
                            decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias,
                            v_th, v_reset, t_ref, dt):
-    """One step of conductance-based LIF neurons (``conductance_lif_step``)."""
-    for i in prange(v.shape[0]):
+    """One step of conductance-based LIF neurons (``conductance_lif_step``), on ``threads`` threads when large."""
+    n = v.shape[0]
+    chunks = _chunks(n, threads)
+    if chunks == 1:
+        _conductance_range(0, n, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total, decay_e,
+                           decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias, v_th, v_reset, t_ref, dt)
+    else:
+        size = (n + chunks - 1) // chunks
+        for c in prange(chunks):
+            _conductance_range(c * size, min(n, (c + 1) * size), v, g_e, g_i, i_in, refractory_left, spike,
+                               spike_offset, i_total, decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m,
+                               i_bias, v_th, v_reset, t_ref, dt)
+
+
+def _conductance_range(lo, hi, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
+                       decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias, v_th, v_reset, t_ref, dt):
+    """:func:`conductance_lif_kernel` for neurons ``lo .. hi - 1``."""
+    for i in range(lo, hi):
         x = i_in[i]
         b = _at(i_bias, i)
         i_total[i] = b + x
@@ -172,7 +188,7 @@ def conductance_lif_kernel(it, v, g_e, g_i, i_in, refractory_left, spike, spike_
 
 def input_sum_kernel(it, target, sources, factors):
     """``target += factors[k] * sources[k]`` for each k, in order (SynapticCurrents)."""
-    for i in prange(target.shape[0]):
+    for i in range(target.shape[0]):
         acc = target[i]
         for k in range(len(sources)):
             acc = acc + factors[k] * sources[k][i]
@@ -184,7 +200,7 @@ def decay_kernel(it, variables, decays):
     for k in range(len(variables)):
         x = variables[k]
         d = decays[k]
-        for i in prange(x.shape[0]):
+        for i in range(x.shape[0]):
             x[i] = x[i] * d
 
 

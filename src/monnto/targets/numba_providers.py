@@ -148,10 +148,11 @@ def _conductance_lif(b: ConductanceLIF, n: Any) -> list[KernelCall]:
             n.I_total = n.get_neuron_vec()
         v, i_in, refr, spike, offset, i_total = _neuron_arrays(n)
         decay_e, decay_i = conductance_decays(v, p, b.dt, np)  # numpy's exp: the same factors as numpy
-        return (v, _array(n, "g_e", v.dtype), _array(n, "g_i", v.dtype), i_in, refr, spike, offset, i_total,
-                np.ascontiguousarray(decay_e), np.ascontiguousarray(decay_i), _param(p.g_l), _param(p.e_l),
-                _param(p.e_e), _param(p.e_i), _param(p.tau_e), _param(p.tau_i), _param(p.c_m),
-                _param(p.I_bias), _param(p.v_th), _param(p.v_reset), _param(p.t_ref), float(b.dt))
+        one = _value
+        return (_threads(n), v, _array(n, "g_e", v.dtype), _array(n, "g_i", v.dtype), i_in, refr, spike, offset,
+                i_total, np.ascontiguousarray(decay_e), np.ascontiguousarray(decay_i), one(p.g_l), one(p.e_l),
+                one(p.e_e), one(p.e_i), one(p.tau_e), one(p.tau_i), one(p.c_m), one(p.I_bias), one(p.v_th),
+                one(p.v_reset), one(p.t_ref), float(b.dt))
 
     return [KernelCall("conductance_lif_kernel", arguments, label=repr(b))]
 
