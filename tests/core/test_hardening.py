@@ -590,3 +590,16 @@ def test_save_and_load_name_a_bad_path(path):
         net.save(path)
     with pytest.raises(MonntoTypeError, match=rf"load_network: path must be a folder path .*got {path!r}"):
         load_network(path)
+
+
+def test_a_behaviour_with_an_array_argument_names_it_briefly():
+    import numpy as np
+
+    from monnto import Behaviour
+
+    class Holder(Behaviour):
+        pass
+
+    text = repr(Holder(images=np.ones((30, 50, 50)), label="a long label " * 10))
+    assert len(text) < 250 and "images=array([[[1., 1., 1.," in text and "..." in text
+    assert "a long label " * 10 in text  # strings stay whole (equations are strings)

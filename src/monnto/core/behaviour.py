@@ -258,15 +258,20 @@ class Behaviour(TaggableObject):
     def has_tag(self, key: Any) -> bool:
         return isinstance(key, str) and (key in self.tags or key == type(self).__name__)
 
+    def _arguments_text(self) -> str:
+        """``k=v`` of the init arguments; long values (arrays) shortened, strings in full."""
+        return ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={short_repr(v, 60)}"
+                         for k, v in self.init_kwargs.items())
+
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.init_kwargs.items())
+        args = self._arguments_text()
         where = ""
         if self.parent is not None:
             where = f" on {self.parent!r}"
         return f"{type(self).__name__}({args}){where}"
 
     def __str__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.init_kwargs.items())
+        args = self._arguments_text()
         return f"{type(self).__name__}({args})"
 
 
@@ -327,7 +332,7 @@ def _cast_like(text: str, default: Any, what: str) -> Any:
                 return float(text)
             except ValueError:
                 units = (" (library parameters are plain numbers in SI units: 0.01 for 10 ms, -0.07 for "
-                         "-70 mV)") if any(c.isalpha() for c in text) and "(" not in text else ""
+                         "-70 mV)") if any(c.isalpha() for c in text) and any(c.isdigit() for c in text) and "(" not in text else ""
                 raise MonntoValueError(f"{what}={text!r}: expected a number like the default "
                                        f"{default!r}, or a distribution such as 'normal(0.9, 0.1)'{units}"
                                        ) from None
