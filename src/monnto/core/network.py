@@ -425,7 +425,7 @@ class Network(NetworkObject):
             try:
                 b.run_initialize(parent)
             except Exception as err:
-                err.add_note(f"while initializing {b!r} (key {b.key!r}) on {parent!r}")
+                err.add_note(f"while initializing {b} (key {b.key!r}) on {parent!r}")
                 raise
         self.check_synapse_matrices()
         self.initialized = True
