@@ -322,7 +322,7 @@ def test_generated_code_lives_in_the_private_cache_and_names_its_origin(private_
     assert files
     text = files[0].read_text()
     assert 'from tests' in text or 'test_compiled_behaviours' in text
-    assert '_rng.uniform(0.0, 1.0)' in text and 'g0__voltage[g0__spike] = 0.0' in text
+    assert '_rng.uniform(0.0, 1.0)' in text and 'if g0__spike[_i]:' in text  # the reset, fused
 
 
 def test_numpy_target_runs_the_marked_behaviour_as_python():
@@ -380,3 +380,40 @@ def test_a_source_file_changed_after_import_is_not_translated(tmp_path):
     NeuronGroup(net=net, tag='g', size=4, behaviour={1: module.Leak()})
     with pytest.raises(CompileSubsetError, match='is not the code Python runs'):
         net.initialize()
+
+
+# -- element-wise statements run as fused loops ----------------------------------------------
+@compiled(strict=True)
+class Mixed(Behaviour):
+    def set_variables(self, n):
+        n.v = n.get_neuron_vec('uniform(0, 1)')
+        n.w = n.get_neuron_vec()
+        n.flag = n.get_neuron_vec(bool)
+        self.gain = n.get_neuron_vec('normal(1, 0.1)')  # one value per neuron
+        self.th = 0.6
+
+    def new_iteration(self, n):
+        n.flag = (n.v > self.th) & ~(n.w > 2.0)
+        n.w[n.flag] += 0.5
+        n.w = np.exp(-n.w * 0.1) * self.gain + np.maximum(n.v, 0.2)
+        n.v[n.v > 0.9] = 0.0
+        n.v += 0.05 * n.get_neuron_vec('uniform') - 0.01 * (n.w > 1.0)
+        n.v = np.clip(n.v, 0.0, 1.0)  # stays an array expression
+
+
+def test_fused_statements_compute_what_numpy_computes():
+    nets = {}
+    for target in ('numpy', 'numba'):
+        net = Network(seed=4, target=target)
+        NeuronGroup(net=net, tag='g', size=64, behaviour={1: Mixed()})
+        net.initialize()
+        net.simulate_iterations(100, progress=False)
+        nets[target] = net
+    a, b = nets['numpy'].g, nets['numba'].g
+    assert 0 < a.flag.sum() < 64
+    np.testing.assert_array_equal(b.flag, a.flag)
+    np.testing.assert_allclose(b.w, a.w, rtol=1e-12)
+    np.testing.assert_allclose(b.v, a.v, rtol=1e-12, atol=1e-15)
+    nets['numba']['Mixed', 0].gain = 1.0  # a number where the fused loop reads one value per neuron
+    with pytest.raises(TypeError, match=r'self.gain must be a numpy array .*, got 1.0'):
+        nets['numba'].simulate_iterations(1, progress=False)

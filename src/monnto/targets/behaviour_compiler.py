@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from monnto.core.errors import bad_type, bad_value
+from monnto.core.errors import bad_type, bad_value, describe
 
 from .behaviour_translate import CompileSubsetError, Translation, translate
 
@@ -187,6 +187,11 @@ def kernel_module_source(translation: Translation, kernel: str, origin: str) -> 
     return text + translation.source, text.count("\n") + 1
 
 
+def _name(b: Any, arg: Any) -> str:
+    """``self.gain`` or ``NeuronGroup 'g'.voltage``: the attribute, for messages."""
+    return f"self.{arg.attr}" if arg.owner is b else f"{describe(arg.owner)}.{arg.attr}"
+
+
 def _array_value(b: Any, arg: Any) -> np.ndarray:
     owner = arg.owner
     value = getattr(owner, arg.attr, None)
@@ -195,7 +200,7 @@ def _array_value(b: Any, arg: Any) -> np.ndarray:
         value = np.zeros(shape, dtype=arg.create) if not isinstance(value, np.ndarray) else value.astype(arg.create)
         setattr(owner, arg.attr, value)
     if not isinstance(value, np.ndarray):
-        raise bad_type(b, f"{owner!r}.{arg.attr}", value, "a numpy array (a compiled step keeps the kind of "
+        raise bad_type(b, _name(b, arg), value, "a numpy array (a compiled step keeps the kind of "
                                                             "value it had at initialize)")
     return value if type(value) is np.ndarray else value.view(np.ndarray)
 
@@ -211,15 +216,20 @@ def _values(b: Any, parent: Any, arguments: list) -> tuple:
             out.append(parent.network.rng)
         elif arg.kind == "scalar":
             value = getattr(arg.owner, arg.attr)
+            if arg.elementwise is not None and isinstance(value, np.ndarray) != (arg.elementwise == "vector"):
+                raise bad_type(b, _name(b, arg), value,
+                               "a 1-D array" if arg.elementwise == "vector" else "a number",
+                               hint="the compiled step was generated for the kind of value it had at initialize; "
+                                    "initialize the network again after changing it")
             if isinstance(value, np.ndarray):
                 value = value if type(value) is np.ndarray else value.view(np.ndarray)
             elif not isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
-                raise bad_type(b, f"{arg.owner!r}.{arg.attr}", value, "a number or a numpy array")
+                raise bad_type(b, _name(b, arg), value, "a number or a numpy array")
             out.append(value)
         else:
             W = getattr(arg.owner, arg.attr)
             if not (sp.issparse(W) and W.format == "csr"):
-                raise bad_type(b, f"{arg.owner!r}.{arg.attr}", W, "a CSR matrix (as at initialize)")
+                raise bad_type(b, _name(b, arg), W, "a CSR matrix (as at initialize)")
             data = W._data if hasattr(W, "_column_index") else W.data
             if arg.kind == "csc":
                 order, col_ptr, rows = W._column_index()

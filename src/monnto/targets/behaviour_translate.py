@@ -39,6 +39,8 @@ import scipy.sparse as sp
 
 from monnto.core.errors import MonntoValueError
 
+from .behaviour_fuse import FusionMixin
+
 __all__ = ["CompileSubsetError", "KernelArgument", "Translation", "translate"]
 
 
@@ -106,6 +108,7 @@ class KernelArgument:
     attr: str
     kind: str
     create: Any = None
+    elementwise: str | None = None  #: 'scalar' or 'vector' when a fused loop relies on it
 
 
 @dataclass
@@ -147,7 +150,7 @@ def _kind_of(obj: Any) -> str:
     return "group"
 
 
-class _Translator:
+class _Translator(FusionMixin):
     def __init__(self, behaviour: Any, parent: Any, function: Any, dtype: Any):
         self.behaviour, self.parent, self.dtype = behaviour, parent, np.dtype(dtype)
         lines, self.first_line = inspect.getsourcelines(function)
@@ -165,6 +168,7 @@ class _Translator:
         self.out: list[str] = []
         self.line_map: dict[int, int] = {}
         self.unrolled = 0
+        self.temporaries = 0
 
     # -- errors ---------------------------------------------------------------
     def fail(self, node: ast.AST, why: str) -> CompileSubsetError:
@@ -366,6 +370,8 @@ class _Translator:
         self.assign(node, node.target, node.value, depth, op + "=")
 
     def assign(self, node: ast.AST, target: ast.AST, value: ast.AST, depth: int, op: str) -> None:
+        if isinstance(target, (ast.Attribute, ast.Subscript)) and self.fused_assign(node, target, value, depth, op):
+            return
         code, kind = self.expr(value)
         if isinstance(target, ast.Name):
             if target.id in self.scope:
