@@ -534,3 +534,20 @@ def test_a_live_writers_folder_is_left_alone(tmp_path):
     busy.mkdir()
     recover_interrupted_save(path)
     assert busy.is_dir()
+
+
+def test_a_damaged_stream_copy_fails_before_writing_into_the_receivers_run(project, tmp_path):
+    run = StorageManager("sender")
+    net = Network(seed=2)
+    NeuronGroup(net=net, tag="g", size=40, behaviour={
+        1: Leaky(), 9: Recorder(["n.u"], tag="rec", storage_manager=run, chunk=8)})
+    net.initialize()
+    net.simulate_iterations(30)
+    folder = save_network(net, tmp_path / "streamed")
+    chunks = [p for p in (folder / "streams.zarr").rglob("*") if p.is_file() and p.name != "zarr.json"]
+    assert chunks
+    chunks[0].write_bytes(b"garbage")
+    receiver = StorageManager("receiver")
+    with pytest.raises(LoadError, match=r"copy of the stream 'g.rec.n.u' \(streams.zarr/g.rec.n.u\) cannot be read"):
+        load_network(folder, storage_manager=receiver, classes=[Leaky])
+    assert receiver.list_streams() == []

@@ -486,8 +486,14 @@ class Decoder:
         if len(old) < length:
             raise self.error(where, f"the save's copy of the stream {name!r} holds {len(old)} samples, "
                              f"expected {length}")
+        step = max(1, old._array.chunks[0]) * 16
+        try:  # read it all once before writing into the receiver's run: a bad chunk leaves that run untouched
+            for start in range(0, length, step):
+                old[start:min(length, start + step)]
+        except Exception as err:  # noqa: BLE001 - zarr and its codecs raise many kinds of errors
+            raise self.error(where, f"the save's copy of the stream {name!r} (streams.zarr/{copy_name}) "
+                             f"cannot be read ({type(err).__name__}: {err})") from None
         new = sm.open_stream(name, old.shape[1:], old.dtype)
-        step = max(1, new._array.chunks[0]) * 16
         for start in range(0, length, step):
             new.append(old[start:min(length, start + step)])
         return new
