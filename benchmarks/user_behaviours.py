@@ -10,6 +10,8 @@ steps, timed as:
 * ``monnto compiled``: the same classes with only ``compile = True`` added,
   ``Network(target='numba')``: one compiled loop for the whole run (the
   first-run compile, or load from the private cache, is reported apart);
+* ``monnto compiled csr``: the same with ``SynapseGroup(..., sparse=True)``
+  (monnto's event-driven CSR weights, as Brian2 stores synapses);
 * ``brian2 cpp``: Brian2 2.9 C++ standalone of the same model (the run time
   the binary measures itself, ``device._last_run_time``; build and compile
   reported apart). Discrete steps of 1 ms: threshold ``v > 0.5``, reset
@@ -56,23 +58,23 @@ class CompiledInput(Input_Behaviour):
     compile = True
 
 
-def build(size: int, compiled: bool, seed: int = 1) -> Network:
-    """The paper network (blocks 2-3) with an EventRecorder, initialized."""
+def build(size: int, compiled: bool, seed: int = 1, sparse: bool = False) -> Network:
+    """The paper network (blocks 2-3) with an EventRecorder, initialized (``sparse``: CSR weights)."""
     net = Network(seed=seed, target="numba" if compiled else "numpy")
     basic, inp = (CompiledBasic, CompiledInput) if compiled else (Basic_Behaviour, Input_Behaviour)
     neurons = NeuronGroup(net=net, tag="my_neurons", size=get_squared_dim(size), behaviour={
         1: basic(), 2: inp(), 10: EventRecorder(tag="my_event_recorder", variables=["n.spike"])})
-    SynapseGroup(net=net, src=neurons, dst=neurons, tag="GLUTAMATE")
+    SynapseGroup(net=net, src=neurons, dst=neurons, tag="GLUTAMATE", sparse=sparse)
     net.initialize()
     return net
 
 
-def run_monnto(size: int, compiled: bool, steps: int, repeat: int) -> tuple[float, float, float]:
+def run_monnto(size: int, compiled: bool, steps: int, repeat: int, sparse: bool = False) -> tuple[float, float, float]:
     """(best wall seconds for ``steps``, seconds of build + first compiled step, spikes per neuron per step)."""
     best, first = float("inf"), 0.0
     for k in range(repeat):
         start = time.perf_counter()
-        net = build(size, compiled)
+        net = build(size, compiled, sparse=sparse)
         net.simulate_iterations(1, progress=False)
         if k == 0:
             first = time.perf_counter() - start
@@ -126,9 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     workdir = tempfile.mkdtemp(prefix="monnto-b2-paper-")
     for size in (int(s) for s in args.sizes.split(",")):
         row = {}
-        for compiled in (False, True):
-            name = "monnto compiled" if compiled else "monnto python"
-            wall, first, rate = run_monnto(size, compiled, args.steps, args.repeat)
+        for compiled, sparse in ((False, False), (True, False), (True, True)):
+            name = ("monnto compiled" if compiled else "monnto python") + (" csr" if sparse else "")
+            wall, first, rate = run_monnto(size, compiled, args.steps, args.repeat, sparse)
             row[name] = wall
             print(f"{size:6d} {name:16s} {wall:9.4f} {rate:14.5f} {first:16.2f}", flush=True)
         if not args.skip_brian2:
@@ -137,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{size:6d} {'brian2 cpp (run)':16s} {run:9.4f} {rate:14.5f} {total:16.2f}", flush=True)
         compiled_s = row["monnto compiled"]
         ratios = "  ".join(f"compiled/{k} = {compiled_s / v:.2f}" for k, v in row.items() if k != "monnto compiled")
+        if "brian2 cpp" in row:
+            ratios += f"  compiled csr/brian2 cpp = {row['monnto compiled csr'] / row['brian2 cpp']:.2f}"
         print(f"{size:6d} ratios: {ratios}", flush=True)
     return 0
 
