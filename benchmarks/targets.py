@@ -10,7 +10,9 @@ wall-clock seconds per simulated second of:
 * Brian2 C++ standalone: the run time the binary measures itself
   (``device._last_run_time``); build plus compile time is reported apart.
 
-and the ratios monnto-numba / Brian2 C++ (issue 15's goal: <= 1.0). Then
+and the ratios monnto-numba / Brian2 C++ (issue 15's goal: <= 1.0). (The paper's
+network with compiled user behaviours against Brian2 C++ is
+``benchmarks/user_behaviours.py``, issue 19.) Then
 the numba compile time cold (fresh private cache folder, new process) and
 warm (same folder, new process), both as ``initialize()`` plus the first step
 of CUBA with imports excluded, and the speed-up of ``threads=2`` on a CUBA
