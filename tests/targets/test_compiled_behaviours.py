@@ -417,3 +417,22 @@ def test_fused_statements_compute_what_numpy_computes():
     nets['numba']['Mixed', 0].gain = 1.0  # a number where the fused loop reads one value per neuron
     with pytest.raises(TypeError, match=r'self.gain must be a numpy array .*, got 1.0'):
         nets['numba'].simulate_iterations(1, progress=False)
+
+
+def test_a_saved_network_holds_no_generated_code_and_continues_compiled(tmp_path):
+    from monnto import load_network, save_network
+
+    whole = paper_network('numba', record_voltage=False)
+    whole.simulate_iterations(200, progress=False)
+    first = paper_network('numba', record_voltage=False)
+    first.simulate_iterations(100, progress=False)
+    folder = save_network(first, tmp_path / 'saved')
+    for file in Path(folder).rglob('*'):
+        if file.is_file():
+            data = file.read_bytes()
+            assert b'njit' not in data and b'ub_Basic' not in data and b'_mt_dot' not in data, file
+    loaded = load_network(folder, classes=(Basic_Behaviour, Input_Behaviour))
+    assert loaded.target == 'numba' and python_steps(loaded) == []
+    loaded.simulate_iterations(100, progress=False)
+    np.testing.assert_array_equal(loaded['my_event_recorder', 0]['n.spike'], whole['my_event_recorder', 0]['n.spike'])
+    np.testing.assert_array_equal(loaded['my_neurons', 0].voltage, whole['my_neurons', 0].voltage)
