@@ -7,6 +7,7 @@ must agree.
 """
 import hashlib
 import importlib.util
+import math
 import subprocess
 import sys
 import warnings
@@ -436,3 +437,61 @@ def test_a_saved_network_holds_no_generated_code_and_continues_compiled(tmp_path
     loaded.simulate_iterations(100, progress=False)
     np.testing.assert_array_equal(loaded['my_event_recorder', 0]['n.spike'], whole['my_event_recorder', 0]['n.spike'])
     np.testing.assert_array_equal(loaded['my_neurons', 0].voltage, whole['my_neurons', 0].voltage)
+
+
+# -- the rest of the documented subset ------------------------------------------------------------
+STEPS_PER_SWEEP = 3  # a module constant, read at initialize
+
+
+@compiled(strict=True)
+class Subset(Behaviour):
+    def set_variables(self, n):
+        self.tag_name = 'GLUTAMATE'
+        self.count = np.zeros(1)
+        self.trace = np.zeros(n.size)
+        n.v = n.get_neuron_vec('uniform(0, 0.3)')
+        n.out = n.get_neuron_vec()
+        n.spike = n.get_neuron_vec(bool)
+
+    def new_iteration(self, n):
+        """A docstring is skipped."""
+        drive = n.get_neuron_vec('normal(0.05, 0.02)')
+        for s in n.afferent_synapses[self.tag_name]:
+            drive = drive + (s.W @ s.src.spike) * 0.01 + np.dot(s.W, s.src.spike) * 0.0
+        for s in n.efferent_synapses['GLUTAMATE']:
+            self.trace += s.W.T.dot(s.dst.spike * 1.0) * 0.001
+        n.v += np.where(n.v > 0.8, -0.1, drive)
+        n.spike = n.v > 0.75
+        n.v[n.spike] = 0.0
+        total = 0.0
+        for i in range(n.size):
+            if n.spike[i]:
+                total += 1.0
+            else:
+                total += 0.0
+        k = 0
+        while k < STEPS_PER_SWEEP:
+            k += 1
+        self.count[0] += total * k / STEPS_PER_SWEEP
+        if n.iteration % 10 == 0:
+            n.out = n.v.copy()
+            return
+        n.out += abs(n.v.sum() - n.v.mean() * n.size) + math.exp(0.0) - 1.0
+
+
+def test_the_documented_subset_compiles_and_matches_numpy():
+    nets = {}
+    for target in ('numpy', 'numba'):
+        net = Network(seed=8, target=target)
+        g = NeuronGroup(net=net, tag='g', size=40, behaviour={1: Subset()})
+        SynapseGroup(net=net, src=g, dst=g, tag='GLUTAMATE').W = np.random.default_rng(1).uniform(0, 1, (40, 40))
+        net.initialize()
+        net.simulate_iterations(55, progress=False)
+        nets[target] = net
+    a, b = nets['numpy'], nets['numba']
+    assert python_steps(b) == []
+    assert a['Subset', 0].count[0] > 0
+    np.testing.assert_allclose(b.g.v, a.g.v, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(b.g.out, a.g.out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(b['Subset', 0].trace, a['Subset', 0].trace, rtol=1e-12)
+    assert b['Subset', 0].count[0] == a['Subset', 0].count[0]
