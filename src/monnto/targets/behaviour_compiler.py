@@ -143,14 +143,22 @@ def _mt_dot_csr(data, indices, indptr, x):
 
 
 @njit(cache=True, nogil=True)
-def _mt_dot_csc(data, col_ptr, rows, order, n_rows, x):
-    """W @ x for monnto's event-driven CSR: only the columns of nonzero x[j] are walked."""
+def _mt_dot_csc(data, col_ptr, rows, order, n_rows, by_column, x):
+    """W @ x for monnto's event-driven CSR: only the columns of nonzero x[j] are walked.
+
+    ``data`` is in column order when ``by_column`` (a contiguous read per
+    source), else in CSR order, read through ``order``.
+    """
     out = np.zeros(n_rows, dtype=data.dtype)
     for j in range(x.shape[0]):
         v = x[j]
         if v != 0:
-            for k in range(col_ptr[j], col_ptr[j + 1]):
-                out[rows[k]] += data[order[k]] * v
+            if by_column:
+                for k in range(col_ptr[j], col_ptr[j + 1]):
+                    out[rows[k]] += data[k] * v
+            else:
+                for k in range(col_ptr[j], col_ptr[j + 1]):
+                    out[rows[k]] += data[order[k]] * v
     return out
 '''
 
@@ -164,7 +172,7 @@ def _parameters(arguments: list) -> list[str]:
             names += [f"{a.name}__data", f"{a.name}__indices", f"{a.name}__indptr"]
         elif a.kind == "csc":
             names += [f"{a.name}__data", f"{a.name}__colptr", f"{a.name}__rows", f"{a.name}__order",
-                      f"{a.name}__nrows"]
+                      f"{a.name}__nrows", f"{a.name}__bycol"]
         else:
             names.append(a.name)
     return names
@@ -230,12 +238,14 @@ def _values(b: Any, parent: Any, arguments: list) -> tuple:
             W = getattr(arg.owner, arg.attr)
             if not (sp.issparse(W) and W.format == "csr"):
                 raise bad_type(b, _name(b, arg), W, "a CSR matrix (as at initialize)")
-            data = W._data if hasattr(W, "_column_index") else W.data
-            if arg.kind == "csc":
+            if arg.kind == "csc":  # the library's policy: a column-ordered copy while the weights rest
+                from .numba_providers import _column_weights
+
                 order, col_ptr, rows = W._column_index()
-                out += [data, col_ptr, rows, order, int(W.shape[0])]
+                data, by_column = _column_weights(W, order)
+                out += [data, col_ptr, rows, order, int(W.shape[0]), bool(by_column)]
             else:
-                out += [data, W.indices, W.indptr]
+                out += [W._data if hasattr(W, "_column_index") else W.data, W.indices, W.indptr]
     return tuple(out)
 
 

@@ -97,9 +97,10 @@ class KernelArgument:
     """One argument of a generated kernel: ``owner.<attr>`` read before each compiled run.
 
     ``kind`` is ``'array'``, ``'scalar'``, ``'csr'`` (three arrays: data,
-    indices, indptr), ``'csc'`` (five: data, column pointers, rows by
-    column, column order of the entries, number of rows), ``'size'`` (``len(owner)``) or
-    ``'rng'`` (the network's generator). ``create`` is the dtype to make
+    indices, indptr), ``'csc'`` (six: data, column pointers, rows by
+    column, column order of the entries, number of rows, whether data is
+    column-ordered), ``'size'`` (``len(owner)``) or ``'rng'`` (the
+    network's generator). ``create`` is the dtype to make
     a missing (or differently typed) array of a rebinding target with.
     """
 
@@ -536,7 +537,8 @@ class _Translator(FusionMixin):
                     raise self.fail(node, f"the sparse matrix is {W.format.upper()}; compiled steps use CSR")
                 if hasattr(W, "_column_index"):  # monnto's event-driven CSR: walk the spiking columns
                     self.argument(name, base.value, left.attr, "csc")
-                    return f"_mt_dot_csc({name}__data, {name}__colptr, {name}__rows, {name}__order, {name}__nrows, {x})"
+                    return (f"_mt_dot_csc({name}__data, {name}__colptr, {name}__rows, {name}__order, "
+                            f"{name}__nrows, {name}__bycol, {x})")
                 self.argument(name, base.value, left.attr, "csr")
                 return f"_mt_dot_csr({name}__data, {name}__indices, {name}__indptr, {x})"
             return f"_mt_dot_dense({name}, {x})"
