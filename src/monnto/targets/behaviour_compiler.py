@@ -290,6 +290,10 @@ def _kernel(b: Any, parent: Any) -> tuple[str, Any, str]:
 
     cls = type(b)
     function = getattr(cls, cls._step_method_name())
+    if getattr(parent.network, "_distributed", None):
+        raise CompileSubsetError(f"{b!r} is marked compiled, but {parent.network!r} is split over MPI ranks, whose "
+                                 f"draws and source views the compiled step does not follow; it runs as Python",
+                                 behaviour=repr(b))
     try:
         translation = translate(b, parent, function, parent.network.dtype)
     except (OSError, TypeError) as err:  # no source (python -c, exec'd strings)
