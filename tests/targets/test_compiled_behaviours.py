@@ -499,3 +499,16 @@ def test_the_documented_subset_compiles_and_matches_numpy():
     np.testing.assert_allclose(b.g.out, a.g.out, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(b['Subset', 0].trace, a['Subset', 0].trace, rtol=1e-12)
     assert b['Subset', 0].count[0] == a['Subset', 0].count[0]
+
+
+def test_an_internal_translation_failure_leaves_a_non_strict_behaviour_in_python(monkeypatch):
+    import monnto.targets.behaviour_compiler as bc
+
+    def broken(*args):
+        raise RuntimeError('translator bug')
+
+    monkeypatch.setattr(bc, 'translate', broken)
+    with pytest.warns(CompiledBehaviourWarning, match=r'could not be made \(RuntimeError: translator bug\)'):
+        net = paper_network('numba', record_voltage=False)
+    assert {type(b).__name__ for b in python_steps(net)} >= {'Basic_Behaviour', 'Input_Behaviour'}
+    net.simulate_iterations(10, progress=False)

@@ -324,9 +324,12 @@ def _provide(b: Any, parent: Any) -> list | None:
 
     try:
         kernel, values, line = _kernel(b, parent)
-    except CompileSubsetError as err:
+    except Exception as err:  # noqa: BLE001 - a failed translation must not stop a non-strict network
         if compile_mode(b) == "strict":
             raise
+        if not isinstance(err, CompileSubsetError):
+            err = CompileSubsetError(f"{b!r} is marked compiled, but its compiled form could not be made "
+                                     f"({type(err).__name__}: {err}); it runs as Python", behaviour=repr(b))
         key = (type(b), str(err))
         if key not in _WARNED:
             _WARNED.add(key)
