@@ -186,7 +186,7 @@ class _Translator(ExpressionMixin, FusionMixin):
                 if _is_subgroup(group):
                     raise self.fail(node, _SUBGROUP)
                 return self.obj(group)
-            if node.attr == "network" and base.kind != "network":
+            if node.attr == "network" and base.kind in ("group", "synapse"):
                 return self.obj(base.value.network, "network")
         return None
 
@@ -208,7 +208,10 @@ class _Translator(ExpressionMixin, FusionMixin):
             return self.argument(f"{base.prefix}__size", base.value, "size", "size"), "scalar"
         name = f"{base.prefix}__{attr}"
         known = self.arguments.get(name)
-        if known is not None and known.kind == "array":  # made by an earlier statement of this step
+        if known is not None and known.kind == "array":  # named by an earlier statement of this step
+            if store and create is np.bool_ and known.create is None and \
+                    getattr(getattr(base.value, attr, None), "dtype", None) != np.bool_:
+                known.create = np.bool_  # rebinding to a comparison: a bool array, as Python's step leaves it
             return name, "array"
         value = getattr(base.value, attr, _MISSING)
         if value is _MISSING:
