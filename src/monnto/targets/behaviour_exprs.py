@@ -67,8 +67,11 @@ class ExpressionMixin:
         if node.id in self.scope:
             raise self.fail(node, "a monnto object itself (use its attributes)")
         value = self.globals.get(node.id, _MISSING)
-        if isinstance(value, (bool, int, float, np.integer, np.floating)):
-            return repr(value.item() if isinstance(value, np.generic) else value), "num"  # constant at initialize
+        if isinstance(value, (bool, int, float, np.integer, np.floating)):  # a constant, read at initialize
+            value = value.item() if isinstance(value, np.generic) else value
+            if isinstance(value, float) and not np.isfinite(value):
+                return ("np.nan" if np.isnan(value) else "np.inf" if value > 0 else "(-np.inf)"), "num"
+            return repr(value), "bool" if isinstance(value, bool) else "num"
         raise self.fail(node, f"the name `{node.id}` (compiled steps see their locals, self, the group, "
                               f"np, math and number constants of the module)")
 
