@@ -512,3 +512,13 @@ def test_an_internal_translation_failure_leaves_a_non_strict_behaviour_in_python
         net = paper_network('numba', record_voltage=False)
     assert {type(b).__name__ for b in python_steps(net)} >= {'Basic_Behaviour', 'Input_Behaviour'}
     net.simulate_iterations(10, progress=False)
+
+
+@pytest.mark.slow
+def test_the_benchmark_script_runs_small():
+    result = subprocess.run([sys.executable, str(ROOT / 'benchmarks' / 'user_behaviours.py'), '--sizes', '100',
+                             '--steps', '50', '--repeat', '1', '--skip-brian2'],
+                            capture_output=True, text=True, check=True, cwd=ROOT, timeout=600)
+    rows = [line.split() for line in result.stdout.splitlines() if line.strip().startswith('100 monnto')]
+    assert len(rows) == 3
+    assert rows[0][-2] == rows[1][-2]  # python and compiled: the same spikes per neuron and step
