@@ -603,3 +603,26 @@ def test_a_behaviour_with_an_array_argument_names_it_briefly():
     text = repr(Holder(images=np.ones((30, 50, 50)), label="a long label " * 10))
     assert len(text) < 250 and "images=array([[[1., 1., 1.," in text and "..." in text
     assert "a long label " * 10 in text  # strings stay whole (equations are strings)
+
+
+def test_more_first_hour_mistakes_get_clear_errors():
+    from monnto import MonntoError, Network, NeuronDimension, NeuronGroup, Recorder
+    from monnto.models.basic_network import Basic_Behaviour
+
+    with pytest.raises(MonntoError, match=r"NeuronDimension: unknown argument 'widht'; did you mean 'width'\?"):
+        NeuronDimension(widht=3)
+
+    def run(behaviours):
+        net = Network(seed=1)
+        NeuronGroup(net=net, tag="g", size=3, behaviour=behaviours)
+        net.initialize()
+        net.simulate_iterations(2)
+
+    with pytest.raises(MonntoError, match=r"Basic_Behaviour on NeuronGroup 'g': argument leak_factor must be a "
+                                          r"number, a distribution string, or a function f\(shape, rng\)"):
+        run({1: Basic_Behaviour(leak_factor=lambda: 0.5)})
+    with pytest.raises(MonntoError, match=r"the init callable .* returned 'x'; expected numbers of shape \(3,\)"):
+        run({1: Basic_Behaviour(leak_factor=lambda shape, rng: "x")})
+    with pytest.raises(MonntoError, match=r"Recorder 'recorder' on <NeuronGroup 'g'>: expression 'str\(n.voltage\)' "
+                                          r"gave .*a recorded value must be a number"):
+        run({1: Basic_Behaviour(), 9: Recorder(["str(n.voltage)"])})

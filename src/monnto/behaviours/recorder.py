@@ -38,7 +38,7 @@ import numpy as np
 
 from ..core.backend import to_numpy
 from ..core.behaviour import Behaviour
-from ..core.errors import ConfigurationError, bad_type, bad_value
+from ..core.errors import ConfigurationError, bad_type, bad_value, short_repr
 from ..core.tagging import LiveData
 from .recorder_expressions import (
     RecorderExpressionError,
@@ -314,6 +314,11 @@ class Recorder(Behaviour):
         return f"{type(self).__name__} {self.tag!r} on {self.parent!r}"
 
     def _new_block(self, expression: str, sample: Any):
+        kind = getattr(getattr(sample, "dtype", None), "kind", None)
+        if kind is not None and kind not in "biufc":  # (a torch dtype has no kind: numbers only)
+            raise RecorderExpressionError(
+                f"{self._owner()}: expression {expression!r} gave {short_repr(sample, 60)} ({sample.dtype}); "
+                "a recorded value must be a number or an array of numbers or booleans")
         if self.storage_manager is not None:
             sample = to_numpy(sample)
             name = f"{self.parent.tag}.{self.tag}.{expression}"

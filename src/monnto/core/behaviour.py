@@ -209,6 +209,12 @@ class Behaviour(TaggableObject):
                              f"one value per {'synapse' if hasattr(neurons, 'get_synapse_mat') else 'neuron'}")
                 raise
             return _refuse_nan(self, key, value, value)
+        if (neurons is not None and not do_not_diversify and callable(value)
+                and not isinstance(value, (type, Behaviour)) and isinstance(default, (int, float, np.number))):
+            # a number is expected per neuron, but this function cannot be called as f(shape, rng)
+            raise bad_value(self, f"argument {key}", value,
+                            "a number, a distribution string, or a function f(shape, rng) of two arguments",
+                            hint=f"{short_repr(value, 60)} does not take (shape, rng)")
         if not isinstance(value, str) or do_not_diversify:
             return _refuse_nan(self, key, value, value)
         text = value.strip()

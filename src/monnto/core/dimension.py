@@ -1,13 +1,14 @@
 """Spatial layout of a NeuronGroup: ``NeuronDimension`` and ``get_squared_dim``."""
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 
 import numpy as np
 
 from .behaviour import Behaviour
-from .errors import MonntoValueError
+from .errors import MonntoTypeError, MonntoValueError
 
 
 def _positive_int(value, name: str) -> int:
@@ -46,6 +47,10 @@ class NeuronDimension(Behaviour):
 
     def __init__(self, width: int = 1, height: int = 1, depth: int = 1, centered: bool = True,
                  **kwargs):
+        for key in kwargs:
+            close = difflib.get_close_matches(key, ("width", "height", "depth", "centered"), n=1, cutoff=0.6)
+            if close:
+                raise MonntoTypeError(f"NeuronDimension: unknown argument {key!r}; did you mean {close[0]!r}?")
         super().__init__(width=width, height=height, depth=depth, centered=centered, **kwargs)
         self.width = _positive_int(width, "width")
         self.height = _positive_int(height, "height")

@@ -296,7 +296,12 @@ def make_array(mode: Any, shape: tuple, rng: np.random.Generator, dtype: np.dtyp
     elif isinstance(mode, (int, float, np.integer, np.floating)) and not isinstance(mode, bool):
         result = np.full(shape, mode, dtype=dtype)
     elif callable(mode):
-        result = np.array(mode(shape, rng), dtype=dtype)
+        returned = mode(shape, rng)
+        try:
+            result = np.array(returned, dtype=dtype)
+        except (ValueError, TypeError):
+            raise MonntoValueError(f"{owner!r}: the init callable {mode!r} returned {short_repr(returned, 60)}; "
+                                   f"expected numbers of shape {shape}") from None
         if result.shape != shape:
             raise MonntoValueError(f"{owner!r}: the init callable {mode!r} returned shape {result.shape}, "
                                    f"expected {shape}")
