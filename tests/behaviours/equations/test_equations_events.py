@@ -236,6 +236,7 @@ def _small_network(backend):
     return np.asarray(net['n.v', 0, 'np']), np.asarray(g['n.spike.i', 0, 'np'])
 
 
+@pytest.mark.numpy_target  # it builds a torch network itself
 def test_torch_backend_gives_the_numpy_results():
     pytest.importorskip("torch")
     v_np, i_np = _small_network("numpy")

@@ -39,7 +39,10 @@ from __future__ import annotations
 
 from .printers import NumpyPrinter
 
-__all__ = ["check_program", "numpy_source"]
+__all__ = ["METHODS", "check_program", "numpy_source"]
+
+#: the integration methods (:mod:`.integrators`), named here so that checking ``method=`` needs no sympy
+METHODS = ("euler", "rk2", "rk4", "exponential_euler", "exact", "heun")
 
 _WRITE_MODES = ("+=", "*=", "=", "where")
 _STATEMENT_OPS = ("=", "+=", "-=", "*=", "/=")

@@ -369,8 +369,8 @@ class Equation(CompiledStep, Behaviour):
         self._step = None
 
     def set_variables(self, parent) -> None:
+        from .emit import METHODS
         from .eqcache import names_in, object_signature
-        from .integrators import METHODS
 
         text = string_arg(self, "eq")
         method = self.get_init_attr("method", "auto", do_not_diversify=True)

@@ -334,7 +334,7 @@ def loop_synaptic_source(program: dict, function: str, sparse: bool, printer) ->
     args = loop_synaptic_arguments(program, sparse)
     lines = [LOOP_DECORATOR, f"def {function}(it, {', '.join(args)}):", "    t = (it + _t_off) * _dt"]
     if program["delay"] == "uniform":
-        lines.append("    _spk = _store_spikes(it, _spike, _hist, _delay, _last)")
+        lines.append("    _spk = _eq_store_spikes(it, _spike, _hist, _delay, _last)")
     else:
         lines.append("    _spk = _spike")
     lines += ["    _k = 0", "    for _q in range(_spk.shape[0]):", "        if _spk[_q]:",
