@@ -269,6 +269,7 @@ def test_add_behaviour_failure_leaves_no_half_attached_behaviour():
     assert ng.behaviour == {}
 
 
+@pytest.mark.numpy_target  # on numba the paper's Python behaviours warn that they stay Python
 def test_no_warning_for_clean_networks():
     with warnings.catch_warnings():
         warnings.simplefilter("error")

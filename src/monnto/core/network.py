@@ -132,9 +132,10 @@ class Network(NetworkObject):
         self.backend = backend
         self.device = device
         self.xp = self.array_backend.xp
-        from ..targets import get_target
+        from ..targets import get_target, target_backends
 
-        target = target or DEFAULT_TARGET
+        if target is None:  # the default target where it runs on this backend, else numpy's
+            target = DEFAULT_TARGET if backend in target_backends(DEFAULT_TARGET) else "numpy"
         get_target(target, backend, owner=f"Network {tag!r}").check(self)
         if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
             raise bad_value(f"Network {tag!r}", "threads", threads, "a positive int")
@@ -452,11 +453,11 @@ class Network(NetworkObject):
         if not self.initialized:
             raise RuntimeError(f"{self!r}: call initialize() before simulating")
         runner = self._compiled_runner()
-        if runner is not None:
-            runner.run(1)
-            return
-        self.iteration += 1
         try:
+            if runner is not None:
+                runner.run(1)
+                return
+            self.iteration += 1
             for fn, parent in self._steps:
                 fn(parent)
         except Exception as err:

@@ -28,7 +28,7 @@ from typing import Any
 
 from monnto.core.errors import ConfigurationError, bad_value
 
-__all__ = ["TargetInfo", "available_targets", "get_target", "invalidate_runner", "python_steps",
+__all__ = ["TargetInfo", "available_targets", "get_target", "invalidate_runner", "python_steps", "target_backends",
            "register_target", "runner_for"]
 
 
@@ -72,6 +72,12 @@ def register_target(info: TargetInfo) -> None:
 def available_targets() -> list[str]:
     """Names of the registered targets (installed or not)."""
     return sorted(_REGISTRY)
+
+
+def target_backends(name: str) -> tuple[str, ...]:
+    """The array backends target ``name`` runs on (empty for an unknown name)."""
+    info = _REGISTRY.get(name)
+    return tuple(info.backends) if info is not None else ()
 
 
 def get_target(name: Any, backend: str = "numpy", owner: Any = "Network") -> Any:
