@@ -404,10 +404,19 @@ def spike_record_kernel(it, stop, values, rows, fill, on, found):
         stop[0] = 1
 
 
-def sample_record_kernel(it, stop, values, samples, fill, on):
-    """Copy ``values`` into the next row of ``samples``; ask to stop when it is full."""
+def sample_record_kernel(it, stop, values, samples, fill, on, gap):
+    """Copy ``values`` into the next row of ``samples`` every ``gap[1]``-th step; ask to stop when it is full.
+
+    ``samples`` is the free part of the Recorder's own preallocated buffer;
+    ``gap[0]`` counts the steps since the last sample, as the Recorder does.
+    """
     if on == 0:
         return
+    if gap[1] > 1:
+        gap[0] += 1
+        if gap[0] < gap[1]:
+            return
+        gap[0] = 0
     k = fill[0]
     samples[k, :] = values
     fill[0] = k + 1

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ..core.errors import ConfigurationError
+
 __all__ = ["KernelCall", "provider_for", "provides"]
 
 
@@ -89,7 +91,8 @@ def _array(owner: Any, name: str, dtype: Any = None) -> np.ndarray:
 from monnto.behaviours.equations.modules import Clock  # noqa: E402
 from monnto.behaviours.inputs.poisson import PoissonInput  # noqa: E402
 from monnto.behaviours.neurons.lif import LIF, ConductanceLIF, conductance_decays  # noqa: E402
-from monnto.behaviours.recorder import EventRecorder  # noqa: E402
+from monnto.behaviours.recorder import EventRecorder, Recorder  # noqa: E402
+from monnto.behaviours.recording_blocks import SampleBlock  # noqa: E402
 from monnto.core.sparse_matrix import SparseSynapseMatrix  # noqa: E402
 from monnto.models._propagation import DelayedSynapticInput, ExponentialSynapses  # noqa: E402
 from monnto.models.cuba_coba import PoissonKick, SynapticCurrents  # noqa: E402
@@ -319,9 +322,14 @@ def _event_call(b: EventRecorder, parent: Any, expression: str, name: str) -> Ke
         nonlocal found
         values = getattr(parent, name)
         if not isinstance(values, np.ndarray) or values.ndim != 1 or (values.dtype == np.bool_) != flags:
-            raise TypeError(f"{b!r}: {expression!r} is no longer a 1-D numpy array of dtype "
-                            f"{'bool' if flags else 'number'}; got {type(values).__name__} "
-                            f"{getattr(values, 'dtype', '')}")
+            ndim = np.ndim(values)
+            kind = (f"an array with {ndim} dimension(s)" if ndim != 1 else
+                    f"{type(values).__name__} of dtype {getattr(values, 'dtype', '?')} (it held "
+                    f"{'bool' if flags else 'number'} values)")
+            raise ConfigurationError(
+                f"{b._owner()}: expression {expression!r} gave {kind} at iteration {parent.network.iteration + 1}, "
+                f"but its events hold 1 index column(s) of {'bool' if flags else 'number'} flags; a recorded "
+                f"expression must keep its number of dimensions and kind on target='numba'")
         values = np.ascontiguousarray(values)
         need = max(64 * values.shape[0], 4096)
         if not buffer or buffer[0].shape[0] < need:
@@ -348,3 +356,68 @@ def _event_call(b: EventRecorder, parent: Any, expression: str, name: str) -> Ke
 
 # the equation behaviours' kernels (Equation, Threshold, Reset, OnPre, OnPost) register themselves here
 from monnto.targets import numba_equations  # noqa: E402,F401
+
+
+@provides(Recorder)
+def _recorder(b: Recorder, parent: Any) -> list[KernelCall] | None:
+    """Value recording of plain 1-D array attributes into the Recorder's preallocated buffers.
+
+    Expressions that are not a plain attribute holding a 1-D numpy array of
+    the buffer's dtype, ring buffers (``max_length``), streamed recordings and
+    expressions still waiting for their variable keep the Python step.
+    """
+    if b._pending or type(b).new_iteration is not Recorder.new_iteration:
+        return None
+    items = []
+    for expression, _ in b._functions:
+        match = _PLAIN_ATTRIBUTE.match(expression)
+        value = getattr(parent, match.group(1), None) if match else None
+        block = b._blocks.get(expression)
+        if (not isinstance(value, np.ndarray) or value.ndim != 1 or type(block) is not SampleBlock
+                or block.max_length is not None or block.torch or not block.matches(value)):
+            return None
+        items.append((expression, match.group(1), block))
+    if not items:
+        return []
+    gap = np.array([b._counter, b.gapwidth], dtype=np.int64)
+    fill = np.zeros(1, dtype=np.int64)  # samples written in this run (the same for every expression)
+    calls = []
+    for k, (expression, name, block) in enumerate(items):
+        calls.append(_sample_call(b, parent, expression, name, block, gap if k == 0 else gap.copy(),
+                                  fill if k == 0 else np.zeros(1, dtype=np.int64), items if k == len(items) - 1
+                                  else None, fill))
+    return calls
+
+
+def _sample_call(b: Recorder, parent: Any, expression: str, name: str, block: SampleBlock, gap: np.ndarray,
+                 fill: np.ndarray, last: list | None, first_fill: np.ndarray) -> KernelCall:
+    def arguments() -> tuple:
+        values = getattr(parent, name)
+        if not (isinstance(values, np.ndarray) and block.matches(values)):
+            shape, dtype = np.shape(values), getattr(values, "dtype", type(values).__name__)
+            what = (f"a sample of shape {shape}" if shape != tuple(block.shape)
+                    else f"a sample of dtype {dtype}")
+            raise ConfigurationError(
+                f"{b._owner()}: expression {expression!r} gave {what} at iteration {parent.network.iteration + 1}, "
+                f"but its recording holds samples of shape {tuple(block.shape)} and dtype {block.dtype}; a "
+                "recorded expression must keep its shape (and, on target='numba', its dtype). Record a "
+                "fixed-size value (np.mean(...), a slice) or use a separate Recorder")
+        if not values.flags.c_contiguous:
+            values = np.ascontiguousarray(values)
+        if block.capacity - block.count < 1:
+            block.reserve(max(1024, block.capacity))
+        gap[0] = b._counter
+        fill[0] = 0
+        return (values, block.data[block.count:], fill, 1 if parent.recording else 0, gap)
+
+    def after(net: Any) -> None:
+        k = int(first_fill[0])
+        b._counter = int(gap[0]) if b.gapwidth > 1 else b._counter
+        counters = {id(blk.counter): blk.counter for _, _, blk in last}
+        for counter in counters.values():  # blocks written together share one counter
+            counter[0] += k
+            counter[1] += k
+
+    return KernelCall("sample_record_kernel", arguments, after if last is not None else None, stops=True,
+                      label=f"{b!r} {expression!r}")
+
