@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.errors import MonntoTypeError, MonntoValueError
 from . import Network_UI as _NetworkUIFront
 from . import require_qt
 from .qt_platform import qt_application
@@ -117,15 +118,18 @@ class Network_UI(_NetworkUIFront):  # noqa: N801 (the paper's name)
         from ..core import Network
 
         if not isinstance(network, Network):
-            raise TypeError(f"Network_UI: network must be a monnto Network, got {network!r}")
+            raise MonntoTypeError(f"Network_UI: network must be a monnto Network, got {network!r}")
         if not network.initialized:
-            raise ValueError(f"Network_UI: {network!r} is not initialized; call network.initialize() first")
+            raise MonntoValueError(f"Network_UI: {network!r} is not initialized; call network.initialize() first")
         if not network.NeuronGroups:
-            raise ValueError(f"Network_UI: {network!r} has no NeuronGroup to show")
+            raise MonntoValueError(f"Network_UI: {network!r} has no NeuronGroup to show")
         if group_display_count is not None and (not isinstance(group_display_count, int)
                                                 or group_display_count < 1):
-            raise ValueError(f"Network_UI: group_display_count must be a positive int or None, "
+            raise MonntoValueError(f"Network_UI: group_display_count must be a positive int or None, "
                              f"got {group_display_count!r}")
+        for name, value in (("label", label), ("title", title)):
+            if value is not None and not isinstance(value, str):
+                raise MonntoTypeError(f"Network_UI: {name} must be a string, got {value!r}")
         self.app = qt_application("Network_UI")  # checks the display first: no SIGABRT
         self.network = network
         self.label = title or label
@@ -152,6 +156,10 @@ class Network_UI(_NetworkUIFront):  # noqa: N801 (the paper's name)
 
             modules = get_default_UI_modules()
         modules = list(modules.values() if isinstance(modules, dict) else modules)
+        for i, module in enumerate(modules):
+            if not callable(getattr(module, "add_recorder_variables", None)):
+                raise MonntoTypeError(f"Network_UI: modules[{i}] must be a tab or sidebar module (a TabBase "
+                                      f"instance such as monnto.ui.tabs.isi.ISITab()), got {module!r}")
         for b in network.all_behaviours():
             get_tabs = getattr(b, "get_UI_Tabs", None)
             if callable(get_tabs):
@@ -375,7 +383,7 @@ class Network_UI(_NetworkUIFront):  # noqa: N801 (the paper's name)
     @staticmethod
     def _check_steps(steps: Any) -> int:
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-            raise ValueError(f"Network_UI: steps per frame must be a positive int, got {steps!r}")
+            raise MonntoValueError(f"Network_UI: steps per frame must be a positive int, got {steps!r}")
         return int(steps)
 
     def set_steps_per_frame(self, steps: int) -> None:
