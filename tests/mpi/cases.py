@@ -6,8 +6,8 @@ stores what the tests compare (spike trains, recordings, weights) under
 ``MONNTO_DISTRIBUTED=1`` (the reference) and under ``mpiexec -n 2`` and
 ``-n 4``; the tests require identical arrays.
 
-Extra cases ``save:DIR`` and ``load:DIR`` save a STDP network after 60
-steps into ``DIR`` and load it (with any number of ranks) to run 60 more.
+Extra cases ``save:DIR`` and ``load:DIR`` save a STDP network and the paper network
+after 60 steps into ``DIR`` and load them (with any number of ranks) to run 60 more.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import sys
 import numpy as np
 
 import monnto.distributed as dist
-from monnto import Behaviour, EventRecorder, NeuronGroup, Network, Recorder, SynapseGroup, get_squared_dim
+from monnto import Behaviour, EventRecorder, Network, NeuronGroup, Recorder, SynapseGroup, get_squared_dim
 
 
 class BasicBehaviour(Behaviour):
@@ -128,20 +128,48 @@ def stdp(out: dict) -> None:
     out["stdp.W_rows"] = dist.gather(net.exc, W.toarray() if hasattr(W, "toarray") else np.asarray(W))
 
 
+def paper_network() -> Network:
+    net = Network(seed=3)
+    group = NeuronGroup(net=net, tag="my_neurons", size=get_squared_dim(100), behaviour={
+        1: BasicBehaviour(leak_factor="normal(0.9,0.01)"),
+        2: InputBehaviour(),
+        9: Recorder(tag="my_recorder", variables=["n.voltage", "np.mean(n.voltage)"]),
+        10: EventRecorder(tag="my_event_recorder", variables=["n.spike"]),
+    })
+    SynapseGroup(net=net, src=group, dst=group, tag="GLUTAMATE")
+    net.initialize()
+    return net
+
+
+def restart_results(out: dict, stdp_net: Network, paper_net: Network) -> None:
+    """What a continued run must reproduce: spikes, weights, and the recordings of both halves."""
+    stdp_net.simulate_iterations(60)
+    spikes(out, "restart.stdp", stdp_net.exc)
+    W = stdp_net.SynapseGroups[0].W
+    out["restart.stdp.W"] = dist.gather(stdp_net.exc, W.toarray())
+    paper_net.simulate_iterations(60)
+    spikes(out, "restart.paper", paper_net)
+    out["restart.paper.voltage"] = np.asarray(paper_net["n.voltage", 0])
+    out["restart.paper.mean"] = np.asarray(paper_net["np.mean(n.voltage)", 0])
+
+
 def save(out: dict, folder: str) -> None:
-    net = stdp_network()
-    net.simulate_iterations(60)
-    net.save(folder, overwrite=True)
-    net.simulate_iterations(60)
-    spikes(out, "restart", net.exc)
+    """Run 60 steps, save into ``folder``/stdp and ``folder``/paper, run 60 more."""
+    stdp_net, paper_net = stdp_network(), paper_network()
+    stdp_net.simulate_iterations(60)
+    paper_net.simulate_iterations(60)
+    stdp_net.save(f"{folder}/stdp", overwrite=True)
+    paper_net.save(f"{folder}/paper", overwrite=True)
+    restart_results(out, stdp_net, paper_net)
 
 
 def load(out: dict, folder: str) -> None:
+    """Load the saves of :func:`save` (on any number of ranks) and run the same 60 steps."""
     from monnto import load_network
 
-    net = load_network(folder, trusted=True)
-    net.simulate_iterations(60)
-    spikes(out, "restart", net.exc)
+    classes = [BasicBehaviour, InputBehaviour]
+    restart_results(out, load_network(f"{folder}/stdp", classes=classes),
+                    load_network(f"{folder}/paper", classes=classes))
 
 
 def main(argv: list[str]) -> None:

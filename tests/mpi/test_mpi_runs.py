@@ -129,3 +129,28 @@ def test_a_rank_that_raises_ends_all_ranks_with_one_message(tmp_path):
     text = result.stdout + result.stderr
     assert text.count("RuntimeError: boom on rank one") == 1
     assert "rank 1 of 2 raised" in text
+
+
+def test_saved_on_2_ranks_continues_identically_on_1_and_4_ranks_and_in_a_plain_process(tmp_path):
+    """STDP network and the paper network with recorders: net.save on 2 ranks, load_network on 1, 4, none."""
+    saves = tmp_path / "saves"
+    checked(serial(str(CASES), str(tmp_path / "ref.npz"), f"save:{tmp_path / 'ref_saves'}"))
+    reference = dict(np.load(tmp_path / "ref.npz"))
+    checked(mpiexec(2, str(CASES), str(tmp_path / "k2.npz"), f"save:{saves}"))
+    assert (saves / "stdp" / "manifest.json").is_file() and (saves / "paper" / "manifest.json").is_file()
+    runs = {"saved on 2": dict(np.load(tmp_path / "k2.npz"))}
+    checked(mpiexec(1, str(CASES), str(tmp_path / "l1.npz"), f"load:{saves}"))
+    runs["loaded on 1"] = dict(np.load(tmp_path / "l1.npz"))
+    checked(mpiexec(4, str(CASES), str(tmp_path / "l4.npz"), f"load:{saves}"))
+    runs["loaded on 4"] = dict(np.load(tmp_path / "l4.npz"))
+    plain = subprocess.run([PYTHON, str(CASES), str(tmp_path / "l0.npz"), f"load:{saves}"], capture_output=True,
+                           text=True, timeout=240, env={k: v for k, v in os.environ.items()
+                                                        if k != "MONNTO_DISTRIBUTED"})
+    checked(plain)
+    runs["loaded in a plain process"] = dict(np.load(tmp_path / "l0.npz"))
+    assert reference["restart.stdp.t"].size > 5 and reference["restart.paper.t"].size > 20
+    assert reference["restart.paper.voltage"].shape == (120, 100)  # recordings from before the save too
+    for name, run in runs.items():
+        for key, value in reference.items():
+            if key != "ranks":
+                np.testing.assert_array_equal(run[key], value, err_msg=f"{key}, {name}")

@@ -599,6 +599,10 @@ class Network(NetworkObject):
         See :func:`monnto.storage.save_network` (the storage layer, imported
         on use); reload with :func:`monnto.load_network`.
         """
+        if self._distributed is not None:  # all ranks call it; rank 0 writes the whole network
+            from ..distributed.io import save
+
+            return save(self, path, overwrite=overwrite)
         from ..storage.network_io import save_network
 
         return save_network(self, path, overwrite=overwrite)

@@ -82,7 +82,7 @@ MANIFEST = "manifest.json"
 _COMMON_SKIP = {"_tag_cache", "_attribute_shortcuts", "tags", "behaviour", "network"}
 _NETWORK_SKIP = _COMMON_SKIP | {"NeuronGroups", "SynapseGroups", "_steps", "_fused_cache", "_run_loop",
                                 "_creation_order", "_insertion_order", "_insertion", "rng", "xp",
-                                "array_backend", "_convert"}
+                                "array_backend", "_convert", "_distributed"}
 _NEURON_SKIP = _COMMON_SKIP | {"afferent_synapses", "efferent_synapses", "BaseNeuronGroup"}
 _SYNAPSE_SKIP = _COMMON_SKIP | {"src", "dst"}
 _BEHAVIOUR_SKIP = {"_tag_cache", "parent"}
@@ -568,6 +568,10 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None, *,
             hook = getattr(b, "after_load", None)
             if callable(hook) and isinstance(b, Behaviour):
                 hook(obj)
+    if net._distributed is not None or "distributed_split" in net.__dict__:
+        from ..distributed.io import after_load  # this rank's block of a (distributed) save
+
+        after_load(net)
     net.initialized = bool(raw.get("initialized", False))
     net._structure_changed()
     return net
