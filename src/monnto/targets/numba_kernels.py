@@ -35,13 +35,14 @@ from monnto.behaviours.neurons.lif import (  # noqa: F401
     _membrane_free,
     _membrane_spike,
 )
+from monnto.behaviours.plasticity.stdp import _depressed, _potentiated  # noqa: F401
 from monnto.targets.random_streams import bits_to_unit, draw_bits, poisson_inversion  # noqa: F401
 
 #: kernels copied into generated modules, in this order
 KERNELS = ("_at", "clock_kernel", "_membrane", "_chunks", "_lif_free", "lif_kernel",
            "_conductance_range", "conductance_lif_kernel", "input_sum_kernel", "decay_kernel", "_store_spikes", "_spiking",
            "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
-           "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "event_record_kernel",
+           "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "_traces", "stdp_dense_kernel", "stdp_csr_kernel", "event_record_kernel",
            "spike_record_kernel", "sample_record_kernel")
 
 
@@ -369,6 +370,69 @@ def poisson_kick_kernel(it, target, key, first, table, lam, exp_neg_lam, weight,
         return
     count[0] += 1
     poisson_input_kernel(it, target, key, first, table, lam, exp_neg_lam, weight, counts)
+
+
+def _traces(trace, decay, spikes, nearest, add):
+    """Decay a trace (``add`` 0) or add this step's spikes to it (+1, or 1 when ``nearest``)."""
+    for j in range(trace.shape[0]):
+        if add == 0:
+            trace[j] = trace[j] * decay
+        elif spikes[j]:
+            trace[j] = 1.0 if nearest else trace[j] + 1.0
+        else:
+            trace[j] = trace[j] + 0.0
+
+
+def stdp_dense_kernel(it, W, pre_spike, post_spike, x_pre, y_post, decay_x, decay_y, a_plus, a_minus,
+                      w_min, w_max, span, mu, nearest, mask, has_mask, found_pre, found_post):
+    """One step of pair-based trace STDP on a dense ``D x S`` matrix (``pair_stdp_step``).
+
+    Traces decay, the rows of the postsynaptic neurons that spiked are
+    potentiated, then the columns of the presynaptic ones are depressed
+    (both with the model's own element-wise ``_potentiated``/``_depressed``),
+    then this step's spikes are added to the traces: the order of
+    ``pair_stdp_step``. Synapses whose ``mask`` entry is False (when
+    ``has_mask``) keep their weight.
+    """
+    _traces(x_pre, decay_x, pre_spike, nearest, 0)
+    _traces(y_post, decay_y, post_spike, nearest, 0)
+    n_post = _spiking(post_spike, found_post)
+    for k in range(n_post):
+        i = found_post[k]
+        for j in range(W.shape[1]):
+            if has_mask == 0 or mask[i, j]:
+                W[i, j] = _potentiated(W[i, j], a_plus, x_pre[j], w_min, w_max, span, mu)
+    n_pre = _spiking(pre_spike, found_pre)
+    if n_pre > 0:
+        for i in range(W.shape[0]):
+            y = y_post[i]
+            for k in range(n_pre):
+                j = found_pre[k]
+                if has_mask == 0 or mask[i, j]:
+                    W[i, j] = _depressed(W[i, j], a_minus, y, w_min, w_max, span, mu)
+    _traces(x_pre, decay_x, pre_spike, nearest, 1)
+    _traces(y_post, decay_y, post_spike, nearest, 1)
+
+
+def stdp_csr_kernel(it, data, indptr, indices, col_ptr, rows_by_col, col_order, pre_spike, post_spike,
+                    x_pre, y_post, decay_x, decay_y, a_plus, a_minus, w_min, w_max, span, mu, nearest,
+                    found_pre, found_post):
+    """:func:`stdp_dense_kernel` for CSR weights: only the stored synapses of spiking neurons change."""
+    _traces(x_pre, decay_x, pre_spike, nearest, 0)
+    _traces(y_post, decay_y, post_spike, nearest, 0)
+    n_post = _spiking(post_spike, found_post)
+    for k in range(n_post):
+        i = found_post[k]
+        for q in range(indptr[i], indptr[i + 1]):
+            data[q] = _potentiated(data[q], a_plus, x_pre[indices[q]], w_min, w_max, span, mu)
+    n_pre = _spiking(pre_spike, found_pre)
+    for k in range(n_pre):
+        j = found_pre[k]
+        for q in range(col_ptr[j], col_ptr[j + 1]):
+            e = col_order[q]
+            data[e] = _depressed(data[e], a_minus, y_post[rows_by_col[q]], w_min, w_max, span, mu)
+    _traces(x_pre, decay_x, pre_spike, nearest, 1)
+    _traces(y_post, decay_y, post_spike, nearest, 1)
 
 
 def event_record_kernel(it, stop, values, rows, fill, on):

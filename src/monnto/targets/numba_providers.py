@@ -16,6 +16,7 @@ so the numpy and numba steps of one network can alternate.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,6 +92,8 @@ def _array(owner: Any, name: str, dtype: Any = None) -> np.ndarray:
 from monnto.behaviours.equations.modules import Clock  # noqa: E402
 from monnto.behaviours.inputs.poisson import PoissonInput  # noqa: E402
 from monnto.behaviours.neurons.lif import LIF, ConductanceLIF, conductance_decays  # noqa: E402
+from monnto.behaviours.plasticity._common import weight_mask  # noqa: E402
+from monnto.behaviours.plasticity.stdp import STDP  # noqa: E402
 from monnto.behaviours.recorder import EventRecorder, Recorder  # noqa: E402
 from monnto.behaviours.recording_blocks import SampleBlock  # noqa: E402
 from monnto.core.sparse_matrix import SparseSynapseMatrix  # noqa: E402
@@ -421,3 +424,49 @@ def _sample_call(b: Recorder, parent: Any, expression: str, name: str, block: Sa
     return KernelCall("sample_record_kernel", arguments, after if last is not None else None, stops=True,
                       label=f"{b!r} {expression!r}")
 
+
+
+@provides(STDP)
+def _stdp(b: STDP, parent: Any) -> list[KernelCall] | None:
+    """Pair STDP on dense numpy or CSR (:class:`SparseSynapseMatrix`) weights; other forms stay Python."""
+    calls = []
+    for s in b.synapses:
+        W = getattr(s, b.weight_attr)
+        mask = weight_mask(s) if not isinstance(W, SparseSynapseMatrix) else None
+        dense = type(W) is np.ndarray and W.ndim == 2 and W.dtype.kind == "f" and W.flags.c_contiguous
+        if not (dense or isinstance(W, SparseSynapseMatrix)):
+            return None
+        if mask is not None and not (isinstance(mask, np.ndarray) and mask.shape == W.shape):
+            return None
+        calls.append(_stdp_call(b, s))
+    return calls
+
+
+def _stdp_call(b: STDP, s: Any) -> KernelCall:
+    p = b.p
+    found_pre = np.zeros(s.src.size, dtype=np.int64)
+    found_post = np.zeros(s.dst.size, dtype=np.int64)
+    no_mask = np.ones((1, 1), dtype=np.bool_)
+    # python floats, as numpy's weak scalars: the same arithmetic as pair_stdp_step
+    rule = (math.exp(-b.dt / p.tau_plus), math.exp(-b.dt / p.tau_minus), float(p.a_plus), float(p.a_minus),
+            float(p.w_min), float(p.w_max), float(p.w_max - p.w_min), float(p.mu), bool(p.nearest))
+
+    def arguments() -> tuple:
+        W = getattr(s, b.weight_attr)
+        spikes = (_array(s.src, "spike", np.bool_), _array(s.dst, "spike", np.bool_))
+        traces = (_array(s, "stdp_x_pre", np.float64), _array(s, "stdp_y_post", np.float64))
+        if isinstance(W, SparseSynapseMatrix):
+            data = W.data  # reading .data marks the matrix's column copy out of date
+            col_order, col_ptr, rows_by_col = W._column_index()
+            return (data, W.indptr, W.indices, col_ptr, rows_by_col, col_order, *spikes, *traces, *rule,
+                    found_pre, found_post)
+        if not (type(W) is np.ndarray and W.ndim == 2 and W.flags.c_contiguous):
+            raise TypeError(f"{b!r}: the weights {b.weight_attr!r} of {s!r} changed to {type(W).__name__} "
+                            f"during the run; the numba target needs a C-ordered numpy matrix or a CSR "
+                            f"SparseSynapseMatrix")
+        mask = weight_mask(s)
+        return (W, *spikes, *traces, *rule, mask if mask is not None else no_mask, 0 if mask is None else 1,
+                found_pre, found_post)
+
+    kernel = "stdp_csr_kernel" if isinstance(getattr(s, b.weight_attr), SparseSynapseMatrix) else "stdp_dense_kernel"
+    return KernelCall(kernel, arguments, label=f"{b!r} on {s!r}")

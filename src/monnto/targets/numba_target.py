@@ -88,6 +88,7 @@ def module_source(segments: list[list[tuple[str, int, bool]]], parallel: bool, e
 
     import monnto
     from monnto.behaviours.neurons import lif
+    from monnto.behaviours.plasticity import stdp
     from monnto.targets import numba_kernels, random_streams
     from monnto.targets.scalarize import scalar_source
 
@@ -103,7 +104,8 @@ def module_source(segments: list[list[tuple[str, int, bool]]], parallel: bool, e
     for fn in (random_streams.mix64, random_streams.draw_bits, random_streams.bits_to_unit,
                random_streams.poisson_inversion):
         parts += [jit, _function_source(fn)]
-    for fn in (lif._active_time, lif._membrane_free, lif._membrane_spike, lif._conductance_drive):
+    for fn in (lif._active_time, lif._membrane_free, lif._membrane_spike, lif._conductance_drive,
+               stdp._potentiated, stdp._depressed):
         parts += [jit, scalar_source(fn)]
     for name in numba_kernels.KERNELS:
         source = _function_source(getattr(numba_kernels, name))

@@ -134,10 +134,35 @@ def add_spikes_to_trace(trace: Any, spikes: Any, xp: Any, nearest: bool = False)
     return trace + spikes
 
 
-def _dep(w: Any, bound: float, span: float, mu: float, sign: float, xp: Any) -> Any:
-    """Weight dependence ((w_max-w)/span)**mu (sign=+1) or ((w-w_min)/span)**mu (sign=-1)."""
-    base = (bound - w) / span if sign > 0 else (w - bound) / span
-    return xp.clip(base, 0.0, None) ** mu
+def _at_least(x, low, xp):
+    """``max(x, low)`` element-wise (the compiled target's scalar form is ``max``)."""
+    return np.maximum(x, low) if xp is np else xp.clip(x, min=low)
+
+
+def _at_most(x, high, xp):
+    """``min(x, high)`` element-wise (the compiled target's scalar form is ``min``)."""
+    return np.minimum(x, high) if xp is np else xp.clip(x, max=high)
+
+
+def _potentiated(w, amp, x, w_min, w_max, span, mu, xp):
+    """Element-wise: a weight after a postsynaptic spike, ``clip(w + amp x f_plus(w))``.
+
+    Written once for every target: numpy calls it on the rows of the spiking
+    neurons, the numba target compiles its scalar form
+    (:mod:`monnto.targets.scalarize`) into a per-synapse loop.
+    """
+    dw = amp * x
+    if mu:
+        dw = dw * _at_least((w_max - w) / span, 0.0, xp) ** mu
+    return _at_most(_at_least(w + dw, w_min, xp), w_max, xp)
+
+
+def _depressed(w, amp, y, w_min, w_max, span, mu, xp):
+    """Element-wise: a weight after a presynaptic spike, ``clip(w - amp y f_minus(w))`` (see :func:`_potentiated`)."""
+    dw = amp * y
+    if mu:
+        dw = dw * _at_least((w - w_min) / span, 0.0, xp) ** mu
+    return _at_most(_at_least(w - dw, w_min, xp), w_max, xp)
 
 
 def stdp_weight_update(W: Any, pre_spike: Any, post_spike: Any, x_pre: Any, y_post: Any,
@@ -182,10 +207,7 @@ def stdp_weight_update(W: Any, pre_spike: Any, post_spike: Any, x_pre: Any, y_po
     if post_idx.shape[0]:
         block = W[post_idx, :]
         amp = ltp_amp[post_idx][:, None] if vec_ltp else ltp_amp
-        dw = amp * x_pre[None, :]
-        if mu:
-            dw = dw * _dep(block, w_max, span, mu, 1.0, xp)
-        new = xp.clip(block + dw, w_min, w_max)
+        new = _potentiated(block, amp, x_pre[None, :], w_min, w_max, span, mu, xp)
         if mask is not None:
             new = xp.where(mask[post_idx, :], new, block)
         W[post_idx, :] = new
@@ -193,10 +215,7 @@ def stdp_weight_update(W: Any, pre_spike: Any, post_spike: Any, x_pre: Any, y_po
     if pre_idx.shape[0]:
         block = W[:, pre_idx]
         amp = ltd_amp[pre_idx][None, :] if vec_ltd else ltd_amp
-        dw = amp * y_post[:, None]
-        if mu:
-            dw = dw * _dep(block, w_min, span, mu, -1.0, xp)
-        new = xp.clip(block - dw, w_min, w_max)
+        new = _depressed(block, amp, y_post[:, None], w_min, w_max, span, mu, xp)
         if mask is not None:
             new = xp.where(mask[:, pre_idx], new, block)
         W[:, pre_idx] = new
@@ -213,19 +232,13 @@ def _update_csr(W, pre_spike, post_spike, x_pre, y_post, ltp_amp, ltd_amp,
         k = index.entries_of_rows(post_idx)
         rows = index.rows[k]
         amp = ltp_amp[rows] if np.ndim(ltp_amp) else ltp_amp
-        dw = amp * x_pre[index.indices[k]]
-        if mu:
-            dw = dw * _dep(data[k], w_max, span, mu, 1.0, np)
-        data[k] = np.clip(data[k] + dw, w_min, w_max)
+        data[k] = _potentiated(data[k], amp, x_pre[index.indices[k]], w_min, w_max, span, mu, np)
     pre_idx = np.flatnonzero(np.asarray(pre_spike))
     if pre_idx.size:
         k = index.entries_of_cols(pre_idx)
         cols = index.indices[k]
         amp = ltd_amp[cols] if np.ndim(ltd_amp) else ltd_amp
-        dw = amp * y_post[index.rows[k]]
-        if mu:
-            dw = dw * _dep(data[k], w_min, span, mu, -1.0, np)
-        data[k] = np.clip(data[k] - dw, w_min, w_max)
+        data[k] = _depressed(data[k], amp, y_post[index.rows[k]], w_min, w_max, span, mu, np)
     return W
 
 

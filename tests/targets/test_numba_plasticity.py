@@ -1,0 +1,80 @@
+"""Plasticity rules on the numba target: kernels made from the rules' own element-wise functions."""
+import numpy as np
+import pytest
+
+from monnto import Network, NeuronGroup, SynapseGroup
+from monnto.targets import python_steps
+
+numba = pytest.importorskip("numba")
+
+
+def _net(target, weights, mu=0.0, nearest=False, mask=False):
+    from monnto.behaviours.equations import Clock
+    from monnto.behaviours.inputs.poisson import PoissonInput
+    from monnto.behaviours.neurons.lif import LIF
+    from monnto.behaviours.plasticity.stdp import STDP
+    from monnto.behaviours.recorder import EventRecorder
+    from monnto.core.sparse_matrix import SparseSynapseMatrix
+    from monnto.models._propagation import DelayedSynapticInput
+
+    net = Network(seed=7, behaviour={0: Clock(step=1e-4)}, target=target)
+    lif = dict(r_m=1.0, v_rest=-0.065, v_init="uniform(-0.065, -0.05)")
+    src = NeuronGroup(net=net, size=80, tag="src", behaviour={
+        1: PoissonInput(rate=30.0, n_sources=100, weight=0.12, target="I_input"), 3: LIF(**lif),
+        9: EventRecorder(variables=["n.spike"], tag="src_spikes")})
+    dst = NeuronGroup(net=net, size=50, tag="dst", behaviour={
+        1: PoissonInput(rate=20.0, n_sources=100, weight=0.12, target="I_input"), 3: LIF(**lif),
+        9: EventRecorder(variables=["n.spike"], tag="dst_spikes")})
+    s = SynapseGroup(net=net, src=src, dst=dst, tag="GLUTAMATE", behaviour={
+        2: DelayedSynapticInput(target="I_input", scale=1.0),
+        5: STDP(a_plus=0.02, a_minus=0.021, tau_plus=5e-3, tau_minus=5e-3, w_min=0.0, w_max=0.01, mu=mu,
+                nearest=nearest)})
+    rng = np.random.default_rng(3)
+    W = rng.uniform(0, 0.01, (50, 80)) * (rng.random((50, 80)) < 0.3)
+    if mask:
+        s.enabled = rng.random((50, 80)) < 0.7
+    s.W = SparseSynapseMatrix(sp_csr(W)) if weights == "csr" else W
+    net.initialize()
+    return net
+
+
+def sp_csr(W):
+    import scipy.sparse as sp
+
+    return sp.csr_array(W)
+
+
+def _weights(net):
+    W = net["GLUTAMATE", 0].W
+    return W.toarray() if hasattr(W, "toarray") else np.asarray(W)
+
+
+@pytest.mark.parametrize("weights,mu,nearest,mask", [("dense", 0.0, False, False), ("dense", 1.0, True, True),
+                                                      ("csr", 0.0, False, False), ("csr", 1.0, False, False)])
+def test_stdp_weights_and_spikes_equal_numpy(weights, mu, nearest, mask):
+    a, b = _net("numpy", weights, mu, nearest, mask), _net("numba", weights, mu, nearest, mask)
+    assert python_steps(b) == []
+    W0 = _weights(a).copy()
+    a.simulate_iterations(1500)
+    b.simulate_iterations(1500)
+    for tag in ("src", "dst"):
+        sa, sb = a[f"{tag}_spikes", 0]["n.spike"], b[f"{tag}_spikes", 0]["n.spike"]
+        assert len(sa) > 30
+        np.testing.assert_array_equal(sa, sb)
+    Wa, Wb = _weights(a), _weights(b)
+    assert np.abs(Wa - W0).max() > 1e-4  # the rule changed weights
+    np.testing.assert_array_equal(Wa, Wb)
+    sa, sb = a["GLUTAMATE", 0], b["GLUTAMATE", 0]
+    np.testing.assert_array_equal(sa.stdp_x_pre, sb.stdp_x_pre)
+    np.testing.assert_array_equal(sa.stdp_y_post, sb.stdp_y_post)
+
+
+def test_stdp_runs_alternate_with_numpy_steps():
+    a, b = _net("numpy", "csr"), _net("numba", "csr")
+    a.simulate_iterations(900)
+    b.simulate_iterations(300)
+    b.target = "numpy"
+    b.simulate_iterations(300)
+    b.target = "numba"
+    b.simulate_iterations(300)
+    np.testing.assert_array_equal(_weights(a), _weights(b))
