@@ -52,7 +52,7 @@ from monnto.behaviours.equations.emit import (
     loop_variables,
 )
 from monnto.behaviours.equations.events import Reset, Threshold
-from monnto.behaviours.equations.modules import Equation
+from monnto.behaviours.equations.modules import Equation, _global_start
 from monnto.behaviours.equations.printers import SCALAR_HELPERS, NotCompilable, ScalarPrinter
 from monnto.behaviours.equations.synaptic import OnPost, OnPre
 from monnto.behaviours.equations.synaptic_program import loop_synaptic_source
@@ -163,7 +163,7 @@ def _neuron_call(b: Any, parent: Any, extra_kinds: dict | None = None,
     except NotCompilable:
         return None
     line = _load(text, function)
-    names = loop_arguments(program, layout)[3:]
+    names = loop_arguments(program, layout)[4:]
     from monnto.targets.random_streams import behaviour_stream_key
 
     key = np.uint64(behaviour_stream_key(b, parent))
@@ -179,7 +179,7 @@ def _neuron_call(b: Any, parent: Any, extra_kinds: dict | None = None,
                                 f"{getattr(value, 'shape', '')} since the plan was made; the numba kernel needs "
                                 f"{'an array of shape ' + repr(shape) if kinds[name] == 'e' else 'a number'}")
             values.append(_value(value, kinds[name]))
-        return (t_off, dt, key, *values)
+        return (t_off, dt, key, _global_start(parent), *values)
 
     return [KernelCall(function, arguments, label=repr(b), state={"import": line})]
 

@@ -127,7 +127,7 @@ def numpy_source(program: dict) -> str:
     """Source of ``def _step(_grp)`` for the numpy target (whole arrays, in place).
 
     Globals the function uses besides ``numpy``: ``_normal``/``_uniform``,
-    ``_key``, ``_shape`` and ``_from_numpy`` for random terms (see
+    ``_key``, ``_shape``, ``_start`` and ``_from_numpy`` for random terms (see
     :func:`monnto.behaviours.equations.noise.normal`).
     """
     check_program(program)
@@ -143,7 +143,7 @@ def _numpy_equation(program: dict, printer) -> str:
     if program["t0"]:
         lines.append(f"    _t0 = _grp.t - {program['dt']!r}")
     for k, name in enumerate(program["noise"]):  # one standard normal per element, step and xi
-        lines.append(f"    {name} = _from_numpy(_normal(_key, _grp.network.iteration, _shape, {k}))")
+        lines.append(f"    {name} = _from_numpy(_normal(_key, _grp.network.iteration, _shape, {k}, _start))")
     if program["freeze"]:
         lines.append("    _nr = _grp.not_refractory")
     lines += [f"    {name} = {printer.expr(expr)}" for name, expr in program["lets"]]
@@ -167,7 +167,7 @@ def _numpy_equation(program: dict, printer) -> str:
 def _numpy_threshold(program: dict, printer) -> str:
     lines = ["def _step(_grp):"]
     lines += [f"    {n} = _grp.{n}" for n in sorted(program["reads"])]
-    lines += [f"    {name} = _from_numpy(_uniform(_key, _grp.network.iteration, _shape, {k}))"
+    lines += [f"    {name} = _from_numpy(_uniform(_key, _grp.network.iteration, _shape, {k}, _start))"
               for k, name in enumerate(program["rand"])]
     lines += [
         "    _spk = _grp.spike",
@@ -276,7 +276,7 @@ def loop_source(program: dict, function: str, layout: LoopLayout, printer) -> st
         lines += loop
         lines += [f"{ind}{n} = _a_{n}[{index}]" for n in sorted(program["reads"]) if k[n] == "e"]
         for j, name in enumerate(program["noise"]):
-            lines.append(f"{ind}{name} = _eq_normal(_key, it, {flat}, {j})")
+            lines.append(f"{ind}{name} = _eq_normal(_key, it, _start + {flat}, {j})")
         if program["freeze"]:
             lines.append(f"{ind}_nr = _a_not_refractory[{index}]")
         lines += [f"{ind}{name} = {printer.expr(expr)}" for name, expr in program["lets"]]
@@ -291,7 +291,7 @@ def loop_source(program: dict, function: str, layout: LoopLayout, printer) -> st
         lines += loop
         lines += [f"{ind}{n} = _a_{n}[{index}]" for n in sorted(program["reads"]) if n != "t" and k[n] == "e"]
         for j, name in enumerate(program["rand"]):
-            lines.append(f"{ind}{name} = _eq_uniform(_key, it, {flat}, {j})")
+            lines.append(f"{ind}{name} = _eq_uniform(_key, it, _start + {flat}, {j})")
         lines.append(f"{ind}_s = bool({printer.expr(program['cond'])})")
         if layout.has_refractory:
             if k["refractory"] == "e":
@@ -336,10 +336,11 @@ def loop_variables(program: dict) -> list[str]:
 
 
 def loop_arguments(program: dict, layout: LoopLayout) -> list[str]:
-    """Names of a loop kernel's arguments after ``it``: ``_t_off``, ``_dt``, ``_key``, then the variables
+    """Names of a loop kernel's arguments after ``it``: ``_t_off``, ``_dt``, ``_key``, ``_start`` (the first
+    element's global number, for draws), then the variables
     (``_a_<name>`` arrays, ``_c_<name>`` numbers) in :func:`loop_variables` order (Threshold with
     refractoriness: then ``refractory``, ``not_refractory``, ``lastspike``)."""
-    args = ["_t_off", "_dt", "_key"]
+    args = ["_t_off", "_dt", "_key", "_start"]
     args += [_arg(n, layout.kinds[n]) for n in loop_variables(program)]
     if program["kind"] == "threshold" and layout.has_refractory:
         args += [_arg("refractory", layout.kinds["refractory"]), "_a_not_refractory", "_a_lastspike"]

@@ -438,7 +438,13 @@ def noise_globals(behaviour, parent) -> dict:
     net = getattr(parent, "network", None)
     key = behaviour_stream_key(behaviour, parent) if net is not None else np.uint64(0)
     return {"_from_numpy": backend.from_numpy if backend is not None else np.asarray, "_normal": normal,
-            "_uniform": uniform, "_key": key, "_shape": state_shape(parent)}
+            "_uniform": uniform, "_key": key, "_shape": state_shape(parent), "_start": _global_start(parent)}
+
+
+def _global_start(parent) -> int:
+    """The global number of the group's first neuron (0 unless the group is one rank's part of a split group)."""
+    start = getattr(parent, "global_start", 0) if not callable(getattr(parent, "matrix_dim", None)) else 0
+    return int(start) if isinstance(start, (int, np.integer)) else 0
 
 
 def _all_connected(syn, make: bool = True) -> bool | None:
