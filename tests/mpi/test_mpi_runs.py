@@ -154,3 +154,39 @@ def test_saved_on_2_ranks_continues_identically_on_1_and_4_ranks_and_in_a_plain_
         for key, value in reference.items():
             if key != "ranks":
                 np.testing.assert_array_equal(run[key], value, err_msg=f"{key}, {name}")
+
+
+def test_storage_manager_run_holds_all_ranks_data_in_one_folder(tmp_path):
+    script = tmp_path / "store.py"
+    script.write_text(
+        "import numpy as np\n"
+        "import monnto.distributed as dist\n"
+        "from monnto import Network, NeuronGroup, Recorder, StorageManager\n"
+        "sm = StorageManager('mpirun')\n"
+        "net = Network(seed=1)\n"
+        "g = NeuronGroup(net=net, size=10, tag='g', behaviour={\n"
+        "    9: Recorder(['n.v', 'np.mean(n.v)'], tag='rec', storage_manager=sm)})\n"
+        "g.v = g.get_neuron_vec('uniform')\n"
+        "net.initialize(storage_manager=sm)\n"
+        "for _ in range(3):\n"
+        "    g.v = g.v + 1\n"
+        "    net.simulate_iterations(1)\n"
+        "whole = dist.gather(g, g.v)\n"
+        "if dist.rank() == 0:\n"
+        "    sm.finish()\n"
+        "    np.save('expected.npy', whole)\n")
+    checked(subprocess.run([MPIEXEC, "--oversubscribe", *(["--allow-run-as-root"] if os.geteuid() == 0 else []),
+                            "-n", "2", PYTHON, str(script)], cwd=tmp_path, capture_output=True, text=True,
+                           timeout=120))
+    runs = list((tmp_path / "Data" / "StorageManager" / "mpirun").iterdir())
+    assert len(runs) == 1  # one run folder, not one per rank
+    from monnto import StorageManager
+    from monnto.distributed import load_stream
+
+    sm = StorageManager.open(runs[0])
+    assert sm.is_complete
+    assert {"g.rec.n.v@rank0", "g.rec.n.v@rank1"} <= set(sm.list_streams())
+    v = load_stream(sm, "g.rec.n.v")
+    assert v.shape == (3, 10)
+    np.testing.assert_array_equal(v[-1], np.load(tmp_path / "expected.npy"))
+    np.testing.assert_allclose(load_stream(sm, "g.rec.np.mean(n.v)"), v.mean(axis=1), rtol=1e-12)

@@ -322,6 +322,9 @@ class Recorder(Behaviour):
         if self.storage_manager is not None:
             sample = to_numpy(sample)
             name = f"{self.parent.tag}.{self.tag}.{expression}"
+            distributed = getattr(self.parent.network, "_distributed", None)
+            if distributed is not None and distributed.size > 1:  # each rank streams its own part
+                name += f"@rank{distributed.rank}"
             stream = self.storage_manager.open_stream(name, sample.shape, sample.dtype)
             return StreamedBlock(sample, stream, self.chunk, self._owner(), expression)
         return SampleBlock(sample, self.max_length, self._owner(), expression)

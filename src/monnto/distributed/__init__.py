@@ -41,7 +41,7 @@ from .context import DistributedNetwork, configure
 
 __all__ = ["DistributedNetwork", "ENV_VARIABLE", "attach", "configure", "disable", "enable", "gather",
            "global_max", "global_mean", "global_min", "global_sum", "is_distributed", "launched_by_mpi",
-           "rank", "size"]
+           "load_stream", "rank", "size"]
 
 
 def enable() -> None:
@@ -132,3 +132,32 @@ def global_min(group: Any, values: Any) -> float:
     """The minimum of ``values`` over all neurons of ``group`` (inf when empty)."""
     values = np.asarray(values)
     return _reduce(group, float(np.min(values)) if values.size else np.inf, "min")
+
+
+def load_stream(storage_manager: Any, name: str) -> np.ndarray:
+    """The global recording of a Recorder that streamed into a run folder from K ranks.
+
+    Each rank streams its own samples as ``<name>@rank<r>``; samples of one
+    value per neuron (2-D and more) are joined along the neuron axis in rank
+    order (global neuron order), group-wide values are rank 0's. A stream
+    written by one process is returned as it is.
+
+    Parameters
+    ----------
+    storage_manager : StorageManager
+        The run (``StorageManager.open(folder)`` after the run).
+    name : str
+        ``'<group tag>.<recorder tag>.<expression>'``, as a single process names it.
+    """
+    names = set(storage_manager.list_streams())
+    if name in names:
+        return np.asarray(storage_manager.load_stream(name))
+    parts = []
+    while f"{name}@rank{len(parts)}" in names:
+        parts.append(np.asarray(storage_manager.load_stream(f"{name}@rank{len(parts)}")))
+    if not parts:
+        raise KeyError(f"load_stream: run {storage_manager!r} has no stream {name!r} (nor {name + '@rank0'!r}); "
+                       f"streams: {sorted(names)}")
+    if parts[0].ndim < 2:
+        return parts[0]
+    return np.concatenate(parts, axis=1)

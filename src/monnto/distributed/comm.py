@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ENV_VARIABLE", "MPIComm", "SerialComm", "current_comm", "install_abort_hook", "launched_by_mpi"]
+__all__ = ["ENV_VARIABLE", "MPIComm", "SerialComm", "current_comm", "install_abort_hook", "launched_by_mpi",
+           "shared_run_comm"]
 
 #: Environment variable that switches distributed mode: ``0``/``off``, ``auto``, ``1``/``on``.
 ENV_VARIABLE = "MONNTO_DISTRIBUTED"
@@ -188,6 +189,23 @@ def current_comm() -> SerialComm | MPIComm | None:
                 "rank as an independent single-process network") from None
         _comm = MPIComm(MPI.COMM_WORLD)
     return _comm
+
+
+def shared_run_comm() -> MPIComm | None:
+    """The ranks that share one StorageManager run folder: MPI with > 1 rank, else None.
+
+    A StorageManager built under ``mpiexec`` (distributed mode not switched
+    off) is a collective call: rank 0 makes the run folder and tells the
+    others, so all ranks write into one folder. Without mpi4py every rank
+    keeps its own folder (nothing is split then either).
+    """
+    if _mode() == "off" or not launched_by_mpi():
+        return None
+    try:
+        comm = current_comm()
+    except ImportError:
+        return None
+    return comm if comm is not None and comm.size > 1 else None
 
 
 _hook_installed = False

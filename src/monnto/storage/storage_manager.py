@@ -139,11 +139,20 @@ class StorageManager:
             folder = f"{folder}_{time.strftime('%Y%m%d-%H%M%S')}"
         if data_folder is None:
             data_folder = os.environ.get(RUN_FOLDER_ENV_VAR) or None
+        from ..distributed.comm import shared_run_comm
+
+        ranks = shared_run_comm()  # under mpiexec with > 1 rank: one run folder for all ranks
+        if ranks is not None and ranks.rank != 0:
+            self._attach(Path(ranks.bcast(None, root=0)))
+            self._shared_rank = ranks.rank
+            return
         data = Path(data_folder).resolve() if data_folder is not None else get_data_folder()
         group = data / STORAGE_FOLDER / main
         group.mkdir(parents=True, exist_ok=True)
         path = self._claim_folder(group, folder)
         self._attach(path)
+        if ranks is not None:
+            ranks.bcast(str(path), root=0)
         info = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
         atomic_write_text(path / INCOMPLETE_MARKER, json.dumps(info))
         self.save_param("time", info["started"])
@@ -206,7 +215,9 @@ class StorageManager:
         return not (self.path / INCOMPLETE_MARKER).exists()
 
     def finish(self) -> None:
-        """Mark the run complete (remove the ``.incomplete`` marker)."""
+        """Mark the run complete (remove the ``.incomplete`` marker; rank 0's call when run on MPI ranks)."""
+        if getattr(self, "_shared_rank", 0):
+            return
         try:
             (self.path / INCOMPLETE_MARKER).unlink()
         except FileNotFoundError:
