@@ -95,6 +95,7 @@ def test_missing_torch_says_what_to_install(monkeypatch):
         Network(backend="torch")
 
 
+@pytest.mark.slow  # 3-6.5 s on 2 shared cores
 def test_torch_synapse_matrices_take_the_papers_dot(tmp_path):
     import pickle
     import subprocess

@@ -32,6 +32,7 @@ def ai_and_sr(_runs, array_backend, compile_target):
     return _runs[key]
 
 
+@pytest.mark.slow  # two 1000-neuron Brunel runs per backend and target: 4 s (numpy) to 23 s (torch) of setup
 def test_ai_and_sr_regimes_are_told_apart(ai_and_sr):
     """Brunel (2000), Fig. 8 A vs C: SR (g=3, eta=2) fires fast, regularly and in
     synchrony; AI (g=5, eta=2) fires irregularly and much less synchronously.

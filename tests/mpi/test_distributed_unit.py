@@ -71,6 +71,7 @@ def _vectors() -> tuple:
             g.size)
 
 
+@pytest.mark.slow  # 21 s on 2 shared cores
 def test_draws_do_not_depend_on_the_number_of_ranks(as_rank):
     whole = _parts(as_rank, 1, _vectors)[0]
     for k in (2, 3, 4):

@@ -29,6 +29,7 @@ def test_equations_stdp_example_writes_png(tmp_path):
     assert path.exists() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow  # 80,000 steps: 6.5 s on 2 shared cores
 @pytest.mark.numpy_only  # 80,000 steps on tiny tensors: 5x slower on torch; test_equations_synaptic covers torch
 def test_equations_stdp_splits_the_weights_at_the_bounds():
     """Song, Miller & Abbott (2000) Fig. 1: additive STDP with A- tau- > A+ tau+
