@@ -19,7 +19,7 @@ def _net(target, gapwidth=0, dtype=None):
     NeuronGroup(net=net, size=60, tag="g", behaviour={
         1: PoissonInput(rate=30.0, n_sources=100, weight=0.06, target="I_input"),
         3: LIF(r_m=1.0, v_rest=-0.065, v_init="uniform(-0.065, -0.05)"),
-        8: Recorder(variables=["n.v", "n.spike", "I_total"], gapwidth=gapwidth, tag="values"),
+        8: Recorder(variables=["n.v", "n.spike", "I_total", "n.t"], gapwidth=gapwidth, tag="values"),
         9: EventRecorder(variables=["n.spike"], tag="spikes")})
     net.initialize()
     return net
@@ -35,6 +35,9 @@ def test_value_recorder_runs_compiled_and_records_what_numpy_records(gapwidth):
     rec_a, rec_b = a["values", 0], b["values", 0]
     assert len(a["spikes", 0]["n.spike"]) > 20
     np.testing.assert_array_equal(a["spikes", 0]["n.spike"], b["spikes", 0]["n.spike"])
+    ta, tb = np.asarray(rec_a["n.t"]), np.asarray(rec_b["n.t"])  # the Clock's time, step by step
+    assert ta.shape == tb.shape == (1500 // max(gapwidth, 1),) and ta[-1] == pytest.approx(0.15)
+    np.testing.assert_array_equal(ta, tb)
     for name in ("n.v", "n.spike", "I_total"):
         va, vb = np.asarray(rec_a[name]), np.asarray(rec_b[name])
         assert va.shape == vb.shape == ((1500 // max(gapwidth, 1)), 60)

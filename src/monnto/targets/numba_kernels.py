@@ -43,7 +43,8 @@ KERNELS = ("_at", "clock_kernel", "_membrane", "_chunks", "_lif_free", "lif_kern
            "_conductance_range", "conductance_lif_kernel", "input_sum_kernel", "decay_kernel", "_store_spikes", "_spiking",
            "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
            "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "_traces", "stdp_dense_kernel", "stdp_csr_kernel", "event_record_kernel",
-           "spike_record_kernel", "sample_record_kernel")
+           "spike_record_kernel", "sample_record_kernel",
+           "time_record_kernel")
 
 
 def _at(a, i):
@@ -486,3 +487,23 @@ def sample_record_kernel(it, stop, values, samples, fill, on, gap):
     fill[0] = k + 1
     if k + 1 >= samples.shape[0]:
         stop[0] = 1
+
+
+def time_record_kernel(it, stop, ticks, dt, samples, fill, on, gap):
+    """Record the parent's time ``ticks[0] * dt`` (its Clock's count, as ``Clock`` computes ``t``).
+
+    The time counterpart of :func:`sample_record_kernel` (same ``gap`` and stop rules).
+    """
+    if on == 0:
+        return
+    if gap[1] > 1:
+        gap[0] += 1
+        if gap[0] < gap[1]:
+            return
+        gap[0] = 0
+    k = fill[0]
+    samples[k] = ticks[0] * dt
+    fill[0] = k + 1
+    if k + 1 >= samples.shape[0]:
+        stop[0] = 1
+

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,10 +102,26 @@ from monnto.models._propagation import DelayedSynapticInput, ExponentialSynapses
 from monnto.models.cuba_coba import PoissonKick, SynapticCurrents  # noqa: E402
 from monnto.targets.random_streams import poisson_cdf_table  # noqa: E402
 
+#: each Clock's step counter as its kernel holds it (the time recorders read it)
+_CLOCK_TICKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _clock_of(group: Any) -> tuple[Any, np.ndarray] | None:
+    """The compiled Clock that sets ``group.t`` and its counter, or None.
+
+    A group without a ``t`` of its own reads its network's (see ``NetworkObject``).
+    """
+    owner = group if "t" in getattr(group, "__dict__", {}) else getattr(group, "network", group)
+    for b in getattr(owner, "behaviour", {}).values():
+        if isinstance(b, Clock) and b in _CLOCK_TICKS:
+            return b, _CLOCK_TICKS[b]
+    return None
+
 
 @provides(Clock)
 def _clock(b: Clock, parent: Any) -> list[KernelCall]:
     ticks = np.zeros(1, dtype=np.int64)
+    _CLOCK_TICKS[b] = ticks
 
     def arguments() -> tuple:
         ticks[0] = b._ticks[0]
@@ -376,8 +393,13 @@ def _recorder(b: Recorder, parent: Any) -> list[KernelCall] | None:
         match = _PLAIN_ATTRIBUTE.match(expression)
         value = getattr(parent, match.group(1), None) if match else None
         block = b._blocks.get(expression)
-        if (not isinstance(value, np.ndarray) or value.ndim != 1 or type(block) is not SampleBlock
-                or block.max_length is not None or block.torch or not block.matches(value)):
+        if type(block) is not SampleBlock or block.max_length is not None or block.torch:
+            return None
+        if match and match.group(1) == "t" and isinstance(value, float) and _clock_of(parent) is not None \
+                and block.shape == () and block.dtype == np.float64:
+            items.append((expression, "t", block))  # the time its Clock computes, step by step
+            continue
+        if not isinstance(value, np.ndarray) or value.ndim != 1 or not block.matches(value):
             return None
         items.append((expression, match.group(1), block))
     if not items:
@@ -394,7 +416,16 @@ def _recorder(b: Recorder, parent: Any) -> list[KernelCall] | None:
 
 def _sample_call(b: Recorder, parent: Any, expression: str, name: str, block: SampleBlock, gap: np.ndarray,
                  fill: np.ndarray, last: list | None, first_fill: np.ndarray) -> KernelCall:
+    clock = _clock_of(parent) if name == "t" and block.shape == () else None
+
     def arguments() -> tuple:
+        if clock is not None:
+            if block.capacity - block.count < 1:
+                block.reserve(max(1024, block.capacity))
+            gap[0] = b._counter
+            fill[0] = 0
+            return (clock[1], float(clock[0].dt), block.data[block.count:], fill, 1 if parent.recording else 0,
+                    gap)
         values = getattr(parent, name)
         if not (isinstance(values, np.ndarray) and block.matches(values)):
             shape, dtype = np.shape(values), getattr(values, "dtype", type(values).__name__)
@@ -421,7 +452,8 @@ def _sample_call(b: Recorder, parent: Any, expression: str, name: str, block: Sa
             counter[0] += k
             counter[1] += k
 
-    return KernelCall("sample_record_kernel", arguments, after if last is not None else None, stops=True,
+    kernel = "time_record_kernel" if clock is not None else "sample_record_kernel"
+    return KernelCall(kernel, arguments, after if last is not None else None, stops=True,
                       label=f"{b!r} {expression!r}")
 
 
