@@ -18,6 +18,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 BACKENDS = ["numpy"] + (["torch"] if importlib.util.find_spec("torch") else [])
 
 
+def _others_slow(names: list) -> list:
+    """Fixture params: the first (numpy) as it is, the others marked ``slow``.
+
+    The quick run (``-m "not slow"``) runs each backend/target test once, on
+    numpy; the full suite (CI) repeats it on torch and numba.
+    """
+    return [name if i == 0 else pytest.param(name, marks=pytest.mark.slow) for i, name in enumerate(names)]
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "numpy_only: the test checks numpy-specific behaviour")
 
@@ -28,7 +37,7 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=_others_slow(BACKENDS))
 def array_backend(request, monkeypatch):
     """The backend of every Network the test builds without naming one."""
     import monnto.core.network as network_module
@@ -43,7 +52,7 @@ def array_backend(request, monkeypatch):
 TARGETS = ["numpy"] + (["numba"] if importlib.util.find_spec("numba") else [])
 
 
-@pytest.fixture(params=TARGETS)
+@pytest.fixture(params=_others_slow(TARGETS))
 def compile_target(request, monkeypatch, tmp_path_factory):
     """The target of every Network the test builds without naming one (see monnto.targets).
 
