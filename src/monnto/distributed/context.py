@@ -133,10 +133,20 @@ class DistributedNetwork:
 
     # -- stepping ----------------------------------------------------------------------
     def wrap_steps(self, steps: list) -> list:
-        """Each step followed by a new epoch, so gathered arrays are fresh after any behaviour ran."""
+        """Steps of NeuronGroups and the Network followed by a new epoch (gathered arrays expire).
+
+        A SynapseGroup's behaviours write their own state and add to the
+        destination's vectors but do not make new spikes, so they leave the
+        epoch alone: the source spikes read by all SynapseGroups at the start
+        of a step are exchanged once per group, not once per SynapseGroup.
+        (A vector assigned anew, ``n.x = ...``, is gathered again anyway.)
+        """
+        from ..core.synapse_group import SynapseGroup
+
         if self.size == 1:
             return steps
-        return [(self._epoch_step(fn), parent) for fn, parent in steps]
+        return [(fn if isinstance(parent, SynapseGroup) else self._epoch_step(fn), parent)
+                for fn, parent in steps]
 
     def _epoch_step(self, fn: Callable) -> Callable:
         ctx = self

