@@ -294,13 +294,11 @@ def delayed_dense_kernel(it, spikes, history, delay, last, weights, acc, sources
     n_spikes = _spiking(arriving, sources)
     if n_spikes == 0:
         return
-    acc[:] = 0.0
-    for k in range(n_spikes):
-        j = sources[k]
-        for i in range(weights.shape[0]):
-            acc[i] += weights[i, j]
-    for i in range(target.shape[0]):
-        one[0] = acc[i]
+    for i in range(weights.shape[0]):  # row by row: memory in order (the sums are the same as column by column)
+        total = 0.0
+        for k in range(n_spikes):
+            total += weights[i, sources[k]]
+        one[0] = total
         target[i] += scale * one[0]
 
 
