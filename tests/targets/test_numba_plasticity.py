@@ -33,6 +33,8 @@ def _net(target, weights, mu=0.0, nearest=False, mask=False):
     W = rng.uniform(0, 0.01, (50, 80)) * (rng.random((50, 80)) < 0.3)
     if mask:
         s.enabled = rng.random((50, 80)) < 0.7
+    if weights == "fortran":  # column-major dense weights: the kernels walk them column by column
+        W = np.asfortranarray(W)
     s.W = SparseSynapseMatrix(sp_csr(W)) if weights == "csr" else W
     net.initialize()
     return net
@@ -50,6 +52,7 @@ def _weights(net):
 
 
 @pytest.mark.parametrize("weights,mu,nearest,mask", [("dense", 0.0, False, False), ("dense", 1.0, True, True),
+                                                      ("fortran", 0.0, False, False), ("fortran", 1.0, False, True),
                                                       ("csr", 0.0, False, False), ("csr", 1.0, False, False)])
 def test_stdp_weights_and_spikes_equal_numpy(weights, mu, nearest, mask):
     a, b = _net("numpy", weights, mu, nearest, mask), _net("numba", weights, mu, nearest, mask)

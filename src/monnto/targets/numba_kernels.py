@@ -285,14 +285,27 @@ def delayed_csr_kernel(it, spikes, history, delay, last, col_ptr, rows_by_col, c
     _deliver(acc, touched, n_touched, target, scale, one)
 
 
-def delayed_dense_kernel(it, spikes, history, delay, last, weights, acc, sources, target, scale, one):
-    """Deliver ``scale * W @ spikes(it - delay)`` for a dense ``D x S`` matrix, column by column.
+def delayed_dense_kernel(it, spikes, history, delay, last, weights, fortran, acc, sources, target, scale, one):
+    """Deliver ``scale * W @ spikes(it - delay)`` for a dense ``D x S`` matrix.
 
+    Each row's sum runs over the arriving sources in ascending order from
+    zero, whatever the memory order: column by column for a Fortran-ordered
+    matrix (``fortran``), row by row otherwise, so memory is read in order.
     ``scale`` and ``one`` (a one-element array) have ``target``'s dtype, see :func:`_deliver`.
     """
     arriving = _store_spikes(it, spikes, history, delay, last)
     n_spikes = _spiking(arriving, sources)
     if n_spikes == 0:
+        return
+    if fortran:
+        acc[:] = 0.0
+        for k in range(n_spikes):
+            j = sources[k]
+            for i in range(weights.shape[0]):
+                acc[i] += weights[i, j]
+        for i in range(weights.shape[0]):
+            one[0] = acc[i]
+            target[i] += scale * one[0]
         return
     for i in range(weights.shape[0]):  # row by row: memory in order (the sums are the same as column by column)
         total = 0.0
@@ -382,7 +395,7 @@ def _traces(trace, decay, spikes, nearest, add):
             trace[j] = trace[j] + 0.0
 
 
-def stdp_dense_kernel(it, W, pre_spike, post_spike, x_pre, y_post, decay_x, decay_y, a_plus, a_minus,
+def stdp_dense_kernel(it, W, fortran, pre_spike, post_spike, x_pre, y_post, decay_x, decay_y, a_plus, a_minus,
                       w_min, w_max, span, mu, nearest, mask, has_mask, found_pre, found_post):
     """One step of pair-based trace STDP on a dense ``D x S`` matrix (``pair_stdp_step``).
 
@@ -391,18 +404,33 @@ def stdp_dense_kernel(it, W, pre_spike, post_spike, x_pre, y_post, decay_x, deca
     (both with the model's own element-wise ``_potentiated``/``_depressed``),
     then this step's spikes are added to the traces: the order of
     ``pair_stdp_step``. Synapses whose ``mask`` entry is False (when
-    ``has_mask``) keep their weight.
+    ``has_mask``) keep their weight. A Fortran-ordered ``W`` (``fortran``)
+    is walked column by column.
     """
     _traces(x_pre, decay_x, pre_spike, nearest, 0)
     _traces(y_post, decay_y, post_spike, nearest, 0)
     n_post = _spiking(post_spike, found_post)
-    for k in range(n_post):
-        i = found_post[k]
+    if fortran and n_post > 0:  # memory in order: column by column (every entry changes once either way)
         for j in range(W.shape[1]):
-            if has_mask == 0 or mask[i, j]:
-                W[i, j] = _potentiated(W[i, j], a_plus, x_pre[j], w_min, w_max, span, mu)
+            x = x_pre[j]
+            for k in range(n_post):
+                i = found_post[k]
+                if has_mask == 0 or mask[i, j]:
+                    W[i, j] = _potentiated(W[i, j], a_plus, x, w_min, w_max, span, mu)
+    else:
+        for k in range(n_post):
+            i = found_post[k]
+            for j in range(W.shape[1]):
+                if has_mask == 0 or mask[i, j]:
+                    W[i, j] = _potentiated(W[i, j], a_plus, x_pre[j], w_min, w_max, span, mu)
     n_pre = _spiking(pre_spike, found_pre)
-    if n_pre > 0:
+    if fortran:
+        for k in range(n_pre):
+            j = found_pre[k]
+            for i in range(W.shape[0]):
+                if has_mask == 0 or mask[i, j]:
+                    W[i, j] = _depressed(W[i, j], a_minus, y_post[i], w_min, w_max, span, mu)
+    elif n_pre > 0:
         for i in range(W.shape[0]):
             y = y_post[i]
             for k in range(n_pre):

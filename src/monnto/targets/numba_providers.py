@@ -245,7 +245,11 @@ def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
         if not isinstance(weights, np.ndarray):
             raise TypeError(f"{b!r}: the weights changed to {type(weights).__name__} during the run; "
                             f"the numba target needs a CSR SparseSynapseMatrix or a numpy matrix")
-        return (*head, weights.view(np.ndarray), acc, sources, target, scale, one)
+        weights = weights.view(np.ndarray)
+        if not (weights.flags.c_contiguous or weights.flags.f_contiguous):
+            weights = np.ascontiguousarray(weights)  # read only: a copy delivers the same sums
+        fortran = bool(weights.flags.f_contiguous and not weights.flags.c_contiguous)
+        return (*head, weights, fortran, acc, sources, target, scale, one)
 
     def after(net: Any) -> None:
         line.last = int(last[0])
@@ -465,7 +469,8 @@ def _stdp(b: STDP, parent: Any) -> list[KernelCall] | None:
     for s in b.synapses:
         W = getattr(s, b.weight_attr)
         mask = weight_mask(s) if not isinstance(W, SparseSynapseMatrix) else None
-        dense = type(W) is np.ndarray and W.ndim == 2 and W.dtype.kind == "f" and W.flags.c_contiguous
+        dense = (type(W) is np.ndarray and W.ndim == 2 and W.dtype.kind == "f"
+                 and (W.flags.c_contiguous or W.flags.f_contiguous))
         if not (dense or isinstance(W, SparseSynapseMatrix)):
             return None
         if mask is not None and not (isinstance(mask, np.ndarray) and mask.shape == W.shape):
@@ -492,12 +497,13 @@ def _stdp_call(b: STDP, s: Any) -> KernelCall:
             col_order, col_ptr, rows_by_col = W._column_index()
             return (data, W.indptr, W.indices, col_ptr, rows_by_col, col_order, *spikes, *traces, *rule,
                     found_pre, found_post)
-        if not (type(W) is np.ndarray and W.ndim == 2 and W.flags.c_contiguous):
+        if not (type(W) is np.ndarray and W.ndim == 2 and (W.flags.c_contiguous or W.flags.f_contiguous)):
             raise TypeError(f"{b!r}: the weights {b.weight_attr!r} of {s!r} changed to {type(W).__name__} "
-                            f"during the run; the numba target needs a C-ordered numpy matrix or a CSR "
+                            f"during the run; the numba target needs a contiguous numpy matrix or a CSR "
                             f"SparseSynapseMatrix")
         mask = weight_mask(s)
-        return (W, *spikes, *traces, *rule, mask if mask is not None else no_mask, 0 if mask is None else 1,
+        fortran = bool(W.flags.f_contiguous and not W.flags.c_contiguous)
+        return (W, fortran, *spikes, *traces, *rule, mask if mask is not None else no_mask, 0 if mask is None else 1,
                 found_pre, found_post)
 
     kernel = "stdp_csr_kernel" if isinstance(getattr(s, b.weight_attr), SparseSynapseMatrix) else "stdp_dense_kernel"
