@@ -2,7 +2,9 @@
 
 Every ```python block of the pages in ``docs/`` runs in a fresh namespace
 (from a scratch working directory), and every ``>>>`` example in a docstring
-of the package runs as a doctest, so neither can drift from the code.
+of the package runs as a doctest, so neither can drift from the code. Code
+that is shown but cannot run on its own (generated code, say) is fenced as
+```py instead.
 The full build (``python -m sphinx -W -b html docs docs/_build/html``) runs
 in CI; the test here builds without running the examples.
 """
