@@ -13,19 +13,31 @@ wall-clock seconds per simulated second of:
 and the ratios monnto-numba / Brian2 C++ (issue 15's goal: <= 1.0). (The paper's
 network with compiled user behaviours against Brian2 C++ is
 ``benchmarks/user_behaviours.py``, issue 19.) Then
-the numba compile time cold (fresh private cache folder, new process) and
-warm (same folder, new process), both as ``initialize()`` plus the first step
-of CUBA with imports excluded, and the speed-up of ``threads=2`` on a CUBA
-network of N = 32,000 (same connection count per neuron).
+
+* code block 8 (100 neurons, 10,000 steps of 0.1 ms, ``n.v`` and ``n.t``
+  recorded every step) on the numba and numpy targets against the plain
+  numpy loop of ``benchmarks/equations.py`` (goal: numba <= 0.5x the loop),
+  best of ``--repeats``;
+* the PymoNNtorch paper's "Simple" network written with library models
+  (:func:`simple_network`: 10,000 LIF, all-to-all float32 weights, pair STDP,
+  300 steps of 1 ms; goal <= 0.5 s), run time and build + compile time;
+* the numba compile time cold (fresh private cache folder, new process) and
+  warm (same folder, new process), both as ``initialize()`` plus the first
+  step of CUBA with imports excluded;
+* the speed-up of ``threads=2`` on a CUBA network of N = 32,000 (same
+  connection count per neuron), each configuration in a new process, with
+  monnto's default (``OMP_WAIT_POLICY=passive`` unless set: waiting threads
+  sleep) and with ``OMP_WAIT_POLICY=active`` (they spin, OpenMP's default).
 
 Usage::
 
     python benchmarks/targets.py [--duration 1.0] [--models cuba,coba,brunel] [--skip-brian2]
-                                 [--skip-standalone] [--skip-numpy]
+                                 [--skip-standalone] [--skip-numpy] [--repeats 5] [--simple-numpy]
 """
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -35,6 +47,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # equations.py: the plain numpy loop of code block 8
 
 from monnto.models.brunel import BRUNEL_REGIMES, brunel_network  # noqa: E402
 from monnto.models.cuba_coba import coba_network, cuba_network  # noqa: E402
@@ -189,15 +202,102 @@ def compile_times() -> tuple[float, float]:
     return out[0], out[1]
 
 
-def thread_speedup(duration: float) -> tuple[float, float]:
+_THREADS_CODE = """
+import sys, time, warnings
+sys.path.insert(0, {bench!r})
+warnings.simplefilter('ignore')
+from targets import build_monnto
+net = build_monnto('cuba', 'numba', threads={threads}, n_scale=8.0)
+net.simulate_iterations(10)
+start = time.perf_counter()
+net.simulate_iterations({steps}, progress=False)
+print((time.perf_counter() - start) / {duration})
+"""
+
+
+def thread_speedup(duration: float, policy: str | None) -> tuple[float, float]:
+    """s per simulated s of CUBA at N = 32,000 with 1 and 2 threads, each in a new process.
+
+    ``policy``: ``OMP_WAIT_POLICY`` of the processes (None: monnto's default, passive).
+    """
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if policy is not None:
+        env["OMP_WAIT_POLICY"] = policy
     times = []
     for threads in (1, 2):
-        net = build_monnto("cuba", "numba", threads=threads, n_scale=8.0)
-        net.simulate_iterations(10)
-        start = time.perf_counter()
-        net.simulate_iterations(int(round(duration / DT)), progress=False)
-        times.append((time.perf_counter() - start) / duration)
+        code = _THREADS_CODE.format(bench=str(ROOT / "benchmarks"), threads=threads,
+                                    steps=int(round(duration / DT)), duration=duration)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        times.append(float(out.stdout.split()[-1]))
     return times[0], times[1]
+
+
+def block8(target: str) -> float:
+    """Run seconds of code block 8 (100 neurons, 10,000 steps, v and t recorded) on ``target``."""
+    from monnto import Network, NeuronGroup, Recorder
+    from monnto.behaviours.equations import Clock, Equation, Variable
+    from monnto.targets import python_steps
+
+    net = Network(target=target)
+    NeuronGroup(net=net, size=100, behaviour={
+        1: Clock(step='0.1*ms'), 2: Variable(eq='v=1*mV'), 3: Variable(eq='tau=100*ms'),
+        4: Equation(eq='dv/dt=(0*mV-v)/tau'), 9: Recorder(['n.v', 'n.t'], tag='my_rec')})
+    net.initialize()
+    if target != "numpy" and python_steps(net):
+        raise RuntimeError(f"code block 8 has Python steps on {target}: {python_steps(net)}")
+    start = time.perf_counter()
+    net.simulate_iterations('1000*ms', progress=False)
+    run = time.perf_counter() - start
+    assert len(net['n.v', 0]) == 10_000
+    return run
+
+
+def simple_network(target: str, n: int = 10_000, seed: int = 0):
+    """The PymoNNtorch paper's "Simple" network, with monnto's library models.
+
+    ``n`` LIF neurons (exact integration; per-step membrane decay 0.9,
+    threshold 6.1, reset 0, no refractory period), a Poisson drive of mean
+    0.5 and variance 1/12 per step (the paper's ``rand()``), all-to-all
+    recurrent weights ``U(0, 1) / n`` (float32, stored column-major so that a
+    spike's column is contiguous) delivered with one step of delay, and pair
+    STDP (``a_plus`` 0.001, no depression, weights in [0, 1]); float32
+    everywhere, dt = 1 ms.
+    """
+    import numpy as np
+
+    from monnto import Network, NeuronGroup, SynapseGroup
+    from monnto.behaviours.equations import Clock
+    from monnto.behaviours.inputs.poisson import PoissonInput
+    from monnto.behaviours.neurons.lif import LIF
+    from monnto.behaviours.plasticity.stdp import STDP
+    from monnto.behaviours.recorder import EventRecorder
+    from monnto.models._propagation import DelayedSynapticInput
+
+    dt, decay = 1e-3, 0.9
+    gain = 1.0 / (1.0 - decay)  # input that moves v by x in one step
+    net = Network(seed=seed, behaviour={0: Clock(step=dt)}, target=target, dtype="float32")
+    g = NeuronGroup(net=net, size=n, tag="simple", behaviour={
+        1: PoissonInput(rate=3000.0, n_sources=1, weight=gain / 6.0, target="I_input"),
+        3: LIF(tau_m=dt / math.log(1.0 / decay), v_rest=0.0, v_reset=0.0, v_th=6.1, r_m=1.0, t_ref=0.0,
+               v_init="uniform(0.0, 6.1)"),
+        9: EventRecorder(variables=["n.spike"], tag="simple_spikes")})
+    s = SynapseGroup(net=net, src=g, dst=g, tag="GLUTAMATE", behaviour={
+        2: DelayedSynapticInput(target="I_input", scale=gain),
+        5: STDP(a_plus=0.001, a_minus=0.0, tau_plus=dt, tau_minus=dt, w_min=0.0, w_max=1.0)})
+    s.W = np.asfortranarray(np.random.default_rng(seed).random((n, n), dtype=np.float32) / np.float32(n))
+    net.initialize()
+    return net
+
+
+def run_simple(target: str) -> tuple[float, float, float]:
+    """(run seconds of 300 steps, build + compile seconds, spikes per step)."""
+    start = time.perf_counter()
+    net = simple_network(target)
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    net.simulate_iterations(300, progress=False)
+    run = time.perf_counter() - start
+    return run, build, len(net["simple_spikes", 0]["n.spike"]) / 300
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-brian2", action="store_true")
     ap.add_argument("--skip-standalone", action="store_true")
     ap.add_argument("--skip-numpy", action="store_true", help="skip monnto's numpy target")
+    ap.add_argument("--repeats", type=int, default=5, help="rounds of code block 8 (best is printed)")
+    ap.add_argument("--simple-numpy", action="store_true", help="also run the Simple network on numpy (slow)")
     args = ap.parse_args(argv)
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
     print(f"{'model':7s} {'simulator':16s} {'s / s_bio':>10s} {'exc Hz':>7s} {'build/compile s':>16s}")
@@ -229,12 +331,30 @@ def main(argv: list[str] | None = None) -> int:
         ratios = "  ".join(f"numba/{k} = {row['monnto-numba'] / v:.2f}" for k, v in row.items()
                            if k != "monnto-numba")
         print(f"{model:7s} ratios: {ratios}", flush=True)
+    from equations import numpy_loop
+
+    numba_b8, numpy_b8, loop = [], [], []
+    block8("numba")  # compile (or load) once
+    for _ in range(max(1, args.repeats)):
+        numba_b8.append(block8("numba"))
+        numpy_b8.append(block8("numpy"))
+        loop.append(numpy_loop(record=True))
+    print(f"code block 8 (best of {args.repeats}): numba {min(numba_b8) * 1e3:.1f} ms, numpy target "
+          f"{min(numpy_b8) * 1e3:.1f} ms, plain numpy loop {min(loop) * 1e3:.1f} ms; numba / loop = "
+          f"{min(numba_b8) / min(loop):.2f}", flush=True)
+    for target in ["numba"] + (["numpy"] if args.simple_numpy else []):
+        run, build, rate = run_simple(target)
+        print(f"Simple (10,000 LIF all-to-all float32, STDP, 300 steps), {target}: run {run:.2f} s, build + "
+              f"compile {build:.2f} s, {rate:.1f} spikes per step", flush=True)
     cold, warm = compile_times()
     print(f"CUBA initialize() + first step in a new process: cold cache {cold:.2f} s, warm cache {warm:.2f} s",
           flush=True)
-    one, two = thread_speedup(min(args.duration, 0.2))
-    print(f"CUBA N = 32,000, numba: 1 thread {one:.3f} s/s_bio, 2 threads {two:.3f} s/s_bio, "
-          f"speed-up {one / two:.2f}x", flush=True)
+    for policy in (None, "active"):
+        one, two = thread_speedup(min(args.duration, 0.2), policy)
+        policy = f"OMP_WAIT_POLICY={policy}" if policy else "monnto's default (waiting threads sleep)"
+        print(f"CUBA N = 32,000, numba, {policy}: 1 thread {one:.3f} s/s_bio, 2 threads {two:.3f} s/s_bio, "
+              f"speed-up {one / two:.2f}x", flush=True)
+    print(f"load average at end: {os.getloadavg()[0]:.2f}", flush=True)
     return 0
 
 

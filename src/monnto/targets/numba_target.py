@@ -35,6 +35,7 @@ Python behaviours in order, and the network warns once, naming them
 from __future__ import annotations
 
 import inspect
+import os
 import platform
 import warnings
 import weakref
@@ -222,6 +223,11 @@ class NumbaRunner:
     def _set_threads(self, net: Any) -> None:
         threads = self._threads(net)
         if threads > 1:
+            # Threads that wait for the next step sleep instead of spinning (unless the user chose):
+            # a spinning OpenMP worker takes the core the main thread needs whenever the machine
+            # has other work, which made threads=2 up to 70x slower on a shared 2-core machine.
+            # libgomp reads this when numba starts its threads, i.e. at the first set_num_threads.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             import numba
 
             numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
