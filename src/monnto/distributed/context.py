@@ -77,6 +77,18 @@ class DistributedNetwork:
         self.recorders = RecorderSync(self)
         if comm.size > 1:
             install_abort_hook(comm)
+            self.reseed()
+
+    def reseed(self) -> None:
+        """Give ``net.rng`` an independent stream per rank (for K > 1 ranks).
+
+        The framework's draws never use it (see :mod:`.streams`); a behaviour
+        that draws ``net.rng.random(n.size)`` itself gets independent numbers
+        on each rank instead of the same numbers for the i-th local neuron of
+        every rank (its spike trains then depend on K, its statistics not).
+        """
+        net = self.network
+        net.rng = np.random.default_rng([net.seed, self.rank, self.size, int(net.iteration)])
 
     # -- groups ------------------------------------------------------------------
     def partition_group(self, group: Any) -> None:

@@ -229,6 +229,8 @@ def after_load(net: Any) -> None:
         if info is None:
             return
         ctx = net._distributed = DistributedNetwork(net, SerialComm())
+    if ctx.size > 1:  # the saved state of net.rng is rank 0's
+        ctx.reseed()
     for g in net.NeuronGroups:
         g.size = int(g.__dict__.get("global_size", g.size))
         ctx.partition_group(g)

@@ -190,7 +190,9 @@ class GaussianNoiseInput(Behaviour):
             n.I_input = n.get_neuron_vec()
 
     def new_iteration(self, n: Any) -> None:
-        n.I_input += host_to_backend(n, self.mu + self.noise_scale * self.rng.standard_normal(n.size))
+        xi = (n.get_neuron_vec("normal(0, 1)") if n.network._distributed is not None  # split-independent
+              else self.rng.standard_normal(n.size))
+        n.I_input += host_to_backend(n, self.mu + self.noise_scale * xi)
 
 
 @checked_builder(positive=("n", "c", "delay", "dt", "tau_m", "theta"), nonnegative=("t_ref", "sigma_ext"))
@@ -224,7 +226,10 @@ def brunel_hakim_network(n: int = 1000, c: int = 1000, J: float = 0.1e-3, mu_ext
     if c >= int(n) - 1:                      # all-to-all without autapses: dense
         W = s.get_synapse_mat(-J)
         diagonal = net.xp.arange(int(n), device=net.array_backend.device)
-        W[diagonal, diagonal] = 0.0
+        if net._distributed is not None:  # this rank's rows: local row r is neuron grp.id[r]
+            W[np.arange(grp.size), grp.id] = 0.0
+        else:
+            W[diagonal, diagonal] = 0.0
         s.W = W
     else:
         s.W = synapse_weights(s, fixed_indegree(s, c, weights=-J, autapses=False))

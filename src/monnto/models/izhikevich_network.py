@@ -57,7 +57,9 @@ class ThalamicNoise(Behaviour):
 
     def new_iteration(self, n: Any) -> None:
         if self.count % self.hold == 0:
-            self.current = host_to_backend(n, self.amplitude * self.rng.standard_normal(n.size))
+            xi = (n.get_neuron_vec("normal(0, 1)") if n.network._distributed is not None  # split-independent
+                  else self.rng.standard_normal(n.size))
+            self.current = host_to_backend(n, self.amplitude * xi)
         self.count += 1
         n.I_input += self.current
 

@@ -122,7 +122,9 @@ class SynfireNeuron(Behaviour):
         self.rng = n.network.rng
 
     def new_iteration(self, n: Any) -> None:
-        noise = host_to_backend(n, self.noise_scale * self.rng.standard_normal(n.size))
+        xi = (n.get_neuron_vec("normal(0, 1)") if n.network._distributed is not None  # split-independent
+              else self.rng.standard_normal(n.size))
+        noise = host_to_backend(n, self.noise_scale * xi)
         n.u, n.x, y, n.spike, n.refractory_left = synfire_step(
             n.u, n.x, n.y, n.refractory_left, noise, self.P, self.q, self.p, self.dt_ms, n.xp)
         n.y[...] = y
