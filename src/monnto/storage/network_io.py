@@ -68,6 +68,7 @@ import numpy as np
 from ..core.errors import LoadError, MonntoTypeError, UnsafeLoadError
 from .data_folder import atomic_write_text
 from .errors import FormatVersionError
+from .load_context import checked_folders, loading
 from .load_policy import LoadPolicy
 from .manifest_schema import validate_manifest
 from .network_codec import Decoder, Encoder, class_path
@@ -432,7 +433,8 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def load_network(path: str | os.PathLike, storage_manager: Any = None, *,
-                 classes: Iterable[type] = (), trusted: bool = False) -> Any:
+                 classes: Iterable[type] = (), trusted: bool = False,
+                 data_folders: Iterable[str | os.PathLike] | str | os.PathLike | None = None) -> Any:
     """Load a network saved by :func:`save_network`, ready to continue.
 
     Continuing the loaded network gives bit-identical results to never
@@ -461,6 +463,11 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None, *,
         Load everything the file names, including pickles and recorded
         expressions outside the restricted grammar. Only for files whose
         sender you trust: unpickling runs code.
+    data_folders : path or iterable of paths, keyword-only
+        Folders where files the save names (a sensory input's video or
+        sound file) may be read. A file path from the save is used only
+        inside the save folder or these folders; otherwise a file of the
+        same name in one of them is used, else the load is refused.
 
     Raises
     ------
@@ -483,6 +490,7 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None, *,
         raise MonntoTypeError(f"load_network: path must be a folder path (str or os.PathLike), got {path!r}")
     folder = Path(path).resolve()
     recover_interrupted_save(folder)
+    readable_folders = checked_folders(data_folders, "load_network")
     m = _read_manifest(folder)
     if m["format_version"] < FORMAT_VERSION and trusted is not True:
         raise UnsafeLoadError(
@@ -563,11 +571,12 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None, *,
                             for x in info["functions"]]
             b._pending = [(x, compile_expression(x, parent, owner, restricted=not trusted), owner)
                           for x in info["pending"]]
-    for _kind, _i, obj, _e, _where in owners:
-        for b in obj.behaviour.values():
-            hook = getattr(b, "after_load", None)
-            if callable(hook) and isinstance(b, Behaviour):
-                hook(obj)
+    with loading(folder, readable_folders, trusted):  # files the save names: see load_context
+        for _kind, _i, obj, _e, _where in owners:
+            for b in obj.behaviour.values():
+                hook = getattr(b, "after_load", None)
+                if callable(hook) and isinstance(b, Behaviour):
+                    hook(obj)
     if net._distributed is not None or "distributed_split" in net.__dict__:
         from ..distributed.io import after_load  # this rank's block of a (distributed) save
 

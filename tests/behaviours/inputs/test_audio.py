@@ -147,7 +147,7 @@ def test_sound_file_continues_exactly_after_save_and_load(tmp_path):
     whole = run_currents(net, g, 400)
     net, g = make()
     first = run_currents(net, g, 150)
-    copy = load_network(save_network(net, tmp_path / "net"))
+    copy = load_network(save_network(net, tmp_path / "net"), data_folders=tmp_path)
     rest = run_currents(copy, copy.NeuronGroups[0], 250)
     assert np.allclose(np.vstack([first, rest]), whole, rtol=0, atol=1e-12)
 

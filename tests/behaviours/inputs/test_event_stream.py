@@ -75,7 +75,7 @@ def test_long_recording_from_an_npy_file_matches_the_array_and_survives_saving(t
     for name, source in (("file", tmp_path / "events.npy"), ("array", ev)):
         net, g = build(source, 8, 6, downsample=2, chunk_steps=37)
         first = run(net, g, 123)
-        copy = load_network(save_network(net, tmp_path / name))
+        copy = load_network(save_network(net, tmp_path / name), data_folders=tmp_path)
         rest = run(copy, copy.NeuronGroups[0], 187)
         assert np.array_equal(np.vstack([first, rest]), whole), name
 
@@ -105,7 +105,7 @@ def test_save_and_load_continue_exactly_from_array_and_npy_sources(tmp_path, rng
         whole = run(net, g, 110)
         net, g = build(source, 6, 5, chunk_steps=7)
         first = run(net, g, 47)
-        copy = load_network(save_network(net, tmp_path / name))
+        copy = load_network(save_network(net, tmp_path / name), data_folders=tmp_path)
         rest = run(copy, copy.NeuronGroups[0], 63)
         assert whole.sum() > 1000 and np.array_equal(np.vstack([first, rest]), whole), name
 

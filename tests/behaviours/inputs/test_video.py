@@ -220,14 +220,14 @@ def test_video_file_is_decoded_with_its_frame_rate(tmp_path):
     assert frame_start_step(12, 1e-3, 30) == 400
 
 
-def _continue_after_save(tmp_path, make, steps=60, split=25):
+def _continue_after_save(tmp_path, make, steps=60, split=25, data_folders=None):
     from monnto.storage import load_network, save_network
 
     reference, g = make()
     whole = run_spikes(reference, g, steps)
     net, g = make()
     first = run_spikes(net, g, split)
-    copy = load_network(save_network(net, tmp_path / "net"))
+    copy = load_network(save_network(net, tmp_path / "net"), data_folders=data_folders)
     rest = run_spikes(copy, copy.NeuronGroups[0], steps - split)
     assert np.array_equal(np.vstack([first, rest]), whole)
 
@@ -238,7 +238,7 @@ def test_save_and_load_continue_exactly_from_array_and_file_sources(tmp_path, rn
     for source in (video, tmp_path / "video.npy"):
         _continue_after_save(tmp_path / type(source).__name__, lambda s=source: build(
             s, 6, 6, depth=2, fps=100, dt=1e-3, encoding="events", chunk_frames=3, refractory=2e-3),
-            steps=300, split=137)
+            steps=300, split=137, data_folders=[tmp_path])
     _continue_after_save(tmp_path / "poisson", lambda: build(video, 6, 6, fps=100, dt=1e-3,
                                                              encoding="poisson"), steps=90, split=41)
 
@@ -246,7 +246,28 @@ def test_save_and_load_continue_exactly_from_array_and_file_sources(tmp_path, rn
 def test_save_and_load_continue_from_a_video_file(tmp_path):
     path = write_video(tmp_path / "bar.mkv", (moving_bar(20, 8, 8) * 255).astype(np.uint8), fps=100)
     _continue_after_save(tmp_path, lambda: build(path, 8, 8, depth=2, dt=1e-3, encoding="events",
-                                                 chunk_frames=4), steps=190, split=73)
+                                                 chunk_frames=4), steps=190, split=73, data_folders=tmp_path)
+
+
+def test_a_saved_file_source_is_read_only_where_the_user_allows(tmp_path, rng):
+    from monnto import UnsafeLoadError
+    from monnto.storage import load_network, save_network
+
+    video = (rng.random((30, 6, 6)) * 255).astype(np.uint8)
+    (tmp_path / "media").mkdir()
+    np.save(tmp_path / "media" / "video.npy", video)
+    net, g = build(tmp_path / "media" / "video.npy", 6, 6, depth=2, fps=100, dt=1e-3, encoding="events")
+    run_spikes(net, g, 20)
+    folder = save_network(net, tmp_path / "net")
+    with pytest.raises(UnsafeLoadError, match=r"reads the file '.*video.npy', which is outside the save.*"
+                                              r"data_folders=\['<that folder>'\]"):
+        load_network(folder)
+    # the receiver keeps the file elsewhere: a file of the same name in a passed folder is used
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "media" / "video.npy").rename(tmp_path / "mine" / "video.npy")
+    copy = load_network(folder, data_folders=[tmp_path / "mine"])
+    assert copy.NeuronGroups[0].VideoInput.source_path == str((tmp_path / "mine" / "video.npy").resolve())
+    run_spikes(copy, copy.NeuronGroups[0], 5)
 
 
 def test_generator_source_refuses_to_be_saved_and_leaves_no_folder(tmp_path):

@@ -108,6 +108,10 @@ class StreamingInput(Behaviour):
         source = self.source_array if self.source_kind == "array" else self.source_path
         if source is None:
             raise LoadError(f"load_network: {describe(self)}: no source was saved")
+        if self.source_kind == "file":  # only inside the save or a folder the user passed
+            from ...storage.load_context import resolve_saved_path
+
+            source = self.source_path = str(resolve_saved_path(source, describe(self)))
         self._reader = self._open(source)
         self._reader.skip(int(getattr(self, "_saved_position", 0)))
 
