@@ -149,17 +149,56 @@ def test_general_sums_over_synapses_match_within_a_bound():
     np.testing.assert_allclose(b.g, a.g, rtol=1e-13)
 
 
-def test_summed_variables_and_per_synapse_delays_stay_python_with_a_warning():
-    net = Network(seed=1, target="numba", behaviour={1: Clock(step="0.1*ms")})
-    g = NeuronGroup(net=net, size=10, behaviour={1.2: Variable(eq="v=uniform(0, 1); Igap=0"),
-                                               5: Threshold("v > 0.9"), 7: Reset("v = 0")})
+def _gap_junctions(target):
+    net = Network(seed=4, target=target, behaviour={1: Clock(step="0.1*ms")})
+    g = NeuronGroup(net=net, size=30, tag="g", behaviour={
+        1.2: Variable(eq="v=uniform(-1, 1); Igap=0"),
+        4: Equation(eq="dv/dt = (Igap - v)/(10*ms) + 0.5*sqrt(2/(10*ms))*xi"),
+        5: Threshold("v > 0.9"), 7: Reset("v = -0.5")})
     syn = SynapseGroup(net=net, src=g, dst=g, behaviour={
-        1.5: Equation(eq="Igap_post = w*(v_pre - v_post) : 1 (summed)"),
+        1.5: Equation(eq="du/dt = -u/(5*ms)\nIgap_post = w*(v_pre - v_post) + u : 1 (summed)")})
+    syn.W = np.where(np.random.default_rng(0).random((30, 30)) < 0.3, 0.2, 0.0)
+    net.initialize()
+    syn.u[...] = 0.01
+    net.simulate_iterations(300, progress=False)
+    return net, g, syn
+
+
+def test_summed_variables_and_clock_driven_synaptic_equations_run_compiled():
+    net_a, a, syn_a = _gap_junctions("numpy")
+    net_b, b, syn_b = _gap_junctions("numba")
+    assert python_steps(net_b) == []
+    np.testing.assert_array_equal(syn_a.u, syn_b.u)
+    # numpy sums each row of terms pairwise, the loop in index order
+    np.testing.assert_allclose(b.Igap, a.Igap, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(b.v, a.v, rtol=0, atol=1e-12)
+
+
+def test_per_synapse_delays_stay_python_with_a_warning():
+    net = Network(seed=1, target="numba", behaviour={1: Clock(step="0.1*ms")})
+    g = NeuronGroup(net=net, size=10, behaviour={1.2: Variable(eq="v=uniform(0, 1)"),
+                                                 5: Threshold("v > 0.9"), 7: Reset("v = 0")})
+    syn = SynapseGroup(net=net, src=g, dst=g, behaviour={
         6: OnPre("v += w", delay=np.full((10, 10), 1e-3) + np.eye(10) * 1e-3)})
     syn.W = np.full((10, 10), 0.01)
-    with pytest.warns(PythonStepWarning, match="summed"):
+    with pytest.warns(PythonStepWarning, match="OnPre"):
         net.initialize()
         net.simulate_iterations(5, progress=False)
-    labels = " ".join(repr(b) for b in python_steps(net))
-    assert "summed" in labels and "OnPre" in labels
-    assert syn["Equation", 0] is not None
+    assert [type(b).__name__ for b in python_steps(net)] == ["OnPre"]
+
+
+def test_threads_split_the_loops_without_changing_the_numbers():
+    def run(threads):
+        net = Network(seed=7, target="numba", threads=threads, behaviour={1: Clock(step="0.1*ms")})
+        g = NeuronGroup(net=net, size=3000, behaviour={
+            2: Variable(eq="v=uniform(0, 1)"), 3: Refractory("1*ms"),
+            4: Equation(eq="dv/dt = (1.2 - v)/(10*ms) + 0.3*sqrt(2/(10*ms))*xi : 1 (unless refractory)"),
+            5: Threshold("v > 1"), 7: Reset("v = 0")})
+        net.initialize()
+        net.simulate_iterations(200, progress=False)
+        return g
+
+    one, two = run(1), run(2)
+    assert one.lastspike.max() > 0
+    np.testing.assert_array_equal(one.v, two.v)
+    np.testing.assert_array_equal(one.lastspike, two.lastspike)

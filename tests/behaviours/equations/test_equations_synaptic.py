@@ -232,7 +232,6 @@ def gap_junctions(summed):
     return src, dst
 
 
-@pytest.mark.python_steps  # no numba kernel for this feature: it stays Python
 def test_summed_variables_sum_over_existing_synapses():
     """Brian2's '(summed)': gap-junction currents into both sides."""
     src, dst = gap_junctions("I_gap_post = g*(v_pre - v_post) : amp (summed)\n"

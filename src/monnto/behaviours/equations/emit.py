@@ -212,6 +212,8 @@ def _numpy_synaptic(program: dict, printer) -> str:
 
 #: decorator of generated loop kernels: float division by zero gives inf/NaN as in numpy
 LOOP_DECORATOR = "@njit(cache=True, nogil=True, error_model='numpy')"
+#: the same, with the outer loop over elements split over threads (``Network(threads=...)``)
+PARALLEL_DECORATOR = "@njit(cache=True, nogil=True, error_model='numpy', parallel=True)"
 
 
 class LoopLayout:
@@ -227,22 +229,28 @@ class LoopLayout:
     has_refractory : bool
         Threshold only: the group has ``refractory`` (then ``refractory``
         is in ``kinds`` too).
+    parallel : bool
+        Split the outer loop over threads (``prange``); every element's
+        work is independent and its random draws are counter-based, so the
+        results do not change.
     """
 
-    def __init__(self, shape: tuple, kinds: dict, has_refractory: bool = False):
+    def __init__(self, shape: tuple, kinds: dict, has_refractory: bool = False, parallel: bool = False):
         self.shape = tuple(shape)
         self.kinds = dict(kinds)
         self.has_refractory = has_refractory
+        self.parallel = parallel
 
     def signature(self) -> str:
-        return f"{self.shape!r}|{sorted(self.kinds.items())!r}|{self.has_refractory}"
+        return f"{self.shape!r}|{sorted(self.kinds.items())!r}|{self.has_refractory}|{self.parallel}"
 
 
-def _loop_head(shape: tuple, indent: str = "    ") -> tuple[list, str, str, str]:
+def _loop_head(shape: tuple, parallel: bool = False, indent: str = "    ") -> tuple[list, str, str, str]:
     """Loop lines over the elements; returns ``(lines, body indent, index, flat index)``."""
+    outer = "prange" if parallel else "range"
     if len(shape) == 1:
-        return [f"{indent}for _e in range(_n0):"], indent + "    ", "_e", "_e"
-    return ([f"{indent}for _r in range(_n0):", f"{indent}    for _c in range(_n1):"], indent + "        ",
+        return [f"{indent}for _e in {outer}(_n0):"], indent + "    ", "_e", "_e"
+    return ([f"{indent}for _r in {outer}(_n0):", f"{indent}    for _c in range(_n1):"], indent + "        ",
             "_r, _c", "_r * _n1 + _c")
 
 
@@ -259,17 +267,27 @@ def loop_source(program: dict, function: str, layout: LoopLayout, printer) -> st
     """
     check_program(program)
     kind = program["kind"]
-    if kind not in ("equation", "threshold", "reset") or (kind == "equation" and program.get("summed")):
+    if kind not in ("equation", "threshold", "reset"):
         from .printers import NotCompilable
 
-        raise NotCompilable(f"a {kind} program with summed variables has no loop form")
+        raise NotCompilable(f"a {kind} program has no loop form")
     args = loop_arguments(program, layout)
-    lines = [LOOP_DECORATOR, f"def {function}(it, {', '.join(args)}):"]
-    lines += [f"    _n{d} = {_first_array(program, layout)}.shape[{d}]" for d in range(len(layout.shape))]
+    lines = [PARALLEL_DECORATOR if layout.parallel else LOOP_DECORATOR, f"def {function}(it, {', '.join(args)}):"]
+    elementwise = kind != "equation" or bool(program["writes"])
+    if elementwise:
+        lines += [f"    _n{d} = {_first_array(program, layout)}.shape[{d}]" for d in range(len(layout.shape))]
     lines += ["    t = (it + _t_off) * _dt"]
-    loop, ind, index, flat = _loop_head(layout.shape)
+    loop, ind, index, flat = _loop_head(layout.shape, layout.parallel)
     k = layout.kinds
-    if kind == "equation":
+    if kind == "equation" and program.get("summed"):
+        from .synaptic_program import loop_summed_lines
+
+        summed = loop_summed_lines(program["summed"], printer, layout.parallel)
+    else:
+        summed = []
+    if kind == "equation" and not elementwise:
+        pass
+    elif kind == "equation":
         if program["t0"]:
             lines.append(f"    _t0 = t - {program['dt']!r}")
         lines += [f"    {n} = _c_{n}" for n in sorted(program["reads"]) if k[n] == "s"]
@@ -284,6 +302,10 @@ def loop_source(program: dict, function: str, layout: LoopLayout, printer) -> st
             value = {"+=": f"{var} + {temp}", "*=": f"{var} * {temp}", "=": temp,
                      "where": f"{temp} if _nr else {var}"}[mode]
             lines.append(f"{ind}_a_{var}[{index}] = {value}")
+    if summed:  # after the synaptic variables were integrated, as on the numpy target
+        lines += summed
+    if kind == "equation":
+        pass
     elif kind == "threshold":
         lines += [f"    {n} = _c_{n}" for n in sorted(program["reads"]) if n != "t" and k[n] == "s"]
         if layout.has_refractory and k["refractory"] == "s":
@@ -321,7 +343,8 @@ def loop_source(program: dict, function: str, layout: LoopLayout, printer) -> st
 
 
 def loop_variables(program: dict) -> list[str]:
-    """The group variables a program's loop kernel reads or writes (its array or number arguments)."""
+    """The group variables a program's loop kernel reads or writes (its array or number arguments;
+    summed variables' operands come after them, see :func:`.synaptic_program.summed_arguments`)."""
     kind = program["kind"]
     if kind == "equation":
         names = set(program["reads"]) | {v for v, _, _ in program["writes"]}
@@ -344,6 +367,10 @@ def loop_arguments(program: dict, layout: LoopLayout) -> list[str]:
     args += [_arg(n, layout.kinds[n]) for n in loop_variables(program)]
     if program["kind"] == "threshold" and layout.has_refractory:
         args += [_arg("refractory", layout.kinds["refractory"]), "_a_not_refractory", "_a_lastspike"]
+    if program["kind"] == "equation" and program.get("summed"):
+        from .synaptic_program import summed_arguments
+
+        args += summed_arguments(program["summed"])
     return list(dict.fromkeys(args))
 
 

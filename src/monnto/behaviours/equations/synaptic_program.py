@@ -390,3 +390,41 @@ def loop_synaptic_source(program: dict, function: str, sparse: bool, printer) ->
             inc = f"_acc[{other}]" if rec["coeff_is_one"] else f"({printer.expr(rec['coeff'])}) * _acc[{other}]"
             lines.append(f"        {target} = {target} {rec['op'][0]} {inc}")
     return "\n".join(lines) + "\n"
+
+
+def summed_variables(summed: list) -> list[tuple[str, str, bool]]:
+    """``(kind, attribute, is_array)`` of the operands and targets of summed variables, sorted."""
+    out = set()
+    for rec in summed:
+        out.add((rec["group"], rec["base"], True))
+        for _, kind, attribute, is_array in rec["reads"]:
+            out.add((kind, attribute, is_array))
+    return sorted(out)
+
+
+def summed_arguments(summed: list) -> list[str]:
+    """Arguments of summed variables in a loop kernel: ``_nD, _nS`` (synapse matrix shape),
+    ``_conn`` when a sum skips missing synapses, then ``_S_<kind>_<attribute>`` per operand."""
+    args = ["_nD", "_nS"] + (["_conn"] if any(rec["masked"] for rec in summed) else [])
+    return args + [f"_S_{kind}_{attribute}" for kind, attribute, _ in summed_variables(summed)]
+
+
+def loop_summed_lines(summed: list, printer, parallel: bool = False) -> list[str]:
+    """Kernel lines setting summed variables: per element of the group summed into, the sum over its
+    synapses in index order (numpy adds the same terms pairwise: equal within a bound)."""
+    lines = []
+    for rec in summed:
+        outer, inner = ("_r", "_c") if rec["group"] == "post" else ("_c", "_r")
+        sizes = {"_r": "_nD", "_c": "_nS"}
+        lines += [f"    for {outer} in {'prange' if parallel else 'range'}({sizes[outer]}):", "        _sum = 0.0",
+                  f"        for {inner} in range({sizes[inner]}):"]
+        ind = "            "
+        if rec["masked"]:
+            lines.append(f"{ind}if not _conn[_r, _c]:")
+            lines.append(f"{ind}    continue")
+        for local, kind, attribute, is_array in sorted(rec["reads"]):
+            index = {"syn": "[_r, _c]", "post": "[_r]", "pre": "[_c]"}[kind] if is_array else ""
+            lines.append(f"{ind}{local} = _S_{kind}_{attribute}{index}")
+        lines.append(f"{ind}_sum += {printer.expr(rec['expr'])}")
+        lines.append(f"        _S_{rec['group']}_{rec['base']}[{outer}] = _sum")
+    return lines
