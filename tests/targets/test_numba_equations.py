@@ -174,17 +174,37 @@ def test_summed_variables_and_clock_driven_synaptic_equations_run_compiled():
     np.testing.assert_allclose(b.v, a.v, rtol=0, atol=1e-12)
 
 
-def test_per_synapse_delays_stay_python_with_a_warning():
-    net = Network(seed=1, target="numba", behaviour={1: Clock(step="0.1*ms")})
-    g = NeuronGroup(net=net, size=10, behaviour={1.2: Variable(eq="v=uniform(0, 1)"),
-                                                 5: Threshold("v > 0.9"), 7: Reset("v = 0")})
+def _per_synapse(target, statement):
+    net = Network(seed=1, target=target, behaviour={1: Clock(step="0.1*ms")})
+    g = NeuronGroup(net=net, size=40, behaviour={1.2: Variable(eq="v=uniform(0, 1); ge=0"),
+                                                 5: Threshold("rand() < 0.05"), 7: Reset("v = 0")})
     syn = SynapseGroup(net=net, src=g, dst=g, behaviour={
-        6: OnPre("v += w", delay=np.full((10, 10), 1e-3) + np.eye(10) * 1e-3)})
-    syn.W = np.full((10, 10), 0.01)
-    with pytest.warns(PythonStepWarning, match="OnPre"):
+        1.3: Variable(eq="d = uniform(0.1, 2)*ms"), 6: OnPre(statement, delay="d")})
+    rng = np.random.default_rng(3)
+    syn.W = np.where(rng.random((40, 40)) < 0.5, rng.random((40, 40)), 0.0)
+    net.initialize()
+    net.simulate_iterations(200, progress=False)
+    return net, g, syn
+
+
+@pytest.mark.parametrize("statement", ["ge += w", "w = clip(w + 0.01*v_post, 0, 1)", "ge += w*v_pre"])
+def test_per_synapse_delays_run_compiled_and_match(statement):
+    net_a, a, syn_a = _per_synapse("numpy", statement)
+    net_b, b, syn_b = _per_synapse("numba", statement)
+    assert python_steps(net_b) == []
+    np.testing.assert_array_equal(syn_a.W, syn_b.W)
+    # numpy sums masked rows pairwise, the loop in index order
+    np.testing.assert_allclose(b.ge, a.ge, rtol=1e-13, atol=1e-15)
+
+
+def test_float32_equations_stay_python_with_a_warning():
+    net = Network(seed=1, target="numba", dtype="float32", behaviour={1: Clock(step="0.1*ms")})
+    NeuronGroup(net=net, size=10, behaviour={2: Variable(eq="v=uniform(0, 1)"),
+                                             4: Equation(eq="dv/dt = -v/(10*ms)")})
+    with pytest.warns(PythonStepWarning, match="Equation"):
         net.initialize()
         net.simulate_iterations(5, progress=False)
-    assert [type(b).__name__ for b in python_steps(net)] == ["OnPre"]
+    assert [type(b).__name__ for b in python_steps(net)] == ["Equation"]
 
 
 def test_threads_split_the_loops_without_changing_the_numbers():

@@ -21,9 +21,10 @@ What runs compiled, and what stays Python (the network warns, naming it):
   shape and numbers; white noise ``xi`` and ``rand()`` draw from the same
   counter-based streams as the numpy target (:mod:`~monnto.behaviours.equations.noise`);
   ``t`` is the Clock's ``k*dt``, as on the numpy target;
-* OnPre/OnPost without delay or with one delay for all synapses, on dense
-  numpy weights or CSR weights (``x += c*w`` only, as on the numpy target);
-* Python: summed variables, per-synapse delays, float32 state, torch.
+* OnPre/OnPost without delay, with one delay for all synapses or one per
+  synapse, on dense numpy weights or CSR weights (``x += c*w`` only, as on
+  the numpy target); summed variables of synaptic Equations;
+* Python: float32 state, torch.
 
 Identical results: the loops do the numpy steps' operations in the same
 order, so the numbers are the same where the operations are exact IEEE
@@ -265,7 +266,11 @@ def _rows(W: Any) -> tuple:
 
 def _synaptic_call(b: Any, syn: Any) -> list[KernelCall] | None:
     program = getattr(b, "program", None)
-    if program is None or program["delay"] == "per_synapse" or syn.network.backend != "numpy":
+    if program is None or syn.network.backend != "numpy":
+        return None
+    per_synapse = program["delay"] == "per_synapse"
+    if per_synapse and not (isinstance(b.delay_steps, np.ndarray) and b.delay_line is not None
+                            and isinstance(b.delay_line.history, np.ndarray)):
         return None
     W = syn.W
     sparse = bool(sp.issparse(W))
@@ -300,10 +305,11 @@ def _synaptic_call(b: Any, syn: Any) -> list[KernelCall] | None:
 
     def arguments() -> tuple:
         values: list = [np.asarray(spiking.spike)]
-        if program["delay"] == "uniform":
+        if program["delay"] != "none":
             net = syn.network
             last[0] = net.iteration if line_buffer.last is None else line_buffer.last
-            values += [line_buffer.history, int(line_buffer.delay), last]
+            delay = np.ascontiguousarray(b.delay_steps, dtype=np.int64) if per_synapse else int(line_buffer.delay)
+            values += [line_buffer.history, delay, last]
         values += [idx, acc]
         if sparse:
             weights = syn.W
@@ -324,7 +330,7 @@ def _synaptic_call(b: Any, syn: Any) -> list[KernelCall] | None:
         return tuple(values)
 
     def after(net: Any) -> None:
-        if program["delay"] == "uniform":
+        if program["delay"] != "none":
             line_buffer.last = int(last[0])
 
     return [KernelCall(function, arguments, after, label=repr(b), state={"import": line})]

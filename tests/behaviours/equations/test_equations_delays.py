@@ -131,7 +131,6 @@ def test_one_delay_matches_brian2_step_for_step(delay):
 
 
 @pytest.mark.numpy_only  # a Brian2 cross-check
-@pytest.mark.python_steps  # no numba kernel for this feature: it stays Python
 def test_per_synapse_delays_match_brian2_step_for_step():
     raster, W, rng = raster_and_weights()
     dt = 0.5e-3
@@ -144,7 +143,6 @@ def test_per_synapse_delays_match_brian2_step_for_step():
     np.testing.assert_allclose(v, v_b2, rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.python_steps  # per-synapse delays have no numba kernel: they stay Python
 def test_fused_and_separate_steps_give_the_same_delayed_input():
     raster, W, rng = raster_and_weights(seed=3)
     for delay in ("1*ms", rng.uniform(0, 4e-3, W.shape)):
@@ -154,7 +152,6 @@ def test_fused_and_separate_steps_give_the_same_delayed_input():
         np.testing.assert_array_equal(fused, separate)
 
 
-@pytest.mark.python_steps  # no numba kernel for this feature: it stays Python
 def test_per_synapse_delays_deliver_each_spike_once_to_each_synapse():
     """``w += 1`` counts the arrivals: a synapse of a source that spiked in step s with d steps of
     delay has counted one spike by step n when s + d <= n."""
@@ -178,7 +175,6 @@ def test_per_synapse_delays_deliver_each_spike_once_to_each_synapse():
         np.testing.assert_array_equal(to_numpy(syn.W), 1 + arrived)
 
 
-@pytest.mark.python_steps  # no numba kernel for this feature: it stays Python
 def test_delayed_plasticity_changes_only_existing_synapses():
     net = Network(seed=2, behaviour={0: Clock(step="1*ms")})
     src = NeuronGroup(net=net, size=3, behaviour={5: Threshold("t > 0*ms")})  # spikes every step
@@ -241,7 +237,6 @@ def test_a_delay_needs_a_clock():
         net.initialize()
 
 
-@pytest.mark.python_steps  # no numba kernel for this feature: it stays Python
 def test_per_synapse_delays_refuse_updates_of_the_spiking_side_and_sparse_weights():
     net = delayed_net("x_pre += 1", delay=np.array([[1e-3, 2e-3, 0.0], [0.0, 0.0, 1e-3]]))
     with pytest.raises(EquationError, match="may not change the presynaptic variable x .*one delay for all"):

@@ -288,6 +288,8 @@ def loop_synaptic_arguments(program: dict, sparse: bool) -> list[str]:
     args = ["_spike"]
     if program["delay"] == "uniform":
         args += ["_hist", "_delay", "_last"]
+    elif program["delay"] == "per_synapse":  # the buffer and each synapse's delay in steps (D x S)
+        args += ["_hist", "_dsteps", "_last"]
     args += ["_idx", "_acc"]
     if sparse:
         args += ["_w_ptr", "_w_idx", "_w_data", "_w_order"]
@@ -318,30 +320,41 @@ def _value_reads(program: dict, rec: dict, layout: str, ind: str) -> list[str]:
 
 
 def loop_synaptic_source(program: dict, function: str, sparse: bool, printer) -> str:
-    """Source of the loop kernel ``function(it, ...)`` of an OnPre/OnPost program (no per-synapse delays).
+    """Source of the loop kernel ``function(it, ...)`` of an OnPre/OnPost program.
 
     For each statement, in order, the spiking neurons are visited in
     ascending order, as the numpy target's slices hold them; sums are formed
     in that order (the numpy target's column sums and CSR products add in
-    the same order, so ``x += c*w`` gives the same numbers).
+    the same order, so ``x += c*w`` gives the same numbers). With
+    per-synapse delays the neurons visited are those with a spike still in
+    the buffer, and a synapse acts when the spike its delay points to
+    arrives now (the numpy target's ``_act``); its sums of masked terms add
+    pairwise on numpy, so they agree within a bound.
     """
     from .emit import LOOP_DECORATOR
     from .printers import NotCompilable
 
-    if program["delay"] == "per_synapse":
-        raise NotCompilable("per-synapse delays have no loop form")
     side = program["side"]
     args = loop_synaptic_arguments(program, sparse)
     lines = [LOOP_DECORATOR, f"def {function}(it, {', '.join(args)}):", "    t = (it + _t_off) * _dt"]
-    if program["delay"] == "uniform":
-        lines.append("    _spk = _eq_store_spikes(it, _spike, _hist, _delay, _last)")
+    spiking, other = ("_j", "_i") if side == "pre" else ("_i", "_j")
+    if program["delay"] == "per_synapse":  # every neuron with a spike still travelling to a synapse
+        lines += ["    _eq_store_spikes(it, _spike, _hist, 0, _last)", "    _L = _hist.shape[0]", "    _k = 0",
+                  "    for _q in range(_hist.shape[1]):", "        for _h in range(_L):",
+                  "            if _hist[_h, _q]:", "                _idx[_k] = _q", "                _k += 1",
+                  "                break", "    if _k == 0:", "        return"]
+        act = f"_hist[(it - _dsteps[_i, _j]) % _L, {spiking}]"
+        mask = act if program["all_connected"] else f"({act} and _conn[_i, _j])"
     else:
-        lines.append("    _spk = _spike")
-    lines += ["    _k = 0", "    for _q in range(_spk.shape[0]):", "        if _spk[_q]:",
-              "            _idx[_k] = _q", "            _k += 1", "    if _k == 0:", "        return"]
+        if program["delay"] == "uniform":
+            lines.append("    _spk = _eq_store_spikes(it, _spike, _hist, _delay, _last)")
+        else:
+            lines.append("    _spk = _spike")
+        lines += ["    _k = 0", "    for _q in range(_spk.shape[0]):", "        if _spk[_q]:",
+                  "            _idx[_k] = _q", "            _k += 1", "    if _k == 0:", "        return"]
+        mask = None if program["all_connected"] else "_conn[_i, _j]"
     # the other side's size: rows (OnPre) or columns (OnPost) of the weights
     lines.append("    _n_other = _acc.shape[0]")
-    spiking, other = ("_j", "_i") if side == "pre" else ("_i", "_j")
     for rec in program["statements"]:
         typ = rec["type"]
         if typ in ("syn", "other_sum") and sparse:
@@ -351,8 +364,8 @@ def loop_synaptic_source(program: dict, function: str, sparse: bool, printer) ->
             lines += ["    for _m in range(_k):", f"        {spiking} = _idx[_m]",
                       f"        for {other} in range(_n_other):"]
             ind = "            "
-            if not program["all_connected"]:
-                lines.append(f"{ind}if _conn[_i, _j]:")
+            if mask is not None:
+                lines.append(f"{ind}if {mask}:")
                 ind += "    "
             lines += _value_reads(program, rec, "matrix", ind)
             value = printer.expr(rec["expr"])
@@ -370,10 +383,10 @@ def loop_synaptic_source(program: dict, function: str, sparse: bool, printer) ->
                       "        for _m in range(_k):", f"            {spiking} = _idx[_m]"]
             lines += _value_reads(program, rec, "matrix", "            ")
             value = printer.expr(rec["expr"])
-            if program["all_connected"]:
+            if mask is None:
                 lines.append(f"            _sum += {value}")
             else:
-                lines.append(f"            _sum += ({value}) if _conn[_i, _j] else 0.0")
+                lines.append(f"            _sum += ({value}) if {mask} else 0.0")
             lines.append(f"        {target} = {target} {rec['op'][0]} _sum")
         else:  # other_w: the weights of the spiking neurons, summed per element of the other side
             lines += ["    for _q in range(_n_other):", "        _acc[_q] = 0.0", "    for _m in range(_k):",
@@ -381,6 +394,9 @@ def loop_synaptic_source(program: dict, function: str, sparse: bool, printer) ->
             if sparse:
                 lines += [f"        for _p in range(_w_ptr[{spiking}], _w_ptr[{spiking} + 1]):",
                           "            _acc[_w_idx[_p]] += _w_data[_w_order[_p]]"]
+            elif program["delay"] == "per_synapse":  # the arriving synapses only
+                lines += [f"        for {other} in range(_n_other):",
+                          f"            _acc[{other}] += _A_syn_W[_i, _j] if {mask} else 0.0"]
             else:
                 lines += [f"        for {other} in range(_n_other):",
                           f"            _acc[{other}] += _A_syn_W[_i, _j]"]
