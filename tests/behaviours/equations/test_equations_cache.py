@@ -116,3 +116,32 @@ def test_the_cache_can_be_switched_off(tmp_path, monkeypatch):
     monkeypatch.setattr(eqcache, "_MEMORY", {})
     _network()
     assert not (tmp_path / "monnto" / "equations").exists() or not any((tmp_path / "monnto" / "equations").iterdir())
+
+
+@pytest.mark.parametrize("damage", ["name", "shape", "json"])
+def test_damaged_entries_of_any_kind_are_compiled_again(tmp_path, monkeypatch, damage):
+    from monnto.behaviours.equations import eqcache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(eqcache, "_MEMORY", {})
+    net, g = _network()
+    net.simulate_iterations(20, progress=False)
+    expected = g.v.copy()
+    for entry in (tmp_path / "monnto" / "equations").glob("*.json"):
+        stored = json.loads(entry.read_text())
+        if damage == "json":
+            entry.write_text(entry.read_text()[:-5])
+            continue
+        value = stored["value"]
+        if damage == "name" and isinstance(value, dict) and "ensure_states" in value:
+            value["ensure_states"] = ["__class__"]
+        elif damage == "shape":
+            stored["value"] = [value] if isinstance(value, dict) else {"x": value}
+        entry.write_text(json.dumps(stored))
+    monkeypatch.setattr(eqcache, "_MEMORY", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        net, g = _network()
+    net.simulate_iterations(20, progress=False)
+    assert type(g).__name__ == "NeuronGroup"
+    assert (g.v == expected).all()

@@ -77,8 +77,19 @@ def check_program(program: dict) -> dict:
         raise ValueError("program: expected a dict with a 'kind'")
     kind = program["kind"]
     if kind == "equation":
+        from .dims import dim_from_data
+
         _names(program["reads"], "reads")
         _names(program["noise"], "noise")
+        _names(program["ensure_params"], "ensure_params")
+        _names(program["ensure_states"], "ensure_states")
+        for name, data in program["dims"].items():
+            _name(name, "a variable with a dimension")
+            dim_from_data(data)
+        if not all(isinstance(w, str) for w in program["warnings"]):
+            raise ValueError("program: warnings must be strings")
+        if program["method"] is not None and program["method"] not in METHODS:
+            raise ValueError(f"program: method {program['method']!r} is not one of {METHODS}")
         for name, expr in program["lets"]:
             _name(name, "a let name")
             check_expression(expr)

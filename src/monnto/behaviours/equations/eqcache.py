@@ -179,7 +179,7 @@ def _read(path: Path, digest: str, check: Callable[[Any], Any]) -> Any:
         return None
     try:
         check(stored.get("value"))
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         warnings.warn(f"monnto: ignoring the equation cache entry {str(path)!r}, which does not check ({exc}); "
                       "it is compiled again", RuntimeWarning, stacklevel=4)
         return None

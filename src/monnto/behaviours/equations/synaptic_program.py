@@ -94,6 +94,9 @@ def check_synaptic(program: dict) -> None:
             if rec["group"] not in ("pre", "post"):
                 raise ValueError(f"synaptic program: group {rec['group']!r}")
         elif kind == "other_w":
+            from .dims import dim_from_data
+
+            dim_from_data(rec["w_dim"])
             check_expression(rec["coeff"])
             if rec["group"] not in ("pre", "post") or not isinstance(rec["coeff_is_one"], bool) \
                     or not isinstance(rec["numpy_columns"], bool):
