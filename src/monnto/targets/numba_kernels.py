@@ -35,6 +35,11 @@ from monnto.behaviours.neurons.lif import (  # noqa: F401
     _membrane_free,
     _membrane_spike,
 )
+from monnto.behaviours.plasticity.intrinsic import (  # noqa: F401
+    intrinsic_plasticity_step,
+    rate_estimate_step,
+    voltage_homeostasis_step,
+)
 from monnto.behaviours.plasticity.stdp import _depressed, _potentiated  # noqa: F401
 from monnto.targets.random_streams import bits_to_unit, draw_bits, poisson_inversion  # noqa: F401
 
@@ -42,7 +47,8 @@ from monnto.targets.random_streams import bits_to_unit, draw_bits, poisson_inver
 KERNELS = ("_at", "clock_kernel", "_membrane", "_chunks", "_lif_free", "lif_kernel",
            "_conductance_range", "conductance_lif_kernel", "input_sum_kernel", "decay_kernel", "_store_spikes", "_spiking",
            "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
-           "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "_traces", "stdp_dense_kernel", "stdp_csr_kernel", "event_record_kernel",
+           "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "_traces", "stdp_dense_kernel", "stdp_csr_kernel",
+           "intrinsic_kernel", "voltage_homeostasis_kernel", "event_record_kernel",
            "spike_record_kernel", "sample_record_kernel",
            "time_record_kernel")
 
@@ -460,6 +466,32 @@ def stdp_csr_kernel(it, data, indptr, indices, col_ptr, rows_by_col, col_order, 
             data[e] = _depressed(data[e], a_minus, y_post[rows_by_col[q]], w_min, w_max, span, mu)
     _traces(x_pre, decay_x, pre_spike, nearest, 1)
     _traces(y_post, decay_y, post_spike, nearest, 1)
+
+
+def intrinsic_kernel(it, theta, spikes, rate, target, eta, sign, decay, use_rate, low, high, clip_low, clip_high):
+    """IntrinsicPlasticity: ``theta += sign eta (activity - target)`` per neuron, then the optional clip.
+
+    The activity is this step's spike (1.0 or 0.0) or, with ``use_rate``, the
+    rate estimate ``rate`` updated first; the arithmetic is the rule's own
+    ``rate_estimate_step`` and ``intrinsic_plasticity_step``.
+    """
+    for i in range(theta.shape[0]):
+        a = 1.0 if spikes[i] else 0.0
+        if use_rate:
+            rate[i] = rate_estimate_step(rate[i], a, decay)
+            a = rate[i]
+        t = intrinsic_plasticity_step(theta[i], a, _at(target, i), eta, sign)
+        if clip_low:
+            t = max(t, _at(low, i))
+        if clip_high:
+            t = min(t, _at(high, i))
+        theta[i] = t
+
+
+def voltage_homeostasis_kernel(it, v, exhaustion, min_ta, max_ta, eta):
+    """VoltageHomeostasis: the rule's ``voltage_homeostasis_step`` per neuron."""
+    for i in range(v.shape[0]):
+        v[i], exhaustion[i] = voltage_homeostasis_step(v[i], exhaustion[i], _at(min_ta, i), _at(max_ta, i), eta)
 
 
 def event_record_kernel(it, stop, values, rows, fill, on):

@@ -94,6 +94,7 @@ from monnto.behaviours.equations.modules import Clock  # noqa: E402
 from monnto.behaviours.inputs.poisson import PoissonInput  # noqa: E402
 from monnto.behaviours.neurons.lif import LIF, ConductanceLIF, conductance_decays  # noqa: E402
 from monnto.behaviours.plasticity._common import weight_mask  # noqa: E402
+from monnto.behaviours.plasticity.intrinsic import IntrinsicPlasticity, VoltageHomeostasis  # noqa: E402
 from monnto.behaviours.plasticity.stdp import STDP  # noqa: E402
 from monnto.behaviours.recorder import EventRecorder, Recorder  # noqa: E402
 from monnto.behaviours.recording_blocks import SampleBlock  # noqa: E402
@@ -508,3 +509,49 @@ def _stdp_call(b: STDP, s: Any) -> KernelCall:
 
     kernel = "stdp_csr_kernel" if isinstance(getattr(s, b.weight_attr), SparseSynapseMatrix) else "stdp_dense_kernel"
     return KernelCall(kernel, arguments, label=f"{b!r} on {s!r}")
+
+
+def _float_vector(owner: Any, name: str) -> np.ndarray | None:
+    """``owner.<name>`` when it is a contiguous float64 vector of the group's size, else None."""
+    value = getattr(owner, name, None)
+    ok = (type(value) is np.ndarray and value.ndim == 1 and value.dtype == np.float64
+          and value.shape[0] == owner.size and value.flags.c_contiguous)
+    return value if ok else None
+
+
+@provides(IntrinsicPlasticity)
+def _intrinsic(b: IntrinsicPlasticity, n: Any) -> list[KernelCall] | None:
+    """Float64 groups only (the numba kernel computes in float64, numpy in the group's dtype)."""
+    if _float_vector(n, b.attr) is None or (b.decay is not None and _float_vector(n, "ip_rate") is None):
+        return None
+    no_rate = np.zeros(1, dtype=np.float64)
+
+    def arguments() -> tuple:
+        theta = _float_vector(n, b.attr)
+        rate = _float_vector(n, "ip_rate") if b.decay is not None else no_rate
+        if theta is None or rate is None:
+            raise TypeError(f"{b!r}: {b.attr!r} (and ip_rate) must stay float64 vectors of {n.size} values "
+                            f"on target='numba'; got {type(getattr(n, b.attr, None)).__name__}")
+        return (theta, _array(n, b.spike_attr), rate, _value(b.target), float(b.eta), float(b.sign),
+                float(b.decay or 0.0), b.decay is not None, _value(0.0 if b.min_value is None else b.min_value),
+                _value(0.0 if b.max_value is None else b.max_value), b.min_value is not None,
+                b.max_value is not None)
+
+    return [KernelCall("intrinsic_kernel", arguments, label=repr(b))]
+
+
+@provides(VoltageHomeostasis)
+def _voltage_homeostasis(b: VoltageHomeostasis, n: Any) -> list[KernelCall] | None:
+    """Float64 groups only, as :func:`_intrinsic`."""
+    if _float_vector(n, b.voltage_attr) is None or _float_vector(n, "exhaustion") is None:
+        return None
+
+    def arguments() -> tuple:
+        v, e = _float_vector(n, b.voltage_attr), _float_vector(n, "exhaustion")
+        if v is None or e is None:
+            raise TypeError(f"{b!r}: {b.voltage_attr!r} and exhaustion must stay float64 vectors of "
+                            f"{n.size} values on target='numba'")
+        return (v, e, _value(b.min_ta), _value(b.max_ta), float(b.eta))
+
+    return [KernelCall("voltage_homeostasis_kernel", arguments, label=repr(b))]
+
