@@ -8,10 +8,11 @@ from monnto.targets import python_steps
 numba = pytest.importorskip("numba")
 
 
-def _net(target, weights, mu=0.0, nearest=False, mask=False):
+def _net(target, weights, mu=0.0, nearest=False, mask=False, norm=None):
     from monnto.behaviours.equations import Clock
     from monnto.behaviours.inputs.poisson import PoissonInput
     from monnto.behaviours.neurons.lif import LIF
+    from monnto.behaviours.plasticity.normalization import Normalization
     from monnto.behaviours.plasticity.stdp import STDP
     from monnto.behaviours.recorder import EventRecorder
     from monnto.core.sparse_matrix import SparseSynapseMatrix
@@ -28,7 +29,8 @@ def _net(target, weights, mu=0.0, nearest=False, mask=False):
     s = SynapseGroup(net=net, src=src, dst=dst, tag="GLUTAMATE", behaviour={
         2: DelayedSynapticInput(target="I_input", scale=1.0),
         5: STDP(a_plus=0.02, a_minus=0.021, tau_plus=5e-3, tau_minus=5e-3, w_min=0.0, w_max=0.01, mu=mu,
-                nearest=nearest)})
+                nearest=nearest),
+        **({6: Normalization(norm_factor=0.06, direction=norm, every=5, clip_max=0.009)} if norm else {})})
     rng = np.random.default_rng(3)
     W = rng.uniform(0, 0.01, (50, 80)) * (rng.random((50, 80)) < 0.3)
     if mask:
@@ -116,3 +118,23 @@ def test_intrinsic_and_voltage_homeostasis_equal_numpy(tau):
     np.testing.assert_allclose(ga.exhaustion, gb.exhaustion, rtol=0, atol=1e-15)
     if tau is not None:
         np.testing.assert_array_equal(ga.ip_rate, gb.ip_rate)
+
+
+
+@pytest.mark.parametrize("weights,direction", [("csr", "afferent"), ("csr", "efferent"), ("dense", "efferent"),
+                                               ("dense", "afferent")])
+def test_normalization_equals_numpy(weights, direction):
+    a, b = _net("numpy", weights, norm=direction), _net("numba", weights, norm=direction)
+    assert python_steps(b) == []
+    a.simulate_iterations(1003)
+    b.simulate_iterations(1003)
+    Wa, Wb = _weights(a), _weights(b)
+    sums = Wa.sum(axis=1 if direction == "afferent" else 0)
+    assert np.any(np.abs(sums - 0.06) < 1e-3)  # normalized (then STDP moved them a little)
+    if weights == "dense" and direction == "afferent":
+        # numpy sums a C-ordered row pairwise, the kernel sequentially: factors within a few ulp
+        np.testing.assert_allclose(Wa, Wb, rtol=1e-12, atol=0)
+    else:  # the same sums in the same order: identical
+        np.testing.assert_array_equal(Wa, Wb)
+        np.testing.assert_array_equal(a["dst_spikes", 0]["n.spike"], b["dst_spikes", 0]["n.spike"])
+

@@ -48,7 +48,8 @@ KERNELS = ("_at", "clock_kernel", "_membrane", "_chunks", "_lif_free", "lif_kern
            "_conductance_range", "conductance_lif_kernel", "input_sum_kernel", "decay_kernel", "_store_spikes", "_spiking",
            "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
            "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "_traces", "stdp_dense_kernel", "stdp_csr_kernel",
-           "intrinsic_kernel", "voltage_homeostasis_kernel", "event_record_kernel",
+           "intrinsic_kernel", "voltage_homeostasis_kernel", "_normalize_factors", "normalization_csr_kernel",
+           "normalization_dense_kernel", "event_record_kernel",
            "spike_record_kernel", "sample_record_kernel",
            "time_record_kernel")
 
@@ -492,6 +493,58 @@ def voltage_homeostasis_kernel(it, v, exhaustion, min_ta, max_ta, eta):
     """VoltageHomeostasis: the rule's ``voltage_homeostasis_step`` per neuron."""
     for i in range(v.shape[0]):
         v[i], exhaustion[i] = voltage_homeostasis_step(v[i], exhaustion[i], _at(min_ta, i), _at(max_ta, i), eta)
+
+
+def _normalize_factors(total, target):
+    """``target / total`` where ``total > 0``, else 1 (``normalize_synapses``), in place."""
+    for i in range(total.shape[0]):
+        t = total[i]
+        total[i] = target / t if t > 0 else 1.0
+
+
+def normalization_csr_kernel(it, count, every, data, indptr, indices, afferent, target, clip, clip_max, total):
+    """Normalization of one CSR matrix: scale each row's (or column's) ``|w|`` sum to ``target``.
+
+    Sums are formed entry by entry in storage order from zero, as the numpy
+    target's ``bincount`` forms them, so the factors are the same numbers.
+    Runs every ``every``-th step (``count[0]`` counts the steps).
+    """
+    count[0] += 1
+    if count[0] % every != 0:
+        return
+    total[:] = 0.0
+    for r in range(indptr.shape[0] - 1):
+        for q in range(indptr[r], indptr[r + 1]):
+            total[r if afferent else indices[q]] += abs(data[q])
+    _normalize_factors(total, target)
+    for r in range(indptr.shape[0] - 1):
+        for q in range(indptr[r], indptr[r + 1]):
+            w = data[q] * total[r if afferent else indices[q]]
+            if clip:
+                w = min(max(w, 0.0), clip_max)
+            data[q] = w
+
+
+def normalization_dense_kernel(it, count, every, W, afferent, target, clip, clip_max, total):
+    """Normalization of one dense ``D x S`` matrix (rows for ``afferent``, else columns).
+
+    Sums run sequentially; numpy's row sums (``afferent``) are pairwise, so
+    those factors may differ from the numpy target's in the last bit.
+    """
+    count[0] += 1
+    if count[0] % every != 0:
+        return
+    total[:] = 0.0
+    for i in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            total[i if afferent else j] += abs(W[i, j])
+    _normalize_factors(total, target)
+    for i in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            w = W[i, j] * total[i if afferent else j]
+            if clip:
+                w = min(max(w, 0.0), clip_max)
+            W[i, j] = w
 
 
 def event_record_kernel(it, stop, values, rows, fill, on):

@@ -95,6 +95,7 @@ from monnto.behaviours.inputs.poisson import PoissonInput  # noqa: E402
 from monnto.behaviours.neurons.lif import LIF, ConductanceLIF, conductance_decays  # noqa: E402
 from monnto.behaviours.plasticity._common import weight_mask  # noqa: E402
 from monnto.behaviours.plasticity.intrinsic import IntrinsicPlasticity, VoltageHomeostasis  # noqa: E402
+from monnto.behaviours.plasticity.normalization import Normalization  # noqa: E402
 from monnto.behaviours.plasticity.stdp import STDP  # noqa: E402
 from monnto.behaviours.recorder import EventRecorder, Recorder  # noqa: E402
 from monnto.behaviours.recording_blocks import SampleBlock  # noqa: E402
@@ -554,4 +555,37 @@ def _voltage_homeostasis(b: VoltageHomeostasis, n: Any) -> list[KernelCall] | No
         return (v, e, _value(b.min_ta), _value(b.max_ta), float(b.eta))
 
     return [KernelCall("voltage_homeostasis_kernel", arguments, label=repr(b))]
+
+
+@provides(Normalization)
+def _normalization(b: Normalization, parent: Any) -> list[KernelCall] | None:
+    """One synapse group with a CSR SparseSynapseMatrix or a contiguous dense numpy matrix; else Python."""
+    if len(b.synapses) != 1:
+        return None  # the sums run over several matrices
+    s = b.synapses[0]
+    W = getattr(s, b.weight_attr)
+    csr = isinstance(W, SparseSynapseMatrix)
+    if not csr and not (type(W) is np.ndarray and W.ndim == 2 and W.dtype.kind == "f"
+                        and (W.flags.c_contiguous or W.flags.f_contiguous)):
+        return None
+    count = np.zeros(1, dtype=np.int64)
+    afferent = b.direction == "afferent"
+    total = np.zeros(W.shape[0] if afferent else W.shape[1], dtype=np.float64)
+    clip = (b.clip_max is not None, float(b.clip_max or 0.0))
+
+    def arguments() -> tuple:
+        count[0] = b._count
+        M = getattr(s, b.weight_attr)
+        if isinstance(M, SparseSynapseMatrix) != csr or M.shape != W.shape:
+            raise TypeError(f"{b!r}: the weights {b.weight_attr!r} of {s!r} changed kind or shape during the "
+                            f"run; the numba target compiled it for a {'CSR' if csr else 'dense'} {W.shape} matrix")
+        if csr:
+            return (count, int(b.every), M.data, M.indptr, M.indices, afferent, float(b.target), *clip, total)
+        return (count, int(b.every), M, afferent, float(b.target), *clip, total)
+
+    def after(net: Any) -> None:
+        b._count = int(count[0])
+
+    kernel = "normalization_csr_kernel" if csr else "normalization_dense_kernel"
+    return [KernelCall(kernel, arguments, after, label=repr(b))]
 
