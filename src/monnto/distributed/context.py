@@ -124,9 +124,46 @@ class DistributedNetwork:
         hit = self._cache.get(key)
         if hit is not None and hit[0] == self.epoch and hit[1] is value:
             return hit[2]
-        result = value if self.size == 1 else self.comm.allgatherv(value, np.diff(group.partition_bounds))
+        if self.size == 1:
+            result = value
+        elif name == "spike":  # every source group's spikes that are due, in one exchange
+            return self._gather_spikes(group, value)
+        else:
+            result = self.comm.allgatherv(value, np.diff(group.partition_bounds))
         self._cache[key] = (self.epoch, value, result)
         return result
+
+    def _gather_spikes(self, group: Any, value: np.ndarray) -> np.ndarray:
+        """Gather the ``spike`` vectors of all source groups not gathered in this epoch at once.
+
+        One ``Allgatherv`` per step for the whole network (instead of one per
+        source group): each rank sends its parts of the groups' vectors one
+        after the other, and the received buffer is cut back into groups.
+        """
+        batch = [(group, value)]
+        for g in self._source_groups():
+            if g is group:
+                continue
+            v = g.__dict__.get("spike")
+            if not isinstance(v, np.ndarray) or v.shape != (g.size,) or v.dtype != value.dtype:
+                continue
+            hit = self._cache.get((id(g), "spike"))
+            if hit is None or hit[0] != self.epoch or hit[1] is not v:
+                batch.append((g, v))
+        batch.sort(key=lambda gv: self.network._creation_order.get(id(gv[0]), 0))
+        counts = np.array([np.diff(g.partition_bounds) for g, _ in batch])  # (groups, ranks)
+        received = self.comm.allgatherv(np.concatenate([v for _, v in batch]), counts.sum(axis=0))
+        starts = np.concatenate([[0], np.cumsum(counts.sum(axis=0))])
+        inner = np.concatenate([np.zeros((1, self.size), dtype=np.int64), np.cumsum(counts, axis=0)])
+        for j, (g, v) in enumerate(batch):
+            parts = [received[starts[r] + inner[j, r]: starts[r] + inner[j + 1, r]] for r in range(self.size)]
+            self._cache[(id(g), "spike")] = (self.epoch, v, np.concatenate(parts))
+        return self._cache[(id(group), "spike")][2]
+
+    def _source_groups(self) -> list:
+        """The NeuronGroups that are the source of some SynapseGroup (creation order)."""
+        groups = {id(getattr(s.src, "BaseNeuronGroup", s.src)) for s in self.network.SynapseGroups}
+        return [g for g in self.network.NeuronGroups if id(g) in groups]
 
     # -- random numbers --------------------------------------------------------------
     def neuron_vector(self, group: Any, mode: Any, scale: Any, density: Any) -> np.ndarray:
