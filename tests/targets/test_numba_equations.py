@@ -197,14 +197,29 @@ def test_per_synapse_delays_run_compiled_and_match(statement):
     np.testing.assert_allclose(b.ge, a.ge, rtol=1e-13, atol=1e-15)
 
 
-def test_float32_equations_stay_python_with_a_warning():
-    net = Network(seed=1, target="numba", dtype="float32", behaviour={1: Clock(step="0.1*ms")})
-    NeuronGroup(net=net, size=10, behaviour={2: Variable(eq="v=uniform(0, 1)"),
-                                             4: Equation(eq="dv/dt = -v/(10*ms)")})
-    with pytest.warns(PythonStepWarning, match="Equation"):
+def test_float32_state_runs_compiled_and_agrees_to_float32_precision():
+    def run(target):
+        net = Network(seed=2, target=target, dtype="float32", behaviour={1: Clock(step="0.1*ms")})
+        g = NeuronGroup(net=net, size=200, behaviour={
+            2: Variable(eq="v=uniform(0, 1); ge=0"), 3: Refractory("1*ms"),
+            4: Equation(eq="dv/dt = (1.1 - v + ge)/(10*ms) : 1 (unless refractory)\ndge/dt = -ge/(5*ms) : 1"),
+            5: Threshold("v > 1"), 7: Reset("v = 0"), 9: EventRecorder(["n.spike"])})
+        SynapseGroup(net=net, src=g, dst=g, behaviour={6: OnPre("ge += w", w=0.002, p=0.1)})
         net.initialize()
-        net.simulate_iterations(5, progress=False)
-    assert [type(b).__name__ for b in python_steps(net)] == ["Equation"]
+        net.simulate_iterations(300, progress=False)
+        return net, g
+
+    net_a, a = run("numpy")
+    net_b, b = run("numba")
+    assert python_steps(net_b) == []
+    assert b.v.dtype == np.float32
+    n_a, n_b = a["n.spike.i", 0, "np"].size, b["n.spike.i", 0, "np"].size
+    assert n_a > 100 and abs(n_a - n_b) <= 0.02 * n_a
+    # float32 rounding once per step (numba) or after every operation (numpy); neurons whose spike
+    # times differ are reset at different steps, so compare the others
+    same = (a.lastspike == b.lastspike)
+    assert same.mean() > 0.9
+    np.testing.assert_allclose(b.v[same], a.v[same], rtol=0, atol=1e-5)
 
 
 def test_threads_split_the_loops_without_changing_the_numbers():

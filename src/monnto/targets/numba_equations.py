@@ -24,7 +24,11 @@ What runs compiled, and what stays Python (the network warns, naming it):
 * OnPre/OnPost without delay, with one delay for all synapses or one per
   synapse, on dense numpy weights or CSR weights (``x += c*w`` only, as on
   the numpy target); summed variables of synaptic Equations;
-* Python: float32 state, torch.
+* float32 state (``Network(dtype='float32')``) runs compiled too, but each
+  step is computed in float64 and rounded to float32 once, when stored
+  (numpy rounds after every operation): the targets then agree to float32
+  precision, not bit for bit (tested);
+* torch networks use the numpy target.
 
 Identical results: the loops do the numpy steps' operations in the same
 order, so the numbers are the same where the operations are exact IEEE
@@ -122,7 +126,7 @@ def _kind(value: Any, shape: tuple) -> str | None:
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return "s" if value.dtype.kind in "fiub" else None
-        if tuple(value.shape) == tuple(shape) and value.dtype in (np.float64, np.bool_):
+        if tuple(value.shape) == tuple(shape) and value.dtype in (np.float64, np.float32, np.bool_):
             return "e"
         return None
     if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
@@ -274,7 +278,7 @@ def _synaptic_call(b: Any, syn: Any) -> list[KernelCall] | None:
         return None
     W = syn.W
     sparse = bool(sp.issparse(W))
-    if not sparse and not (isinstance(W, np.ndarray) and W.dtype == np.float64):
+    if not sparse and not (isinstance(W, np.ndarray) and W.dtype in (np.float64, np.float32)):
         return None
     shapes = {"syn": (syn.dst.size, syn.src.size), "pre": (syn.src.size,), "post": (syn.dst.size,)}
     owners = {"syn": syn, "pre": syn.src, "post": syn.dst}
