@@ -237,3 +237,21 @@ def test_threads_split_the_loops_without_changing_the_numbers():
     assert one.lastspike.max() > 0
     np.testing.assert_array_equal(one.v, two.v)
     np.testing.assert_array_equal(one.lastspike, two.lastspike)
+
+
+def test_a_step_without_a_kernel_stays_python_with_a_warning_and_the_same_results():
+    def run(target):
+        net = Network(seed=1, target=target, behaviour={1: Clock(step="0.1*ms")})
+        g = NeuronGroup(net=net, size=10, behaviour={2: Variable(eq="v=uniform(0, 1)"),
+                                                     4: Equation(eq="dv/dt = (2 - v)/(10*ms)"),
+                                                     5: Threshold("(v > 1) & (count < 3)"), 7: Reset("v = 0")})
+        g.count = np.zeros(10, dtype=np.int64)  # an int array: no kernel reads it
+        net.initialize()
+        net.simulate_iterations(50, progress=False)
+        return net, g
+
+    net_a, a = run("numpy")
+    with pytest.warns(PythonStepWarning, match="Threshold"):
+        net_b, b = run("numba")
+    assert [type(x).__name__ for x in python_steps(net_b)] == ["Threshold"]
+    np.testing.assert_array_equal(a.v, b.v)
