@@ -222,6 +222,7 @@ def test_float32_state_runs_compiled_and_agrees_to_float32_precision():
     np.testing.assert_allclose(b.v[same], a.v[same], rtol=0, atol=1e-5)
 
 
+@pytest.mark.slow  # two cold compiles of 3000-neuron kernels
 def test_threads_split_the_loops_without_changing_the_numbers():
     def run(threads):
         net = Network(seed=7, target="numba", threads=threads, behaviour={1: Clock(step="0.1*ms")})
