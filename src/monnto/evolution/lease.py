@@ -36,6 +36,7 @@ from optuna.storages.journal import JournalFileOpenLock
 from optuna.study import StudyDirection
 
 from monnto.core.errors import ConfigurationError, MonntoValueError
+from monnto.storage.processes import pid_alive
 
 _logger = logging.getLogger("monnto.evolution")
 
@@ -50,19 +51,6 @@ RENEWED_ATTR = "monnto_renewed"
 
 
 # ---- who holds a lock ---------------------------------------------------------
-def pid_alive(pid: int) -> bool:
-    """True unless process ``pid`` of this host has certainly ended (always True off POSIX)."""
-    if os.name != "posix":  # os.kill(pid, 0) would signal the process there
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
-
-
 def process_start(pid: int) -> str | None:
     """When process ``pid`` started, as the kernel counts it (Linux: boot id and clock ticks), or None."""
     try:

@@ -72,6 +72,7 @@ from .load_context import checked_folders, loading
 from .load_policy import LoadPolicy
 from .manifest_schema import validate_manifest
 from .network_codec import Decoder, Encoder, class_path
+from .processes import pid_alive
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_network", "save_network"]
 
@@ -194,15 +195,7 @@ def _writer_alive(folder: Path) -> bool:
         age = time.time() - folder.stat().st_mtime
     except OSError:
         return False
-    if age > 3600:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
+    return age <= 3600 and pid_alive(pid)
 
 
 def recover_interrupted_save(path: str | os.PathLike) -> Path | None:
