@@ -1,4 +1,4 @@
-"""The ``monnto`` command: ``demo``, ``ui``, ``evolve``, ``doctor`` and ``--version``.
+"""The ``monnto`` command: ``demo``, ``ui``, ``evolve``, ``doctor``, ``run`` and ``--version``.
 
 Each subcommand imports its layer only when it runs, so ``monnto --help``
 stays fast and needs no optional extra. A subcommand whose optional extra is
@@ -128,6 +128,24 @@ def _run_evolve(args: argparse.Namespace) -> int:
     return run_evolve(args)
 
 
+def _add_run_parser(subparsers) -> None:
+    run = subparsers.add_parser(
+        "run", help="run a script on K MPI ranks (one network split over them)",
+        description="Run a network script on K MPI ranks with mpiexec (K = 1: one process in "
+                    "distributed mode); every K gives the same spike trains. See docs/mpi.md.\n\n"
+                    "example:\n  monnto run --ranks 2 my_network.py")
+    run.add_argument("--ranks", type=_int_at_least(1), default=1, help="number of MPI ranks")
+    run.add_argument("script", help="the Python script")
+    run.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
+    run.set_defaults(func=_run_run)
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    from .distributed.launch import run_script
+
+    return run_script(args.script, args.ranks, args.args)
+
+
 def _add_doctor_parser(subparsers) -> None:
     doctor = subparsers.add_parser(
         "doctor", help="report which optional parts work on this machine and what to install",
@@ -159,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ui_parser(subparsers)
     _add_evolve_parser(subparsers)
     _add_doctor_parser(subparsers)
+    _add_run_parser(subparsers)
     return parser
 
 

@@ -182,3 +182,16 @@ def test_importing_monnto_does_not_import_mpi4py():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PATH": "", "MONNTO_DISTRIBUTED": "auto"})
     assert out.stdout.strip() == "False"
+
+
+def test_monnto_run_command_and_its_errors(tmp_path):
+    from monnto.distributed.launch import launch_command
+
+    script = tmp_path / "s.py"
+    script.write_text("pass\n")
+    command, env = launch_command(str(script), 1, ["a"])
+    assert command == [sys.executable, str(script), "a"] and env["MONNTO_DISTRIBUTED"] == "1"
+    with pytest.raises(MonntoValueError, match="--ranks"):
+        launch_command(str(script), 0)
+    with pytest.raises(MonntoValueError, match="script"):
+        launch_command(str(tmp_path / "missing.py"), 2)

@@ -195,3 +195,22 @@ def test_storage_manager_run_holds_all_ranks_data_in_one_folder(tmp_path):
     assert v.shape == (3, 10)
     np.testing.assert_array_equal(v[-1], np.load(tmp_path / "expected.npy"))
     np.testing.assert_allclose(load_stream(sm, "g.rec.np.mean(n.v)"), v.mean(axis=1), rtol=1e-12)
+
+
+def test_monnto_run_ranks_starts_the_script_on_k_ranks(tmp_path):
+    script = tmp_path / "who.py"
+    script.write_text(
+        "import sys\n"
+        "import monnto.distributed as dist\n"
+        "from monnto import Network, NeuronGroup\n"
+        "net = Network(seed=1)\n"
+        "g = NeuronGroup(net=net, size=10)\n"
+        "print(f'rank {dist.rank(net)} of {dist.size(net)} holds {g.size} of {g.global_size}', sys.argv[1:])\n")
+    env = {k: v for k, v in os.environ.items() if k != "MONNTO_DISTRIBUTED"}
+    for k, sizes in ((1, {"10"}), (2, {"5"})):
+        result = subprocess.run([PYTHON, "-m", "monnto", "run", "--ranks", str(k), str(script), "--flag"],
+                                capture_output=True, text=True, timeout=120, env=env)
+        checked(result)
+        lines = [line for line in result.stdout.splitlines() if line.startswith("rank")]
+        assert len(lines) == k and all(f"of {k} holds" in line and "['--flag']" in line for line in lines)
+        assert {line.split()[5] for line in lines} == sizes
