@@ -74,6 +74,7 @@ def test_white_noise_draws_are_the_numpy_targets_and_independent_of_the_loop_lay
     np.testing.assert_array_equal(a["n.spike.i", 0, "np"], b["n.spike.i", 0, "np"])
 
 
+@pytest.mark.slow
 def test_exact_integration_with_per_neuron_exp_stays_within_a_bound():
     # exp(-dt/tau) per neuron: math.exp in the loop, numpy.exp in the array step
     net_a, a = _run("numpy", eq=_EULER, method="exact")
@@ -121,7 +122,7 @@ def _stdp(target, all_to_all=True):
     return net, syn, post
 
 
-@pytest.mark.parametrize("all_to_all", [True, False])
+@pytest.mark.parametrize("all_to_all", [True, pytest.param(False, marks=pytest.mark.slow)])
 def test_pair_stdp_with_onpre_and_onpost_matches(all_to_all):
     net_a, syn_a, post_a = _stdp("numpy", all_to_all)
     net_b, syn_b, post_b = _stdp("numba", all_to_all)
@@ -187,7 +188,8 @@ def _per_synapse(target, statement):
     return net, g, syn
 
 
-@pytest.mark.parametrize("statement", ["ge += w", "w = clip(w + 0.01*v_post, 0, 1)", "ge += w*v_pre"])
+@pytest.mark.parametrize("statement", ["ge += w", pytest.param("w = clip(w + 0.01*v_post, 0, 1)", marks=pytest.mark.slow),
+                                       pytest.param("ge += w*v_pre", marks=pytest.mark.slow)])
 def test_per_synapse_delays_run_compiled_and_match(statement):
     net_a, a, syn_a = _per_synapse("numpy", statement)
     net_b, b, syn_b = _per_synapse("numba", statement)
@@ -197,6 +199,7 @@ def test_per_synapse_delays_run_compiled_and_match(statement):
     np.testing.assert_allclose(b.ge, a.ge, rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.slow
 def test_float32_state_runs_compiled_and_agrees_to_float32_precision():
     def run(target):
         net = Network(seed=2, target=target, dtype="float32", behaviour={1: Clock(step="0.1*ms")})
