@@ -238,6 +238,16 @@ def test_files_outside_the_save_are_never_read(saved, tmp_path, rel):
         load_network(folder)
 
 
+def saved_streaming_network(run, folder, size, steps):
+    """Save a network whose Recorder streams ``n.u`` into ``run``; returns the save folder."""
+    net = Network(seed=2)
+    NeuronGroup(net=net, tag="g", size=size, behaviour={
+        1: Leaky(), 9: Recorder(["n.u"], tag="rec", storage_manager=run, chunk=8)})
+    net.initialize()
+    net.simulate_iterations(steps)
+    return save_network(net, folder)
+
+
 def test_a_stream_elsewhere_is_never_opened(project, tmp_path):
     other = StorageManager("victim")
     victim = other.open_stream("precious", (3,), np.float64)
@@ -246,12 +256,7 @@ def test_a_stream_elsewhere_is_never_opened(project, tmp_path):
     before = {p: p.read_bytes() for p in other.path.rglob("*") if p.is_file()}
 
     run = StorageManager("sender")
-    net = Network(seed=2)
-    NeuronGroup(net=net, tag="g", size=3, behaviour={
-        1: Leaky(), 9: Recorder(["n.u"], tag="rec", storage_manager=run, chunk=8)})
-    net.initialize()
-    net.simulate_iterations(20)
-    folder = save_network(net, tmp_path / "streamed")
+    folder = saved_streaming_network(run, tmp_path / "streamed", size=3, steps=20)
     manifest = json.loads((folder / MANIFEST).read_text())
     text = json.dumps(manifest)
     assert '"$stream"' in text
@@ -537,13 +542,7 @@ def test_a_live_writers_folder_is_left_alone(tmp_path):
 
 
 def test_a_damaged_stream_copy_fails_before_writing_into_the_receivers_run(project, tmp_path):
-    run = StorageManager("sender")
-    net = Network(seed=2)
-    NeuronGroup(net=net, tag="g", size=40, behaviour={
-        1: Leaky(), 9: Recorder(["n.u"], tag="rec", storage_manager=run, chunk=8)})
-    net.initialize()
-    net.simulate_iterations(30)
-    folder = save_network(net, tmp_path / "streamed")
+    folder = saved_streaming_network(StorageManager("sender"), tmp_path / "streamed", size=40, steps=30)
     chunks = [p for p in (folder / "streams.zarr").rglob("*") if p.is_file() and p.name != "zarr.json"]
     assert chunks
     chunks[0].write_bytes(b"garbage")

@@ -18,6 +18,8 @@ import typing
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+import numpy as np
+
 from ..core.errors import MonntoTypeError, MonntoValueError
 
 __all__ = ["checked_builder"]
@@ -47,7 +49,7 @@ def _allowed_kinds(hint: Any) -> tuple[set[type], bool] | None:
 
 def _matches(value: Any, kind: type) -> bool:
     if kind is bool:
-        return isinstance(value, (bool,)) or type(value).__name__ == "bool_"
+        return isinstance(value, (bool, np.bool_))
     if isinstance(value, bool):
         return False
     if kind is int:

@@ -146,9 +146,7 @@ def save_network(net: Any, path: str | os.PathLike, overwrite: bool = False) -> 
     pathlib.Path
         The folder written.
     """
-    if not isinstance(path, (str, os.PathLike)) or not str(path):
-        raise MonntoTypeError(f"save_network: path must be a folder path (str or os.PathLike), got {path!r}")
-    path = Path(path).resolve()
+    path = _folder_path(path, "save_network")
     recover_interrupted_save(path)
     if path.exists() and not overwrite:
         raise FileExistsError(f"save_network: {str(path)!r} already exists; pass overwrite=True "
@@ -172,6 +170,13 @@ def save_network(net: Any, path: str | os.PathLike, overwrite: bool = False) -> 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def _folder_path(path: Any, caller: str) -> Path:
+    """``path`` resolved, or an error naming ``caller`` when it is not a path."""
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        raise MonntoTypeError(f"{caller}: path must be a folder path (str or os.PathLike), got {path!r}")
+    return Path(path).resolve()
 
 
 def _leftover_name(path: Path, kind: str) -> str:
@@ -479,9 +484,7 @@ def load_network(path: str | os.PathLike, storage_manager: Any = None, *,
     from ..core.neuron_group import NeuronGroup
     from ..core.synapse_group import SynapseGroup
 
-    if not isinstance(path, (str, os.PathLike)) or not str(path):
-        raise MonntoTypeError(f"load_network: path must be a folder path (str or os.PathLike), got {path!r}")
-    folder = Path(path).resolve()
+    folder = _folder_path(path, "load_network")
     recover_interrupted_save(folder)
     readable_folders = checked_folders(data_folders, "load_network")
     m = _read_manifest(folder)
