@@ -153,3 +153,32 @@ def test_streams_are_compressed_with_zstd_unless_asked_not_to(project):
                        if f.is_file()) for name in ("ones", "raw")}
     assert sizes["ones"] < 10_000 < 400_000 <= sizes["raw"]
     np.testing.assert_array_equal(np.asarray(sm.load_stream("raw")), 1)
+
+
+_RACE_SCRIPT = """
+import sys, time
+from pathlib import Path
+from monnto.storage.streams import open_stream
+folder, name, start = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+while time.time() < start:
+    pass
+stream = open_stream(folder, name, (3,), "float64")
+stream.append(__import__("numpy").full((2, 3), float(name[1:])))
+"""
+
+
+def test_processes_creating_the_stream_store_at_once_all_succeed(tmp_path):
+    # MPI ranks sharing one run folder create its stream store at the same moment:
+    # the process that loses the race must open the group, not fail.
+    from monnto.storage.streams import load_stream
+
+    for attempt in range(3):
+        folder = tmp_path / f"run{attempt}"
+        folder.mkdir()
+        start = f"{time.time() + 1.5:.3f}"
+        procs = [subprocess.Popen([sys.executable, "-c", _RACE_SCRIPT, str(folder), f"r{i}", start],
+                                  stderr=subprocess.PIPE, text=True) for i in range(4)]
+        errors = [p.communicate(timeout=60)[1] for p in procs]
+        assert all(p.returncode == 0 for p in procs), errors
+        for i in range(4):
+            assert np.array_equal(load_stream(folder, f"r{i}")[:], np.full((2, 3), float(i)))

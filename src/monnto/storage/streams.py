@@ -16,6 +16,7 @@ appended before is readable.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +187,26 @@ class ZarrStream:
         return StreamArray(self._array, self._length, self.name)
 
 
+def _open_or_create_group(zarr: Any, store: Path) -> Any:
+    """The stream group at ``store``, created when missing.
+
+    Several processes (MPI ranks sharing one run folder, evolution workers)
+    may create it at the same moment: whoever loses the race opens the
+    group the other one wrote.
+    """
+    from zarr.errors import ContainsGroupError
+
+    for _ in range(20):
+        try:
+            return zarr.open_group(str(store), mode="a")
+        except ContainsGroupError:
+            try:
+                return zarr.open_group(str(store), mode="r+")
+            except (FileNotFoundError, ValueError):  # metadata not fully written yet
+                time.sleep(0.01)
+    return zarr.open_group(str(store), mode="r+")
+
+
 def _store_path(run_folder: Path) -> Path:
     return Path(run_folder) / STREAM_STORE_NAME
 
@@ -239,7 +260,7 @@ def open_stream(run_folder: str | os.PathLike, name: str, sample_shape: tuple[in
     if steps < 1:
         raise MonntoValueError(f"open_stream({name!r}): chunk_steps must be >= 1, got {chunk_steps!r}")
     store = _store_path(run_folder)
-    root = zarr.open_group(str(store), mode="a")
+    root = _open_or_create_group(zarr, store)
     existing = set(root.array_keys())
     stream_name = name
     suffix = 0
