@@ -163,7 +163,7 @@ class NumbaRunner:
     def python_behaviours(self) -> list:
         """Behaviours that run as Python in the current plan."""
         self._ensure_plan()
-        return [b for _, _, b in self._python]
+        return [b for _, _, b in self._python if not getattr(b, "exchange_step", False)]
 
     def prepare(self) -> None:
         """Build the plan and compile it (or load it from the cache) now."""
@@ -183,7 +183,10 @@ class NumbaRunner:
         plan: list = []
         self._python = []
         current: list = []
-        for _, parent, b in net._sorted_behaviours():
+        entries = net._sorted_behaviours()
+        if net._distributed is not None:  # a split network's spike exchange: a step of its own (MPI)
+            entries = net._distributed.compiled_entries(entries)
+        for _, parent, b in entries:
             if not b.behaviour_enabled:
                 continue
             fn = b.step_function()
@@ -234,7 +237,7 @@ class NumbaRunner:
             numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
 
     def _warn_python(self, net: Any) -> None:
-        labels = [repr(b) for _, _, b in self._python]
+        labels = [repr(b) for _, _, b in self._python if not getattr(b, "exchange_step", False)]
         new = [label for label in labels if label not in self._warned]
         if new:
             self._warned.update(new)
