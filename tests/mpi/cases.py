@@ -47,6 +47,13 @@ class InputBehaviour(Behaviour):
             neurons.voltage += synapse.W.dot(synapse.src.spike) / synapse.src.size
 
 
+def exchanges(out: dict, name: str, net, steps: int) -> None:
+    """The spike exchanges a run made (collective calls; 0 in one process) and its step count."""
+    ctx = net._distributed
+    out[f"exchanges.{name}"] = np.array([ctx.spike_exchanges, steps,
+                                         0 if ctx.exchange is None else ctx.exchange.interval])
+
+
 def spikes(out: dict, prefix: str, obj, expression: str = "n.spike") -> None:
     out[f"{prefix}.t"] = np.asarray(obj[f"{expression}.t", 0])
     out[f"{prefix}.i"] = np.asarray(obj[f"{expression}.i", 0])
@@ -67,6 +74,7 @@ def paper(out: dict, sparse: bool = False) -> None:
     for _ in range(5):  # single steps gather too
         net.simulate_iteration()
     name = "paper_sparse" if sparse else "paper"
+    exchanges(out, name, net, 155)
     out[f"{name}.x"] = dist.gather(group, group.x)  # a collective call: every rank
     if dist.rank(net) == 0:  # only rank 0 reads the recorders: no communication, no hang
         spikes(out, name, net)
@@ -74,25 +82,43 @@ def paper(out: dict, sparse: bool = False) -> None:
         out[f"{name}.mean"] = np.asarray(net["np.mean(n.voltage)", 0])
 
 
-def brunel(out: dict) -> None:
-    """Brunel (2000) AI regime, 400 + 100 neurons, fixed in-degree, Poisson input, 1.5 ms delays."""
+def brunel(out: dict, target: str = "numpy") -> None:
+    """Brunel (2000) AI regime, 400 + 100 neurons, fixed in-degree, Poisson input, 1.5 ms delays.
+
+    Runs of 300 steps, 20 single steps and 80 steps: the buffered exchange
+    (every 15 steps) carries over the ends of runs.
+    """
     from monnto.models import brunel_network
 
-    net = brunel_network("AI", n_exc=400, seed=11)
-    net.simulate_iterations(400)
-    spikes(out, "brunel.exc", net.exc)
-    spikes(out, "brunel.inh", net.inh)
+    name = "brunel" if target == "numpy" else f"brunel_{target}"
+    net = brunel_network("AI", n_exc=400, seed=11, target=target)
+    net.simulate_iterations(300)
+    for _ in range(20):
+        net.simulate_iteration()
+    net.simulate_iterations(80)
+    exchanges(out, name, net, 400)
+    spikes(out, f"{name}.exc", net.exc)
+    spikes(out, f"{name}.inh", net.inh)
 
 
-def cuba(out: dict) -> None:
-    """CUBA (Vogels & Abbott benchmark as in Brian2), 240 + 60 neurons, fixed probability."""
+def brunel_numba(out: dict) -> None:
+    brunel(out, "numba")
+
+
+def cuba(out: dict, target: str = "numpy") -> None:
+    """CUBA (Vogels & Abbott benchmark as in Brian2), 240 + 60 neurons, fixed probability, one-step delays."""
     from monnto.models import cuba_network
 
-    net = cuba_network(n_exc=240, n_inh=60, p=0.1, seed=5)
+    name = "cuba" if target == "numpy" else f"cuba_{target}"
+    net = cuba_network(n_exc=240, n_inh=60, p=0.1, seed=5, target=target)
     net.simulate_iterations(400)
-    groups = [g for g in net.NeuronGroups]
-    for g in groups:
-        spikes(out, f"cuba.{g.tag}", g)
+    exchanges(out, name, net, 400)
+    for g in net.NeuronGroups:
+        spikes(out, f"{name}.{g.tag}", g)
+
+
+def cuba_numba(out: dict) -> None:
+    cuba(out, "numba")
 
 
 def brunel_hakim(out: dict) -> None:
@@ -101,6 +127,7 @@ def brunel_hakim(out: dict) -> None:
 
     net = brunel_hakim_network(n=120, c=119, J=0.1e-3, sigma_ext=2e-3, seed=2)
     net.simulate_iterations(300)
+    exchanges(out, "brunel_hakim", net, 300)
     spikes(out, "brunel_hakim", net)
 
 
@@ -132,6 +159,7 @@ def stdp_network(seed: int = 7) -> Network:
 def stdp(out: dict) -> None:
     net = stdp_network()
     net.simulate_iterations(300)
+    exchanges(out, "stdp", net, 300)
     spikes(out, "stdp", net.exc)
     s = net.SynapseGroups[0]
     W = s.W

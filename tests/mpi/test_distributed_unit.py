@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import monnto.distributed as dist
-from monnto import EventRecorder, Network, NeuronGroup, Recorder, SynapseGroup
+from monnto import Behaviour, EventRecorder, Network, NeuronGroup, Recorder, SynapseGroup
 from monnto.core.errors import MonntoValueError
 from monnto.distributed import comm as comm_module
 from monnto.distributed.partition import block_bounds, dimension_bounds, partition_bounds
@@ -169,11 +169,75 @@ def test_missing_mpi4py_names_the_extra(monkeypatch):
         Network(seed=1)
 
 
-def test_compiled_target_is_refused_with_a_reason(as_rank):
+class _UserNeurons(Behaviour):
+    """A user's neuron model: reads no synapse's source."""
+
+    reads_remote_spikes = False
+
+    def set_variables(self, n):
+        n.spike = n.get_neuron_vec() > 1
+
+    def new_iteration(self, n):
+        pass
+
+
+class InputBehaviour(Behaviour):
+    """The paper's input: reads the source spikes of the step."""
+
+    def new_iteration(self, n):
+        for s in n.afferent_synapses["GLUTAMATE"]:
+            n.v = s.W.dot(s.src.spike)
+
+
+class _UserUndeclared(_UserNeurons):
+    reads_remote_spikes = None  # unknown: may read synapse.src.spike
+
+
+def test_compiled_target_with_readers_of_the_step_s_spikes_is_refused_with_a_reason(as_rank):
+    """On numba every spike reader must declare a delay: the exchange is a step between compiled segments."""
     pytest.importorskip("numba")
+    from monnto.core.errors import ConfigurationError
+
     as_rank(0, 2)
+    net = Network(seed=1, target="numba")
+    g = NeuronGroup(net=net, size=10, behaviour={1: _UserNeurons(), 2: InputBehaviour()})
+    SynapseGroup(net=net, src=g, dst=g, tag="GLUTAMATE")
+    with pytest.raises(ConfigurationError, match=r"target.*InputBehaviour.*DelayedSynapticInput"):
+        net.initialize()
     with pytest.raises(MonntoValueError, match="target"):
-        Network(seed=1, target="numba")
+        Network(seed=1, target="no such target")
+
+
+def _delayed_net(extra=None):
+    from monnto.behaviours.equations import Clock
+    from monnto.models._propagation import DelayedSynapticInput
+
+    net = Network(seed=1, behaviour={0: Clock(step=1e-4)})
+    behaviours = {3: _UserNeurons()} if extra is None else {3: extra}
+    g = NeuronGroup(net=net, size=20, behaviour=behaviours)
+    h = NeuronGroup(net=net, size=8, behaviour={3: _UserNeurons()})
+    for src, delay in ((g, 1.5e-3), (h, 0.8e-3)):
+        s = SynapseGroup(net=net, src=src, dst=g, behaviour={1: DelayedSynapticInput(delay=delay)})
+        s.W = s.get_synapse_mat("uniform")
+    net.initialize()
+    return net
+
+
+def test_exchange_interval_is_the_smallest_declared_delay(as_rank):
+    as_rank(1, 2)
+    net = _delayed_net()
+    exchange = net._distributed.exchange
+    assert exchange is not None and exchange.interval == 8  # 0.8 ms at 0.1 ms
+    assert [g.size for g in exchange.groups] == [10, 4]
+    assert exchange.buffer_of(net.NeuronGroups[0]).shape == (20,)  # synapses read the global vector
+    assert net.SynapseGroups[0].src.spike is exchange.buffer_of(net.NeuronGroups[0])
+
+
+def test_unknown_readers_keep_the_exchange_per_step(as_rank):
+    as_rank(0, 2)
+    assert _delayed_net(_UserUndeclared())._distributed.exchange is None
+    as_rank(0, 1)
+    assert _delayed_net()._distributed.exchange is None  # one rank: nothing to exchange
 
 
 def test_importing_monnto_does_not_import_mpi4py():

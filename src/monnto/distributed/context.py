@@ -6,13 +6,16 @@ Core calls these methods (only when ``net._distributed`` is set):
 * :meth:`DistributedNetwork.source_view` for a SynapseGroup's ``src``,
 * :meth:`DistributedNetwork.neuron_vector` / :meth:`synapse_matrix` for
   ``get_neuron_vec`` / ``get_synapse_mat``,
-* :meth:`DistributedNetwork.wrap_steps` when the step list is built,
+* :meth:`DistributedNetwork.wrap_steps` when the step list is built (and
+  :meth:`DistributedNetwork.compiled_entries` when a compiled target plans
+  its steps), which adds the spike exchange (:mod:`.exchange`),
 * :meth:`DistributedNetwork.recorder_function` when a Recorder compiles an
   expression,
 * :meth:`DistributedNetwork.after_run` at the end of each run.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,12 +24,15 @@ import numpy as np
 from ..core.errors import ConfigurationError, bad_value
 from . import streams
 from .comm import install_abort_hook
+from .exchange import ExchangeStep, SpikeExchange, declared_readers
 from .partition import partition_bounds
 from .recording import RecorderSync
 from .views import GlobalView
 
 __all__ = ["DistributedNetwork", "configure"]
 
+#: Targets whose step plan has a place for the spike exchange (numpy's step list; numba's segment boundaries).
+TARGETS = ("numpy", "numba")
 #: Partition rules by group tag (``'*'``: the default); see :func:`configure`.
 _PARTITION: dict[str, Any] = {"*": "blocks"}
 
@@ -53,25 +59,39 @@ class DistributedNetwork:
     Parameters
     ----------
     net : Network
-        The network (its backend must be numpy, its target numpy).
+        The network (its backend must be numpy, its target numpy or numba).
     comm : SerialComm or MPIComm
         The ranks.
+
+    Attributes
+    ----------
+    spike_exchanges : int
+        Collective calls that exchanged spikes so far (one per step, or one
+        per minimum synaptic delay, see :mod:`.exchange`).
+    exchange_seconds : float
+        Wall time spent in those calls (waiting for the slowest rank included).
+    exchange : SpikeExchange or None
+        The buffered exchange when every spike reader declares its delay, else None.
     """
 
     def __init__(self, net: Any, comm: Any):
         if net.backend != "numpy":
             raise bad_value(net, "backend", net.backend, "'numpy' for a network split over MPI ranks",
                             hint="set MONNTO_DISTRIBUTED=0 to run each rank as its own network")
-        if net.target != "numpy":
-            raise bad_value(net, "target", net.target, "'numpy' for a network split over MPI ranks",
-                            hint="the compiled target runs whole runs in one compiled loop, with no "
-                                 "place for the spike exchange yet; use target='numpy' under mpiexec")
+        if net.target not in TARGETS:
+            raise bad_value(net, "target", net.target, f"one of {TARGETS} for a network split over MPI ranks",
+                            hint="the spike exchange is a step between the target's compiled steps; "
+                                 "use target='numpy' under mpiexec")
         self.network = net
         self.comm = comm
         self.rank = comm.rank
         self.size = comm.size
         self.call_counts: dict = {}
         self.epoch = 0
+        self.spike_exchanges = 0
+        self.exchange_seconds = 0.0
+        self.exchange: SpikeExchange | None = None
+        self._remote_readers: list = []
         self._cache: dict = {}
         self._views: dict = {}
         self.recorders = RecorderSync(self)
@@ -118,8 +138,17 @@ class DistributedNetwork:
             view = self._views[id(group)] = GlobalView(group, self)
         return view
 
-    def gathered(self, group: Any, name: str, value: np.ndarray) -> np.ndarray:
-        """The global array of ``group.<name>`` (cached until the next behaviour runs)."""
+    def gathered(self, group: Any, name: str, value: np.ndarray, live: bool = False) -> np.ndarray:
+        """The global array of ``group.<name>`` (cached until the next behaviour runs).
+
+        With the buffered exchange (:mod:`.exchange`) a synapse's
+        ``src.spike`` is the exchange's vector of the last exchanged step;
+        ``live`` views (recorders) gather the current spikes instead.
+        """
+        if name == "spike" and not live and self.exchange is not None:
+            spikes = self.exchange.buffer_of(group)
+            if spikes is not None:
+                return spikes
         key = (id(group), name)
         hit = self._cache.get(key)
         if hit is not None and hit[0] == self.epoch and hit[1] is value:
@@ -152,7 +181,10 @@ class DistributedNetwork:
                 batch.append((g, v))
         batch.sort(key=lambda gv: self.network._creation_order.get(id(gv[0]), 0))
         counts = np.array([np.diff(g.partition_bounds) for g, _ in batch])  # (groups, ranks)
+        start = time.perf_counter()
         received = self.comm.allgatherv(np.concatenate([v for _, v in batch]), counts.sum(axis=0))
+        self.exchange_seconds += time.perf_counter() - start
+        self.spike_exchanges += 1
         starts = np.concatenate([[0], np.cumsum(counts.sum(axis=0))])
         inner = np.concatenate([np.zeros((1, self.size), dtype=np.int64), np.cumsum(counts, axis=0)])
         for j, (g, v) in enumerate(batch):
@@ -182,8 +214,13 @@ class DistributedNetwork:
 
     # -- stepping ----------------------------------------------------------------------
     def wrap_steps(self, steps: list) -> list:
-        """Steps of NeuronGroups and the Network followed by a new epoch (gathered arrays expire).
+        """The step list of a split network: the spike exchange first, then the steps, with epochs.
 
+        When every reader of source spikes declares its delay (see
+        :mod:`.exchange`), a :class:`~.exchange.SpikeExchange` step runs first
+        in every step and exchanges the spikes once per minimum delay.
+        Otherwise spikes are gathered when read, and steps of NeuronGroups
+        and the Network are followed by a new epoch (gathered arrays expire).
         A SynapseGroup's behaviours write their own state and add to the
         destination's vectors but do not make new spikes, so they leave the
         epoch alone: the source spikes read by all SynapseGroups at the start
@@ -192,10 +229,58 @@ class DistributedNetwork:
         """
         from ..core.synapse_group import SynapseGroup
 
+        self.plan_exchange()
         if self.size == 1:
             return steps
-        return [(fn if isinstance(parent, SynapseGroup) else self._epoch_step(fn), parent)
-                for fn, parent in steps]
+        wrapped = [(fn if isinstance(parent, SynapseGroup) else self._epoch_step(fn), parent)
+                   for fn, parent in steps]
+        if self.exchange is not None:
+            wrapped.insert(0, (self.exchange.step, self.network))
+        return wrapped
+
+    def plan_exchange(self) -> SpikeExchange | None:
+        """Choose the exchange for the current behaviours: buffered (returned) or per step (None).
+
+        Buffered spikes not exchanged yet under the previous plan are
+        exchanged first (a collective call; every rank rebuilds its steps at
+        the same point).
+        """
+        if self.exchange is not None:
+            self.exchange.flush()
+        self.exchange = None
+        readers, others = declared_readers(self.network)
+        self._remote_readers = others
+        if self.size > 1 and readers and not others:
+            self.exchange = SpikeExchange(self, readers)
+        return self.exchange
+
+    def flush_exchange(self) -> None:
+        """Exchange buffered spikes now (before a save; a collective call)."""
+        if self.exchange is not None:
+            self.exchange.flush()
+
+    def compiled_entries(self, entries: list) -> list:
+        """A compiled target's ``(key, parent, behaviour)`` plan with the spike exchange as a step of its own.
+
+        Raises
+        ------
+        ConfigurationError
+            When behaviours may read other ranks' spikes in the step they are
+            made (the per-step exchange on demand needs target='numpy').
+        """
+        if self.size == 1:
+            return entries
+        if self.exchange is None and self._remote_readers and self.network.SynapseGroups:
+            names = ", ".join(repr(b) for b in self._remote_readers[:5])
+            raise bad_value(self.network, "target", self.network.target,
+                            "'numpy' for a split network with behaviours that may read other ranks' spikes "
+                            f"in the step they are made ({names})", cls=ConfigurationError,
+                            hint="on a compiled target every reader of a synapse's source spikes must be a "
+                                 "delayed propagation (DelayedSynapticInput); a behaviour class that reads "
+                                 "no synapse's source can say so with reads_remote_spikes = False")
+        if self.exchange is None:
+            return entries
+        return [(entries[0][0] if entries else 0, self.network, ExchangeStep(self.exchange)), *entries]
 
     def _epoch_step(self, fn: Callable) -> Callable:
         ctx = self
@@ -221,7 +306,7 @@ class DistributedNetwork:
         ctx = self
         key = (id(recorder), expression)
         modes = self.recorders.modes
-        view = self.source_view(parent)
+        view = GlobalView(parent, self, live=True)
 
         def record(p: Any) -> Any:
             mode = modes.get(key)

@@ -160,6 +160,7 @@ def save(net: Any, path: Any, overwrite: bool = False) -> Any:
 
     ctx = net._distributed
     comm = ctx.comm
+    ctx.flush_exchange()  # buffered spikes reach the delay lines, as a per-step exchange leaves them
     ctx.recorders.after_run()  # every rank's samples are on rank 0
     entries = _candidates(net)
     split, undecided = _classify(ctx, entries)

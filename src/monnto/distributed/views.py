@@ -41,13 +41,17 @@ class GlobalView:
         This rank's part of the group.
     ctx : DistributedNetwork
         The network's distributed context (it gathers and caches).
+    live : bool
+        Always gather the current arrays (a recorder's view); a synapse's
+        view (False) reads ``spike`` from the buffered exchange when there is one.
     """
 
-    __slots__ = ("_group", "_ctx")
+    __slots__ = ("_group", "_ctx", "_live")
 
-    def __init__(self, group: Any, ctx: Any):
+    def __init__(self, group: Any, ctx: Any, live: bool = False):
         object.__setattr__(self, "_group", group)
         object.__setattr__(self, "_ctx", ctx)
+        object.__setattr__(self, "_live", live)
 
     @property
     def size(self) -> int:
@@ -74,7 +78,7 @@ class GlobalView:
         value = getattr(group, name)
         if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == group.size \
                 and not name.startswith("_"):
-            return self._ctx.gathered(group, name, value)
+            return self._ctx.gathered(group, name, value, self._live)
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:

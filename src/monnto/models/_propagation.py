@@ -87,6 +87,18 @@ class DelayedSynapticInput(Behaviour):
         if s.dst.__dict__.get(self.target) is None:
             setattr(s.dst, self.target, s.dst.get_neuron_vec())
 
+    def remote_spike_line(self) -> DelayLine | None:
+        """The ring buffer through which alone this behaviour reads ``src.spike``, or None.
+
+        A network split over MPI ranks whose spike readers all declare such a
+        line exchanges spikes once per minimum delay and writes other ranks'
+        spikes into the line (:mod:`monnto.distributed.exchange`). None with
+        ``release_attr`` or in a subclass with its own ``new_iteration``.
+        """
+        if self.line is None or type(self).new_iteration is not DelayedSynapticInput.new_iteration:
+            return None
+        return self.line
+
     def new_iteration(self, s: Any) -> None:
         W = getattr(s, self.weight_attr)
         if self.line is not None:
