@@ -589,3 +589,6 @@ def _normalization(b: Normalization, parent: Any) -> list[KernelCall] | None:
     kernel = "normalization_csr_kernel" if csr else "normalization_dense_kernel"
     return [KernelCall(kernel, arguments, after, label=repr(b))]
 
+
+# the plasticity rules of numba_plasticity_kernels (STP, triplet/discrete STDP, Normalization over groups, ...)
+from monnto.targets import numba_plasticity_providers  # noqa: E402,F401

@@ -32,7 +32,8 @@ from monnto.core import Behaviour
 
 from ...core.errors import MonntoValueError
 
-__all__ = ["STPParams", "ShortTermPlasticity", "TsodyksMarkram", "stp_step", "stp_steady_state"]
+__all__ = ["STPParams", "ShortTermPlasticity", "TsodyksMarkram", "stp_decays", "stp_element", "stp_step",
+           "stp_steady_state"]
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,28 @@ def stp_step(u: Any, x: Any, spikes: Any, p: STPParams, dt: float, xp: Any = np)
     Returns ``(u, x, release)`` with ``release = u+ x-`` for spiking
     sources and 0 elsewhere.
     """
+    fac, dep = stp_decays(p, dt)
+    return stp_element(u, x, spikes, p.U, fac, dep, xp)
+
+
+def stp_decays(p: STPParams, dt: float) -> tuple[float, float]:
+    """The per-step factors ``(exp(-dt/tau_f), exp(-dt/tau_d))`` (0 for ``tau_f = 0``), as Python floats."""
     fac = math.exp(-dt / p.tau_f) if p.tau_f > 0 else 0.0
-    dep = math.exp(-dt / p.tau_d)
+    return fac, math.exp(-dt / p.tau_d)
+
+
+def stp_element(u: Any, x: Any, spike: Any, U: float, fac: float, dep: float, xp: Any) -> tuple:
+    """Element-wise Tsodyks-Markram step of one source (or of arrays of sources).
+
+    Written once for every target: :func:`stp_step` calls it on whole arrays,
+    the numba target compiles its scalar form (:mod:`monnto.targets.scalarize`)
+    into a per-source loop. Returns ``(u, x, release)``.
+    """
     u = u * fac
     x = 1.0 - (1.0 - x) * dep
-    u_plus = u + p.U * (1.0 - u)
-    release = xp.where(spikes, u_plus * x, 0.0 * x)
-    u = xp.where(spikes, u_plus, u)
+    u_plus = u + U * (1.0 - u)
+    release = xp.where(spike, u_plus * x, 0.0 * x)
+    u = xp.where(spike, u_plus, u)
     x = x - release
     return u, x, release
 

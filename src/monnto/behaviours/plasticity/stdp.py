@@ -129,9 +129,36 @@ def decay_trace(trace: Any, decay: float) -> Any:
 
 def add_spikes_to_trace(trace: Any, spikes: Any, xp: Any, nearest: bool = False) -> Any:
     """Add this step's spikes to a trace (+1, or reset to 1 when ``nearest``)."""
+    if xp is np:
+        return _trace_after_spike(trace, spikes, nearest, np)
     if nearest:
         return xp.where(spikes, xp.ones_like(trace), trace)
     return trace + spikes
+
+
+def _trace_after_spike(trace, spike, nearest, xp):
+    """Element-wise: a trace after this step's spike flag (+1, or 1 when ``nearest``).
+
+    Written once for every target: numpy calls it on whole traces
+    (:func:`add_spikes_to_trace`), the numba target compiles its scalar form.
+    """
+    if nearest:
+        return xp.where(spike, 1.0, trace)
+    return trace + spike
+
+
+def _triplet_amplitude(a2, a3, slow):
+    """Element-wise: the amplitude ``A2 + A3 * slow`` of triplet STDP (``slow``: the other side's slow trace)."""
+    return a2 + a3 * slow
+
+
+def _discrete_change(post, pre, post_old, pre_old, factor, same):
+    """Element-wise: the weight change of :func:`discrete_stdp_step` (spike flags as 0.0 / 1.0).
+
+    ``factor * (post pre_old - post_old pre + same post pre)``; the bracket is
+    a small whole number, so any grouping of it gives the same change.
+    """
+    return factor * (post * pre_old - post_old * pre + same * post * pre)
 
 
 def _at_least(x, low, xp):
@@ -282,8 +309,8 @@ def triplet_stdp_step(W: Any, pre_spike: Any, post_spike: Any, r1: Any, r2: Any,
     r2 = decay_trace(r2, math.exp(-dt / p.tau_x))
     o1 = decay_trace(o1, math.exp(-dt / p.tau_minus))
     o2 = decay_trace(o2, math.exp(-dt / p.tau_y))
-    ltp_amp = p.a2_plus + p.a3_plus * o2
-    ltd_amp = p.a2_minus + p.a3_minus * r2
+    ltp_amp = _triplet_amplitude(p.a2_plus, p.a3_plus, o2)
+    ltd_amp = _triplet_amplitude(p.a2_minus, p.a3_minus, r2)
     W = stdp_weight_update(W, pre_spike, post_spike, r1, o1, ltp_amp, ltd_amp,
                            p.w_min, p.w_max, p.mu, xp, mask, index)
     r1 = add_spikes_to_trace(r1, pre_spike, xp, p.nearest)
@@ -443,7 +470,7 @@ def discrete_stdp_step(W: Any, pre: Any, post: Any, pre_old: Any, post_old: Any,
         if index is None:
             index = CSRIndex(W)
         r, c = index.rows, index.indices
-        W.data += factor * (post[r] * pre_old[c] - post_old[r] * pre[c] + same * post[r] * pre[c])
+        W.data += _discrete_change(post[r], pre[c], post_old[r], pre_old[c], factor, same)
         np.clip(W.data, w_min, w_max, out=W.data)
         return W
     # event-driven: only rows of neurons that spiked now (post) and the columns of

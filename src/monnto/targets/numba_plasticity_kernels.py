@@ -1,0 +1,288 @@
+"""Per-synapse and per-neuron loops of the plasticity rules that :mod:`numba_kernels` does not cover.
+
+Short-term plasticity (Tsodyks-Markram), triplet STDP, the tutorial's
+one-step (discrete) STDP, Normalization over several synapse groups,
+spike-frequency adaptation and PymoNNto-style relative refractoriness.
+
+As in :mod:`monnto.targets.numba_kernels`, what is written here is only the
+loop around each rule and its bookkeeping: the arithmetic is the rules' own
+element-wise functions, imported from the behaviour modules. Functions that
+are plain arithmetic (``decay_trace``, ``_triplet_amplitude``,
+``_discrete_change``, ``adaptation_step``, ``refractory_step``) are compiled
+as they are; those written for an array namespace ``xp`` (``stp_element``,
+``_trace_after_spike``, ``_potentiated``, ``_depressed``) are compiled in
+their scalar form (:func:`monnto.targets.scalarize.scalar_source`).
+
+:func:`kernel_import` puts all of them into one generated module (cached
+like every generated module, :mod:`monnto.targets.cache`) and returns the
+import line of one kernel; a provider stores that line in its
+``KernelCall.state['import']``, which the numba target adds to the module
+of the network's segments (the same route compiled user behaviours take).
+
+Conventions are those of :mod:`monnto.targets.numba_kernels`: the first
+argument is the step's iteration ``it``, parameters that may be per-neuron
+are a float or a float64 array read with :func:`_per`, state kept between
+steps lives in small int64 arrays.
+"""
+from __future__ import annotations
+
+import inspect
+import platform
+from types import ModuleType
+
+from monnto.behaviours.plasticity.adaptation import adaptation_step, refractory_step
+from monnto.behaviours.plasticity.short_term import stp_element
+from monnto.behaviours.plasticity.stdp import (
+    _depressed,
+    _discrete_change,
+    _potentiated,
+    _trace_after_spike,
+    _triplet_amplitude,
+    decay_trace,
+)
+
+__all__ = ["KERNELS", "kernel_import", "module_source"]
+
+#: functions of the rules compiled as they are (plain scalar arithmetic)
+AS_IS = (decay_trace, _triplet_amplitude, _discrete_change, adaptation_step, refractory_step)
+#: element-wise functions of the rules compiled in their scalar form
+SCALAR = (stp_element, _trace_after_spike, _potentiated, _depressed)
+#: the loops, in the order they are written into the generated module
+KERNELS = ("_per", "_decay_all", "_add_spikes", "stp_kernel", "triplet_stdp_dense_kernel",
+           "triplet_stdp_csr_kernel", "discrete_stdp_dense_kernel", "discrete_stdp_csr_kernel",
+           "_flag", "normalization_groups_kernel", "adaptation_kernel", "refractoriness_kernel")
+
+
+def _per(a, i):
+    """Parameter of neuron ``i``: a float (one value for all) or an array (length 1, or one per neuron)."""
+    if isinstance(a, float):
+        return a
+    return a[0] if a.shape[0] == 1 else a[i]
+
+
+def _flag(spike):
+    """A spike flag as the number numpy's arithmetic makes of it (1.0 or 0.0)."""
+    return 1.0 if spike else 0.0
+
+
+def stp_kernel(it, u, x, release, spikes, U, fac, dep):
+    """ShortTermPlasticity: the rule's ``stp_element`` for every source, in place."""
+    for j in range(u.shape[0]):
+        u[j], x[j], release[j] = stp_element(u[j], x[j], spikes[j], U, fac, dep)
+
+
+def _decay_all(trace, decay):
+    """``decay_trace`` for every entry of a trace."""
+    for j in range(trace.shape[0]):
+        trace[j] = decay_trace(trace[j], decay)
+
+
+def _add_spikes(trace, spikes, nearest):
+    """``_trace_after_spike`` for every entry of a trace (this step's spikes added)."""
+    for j in range(trace.shape[0]):
+        trace[j] = _trace_after_spike(trace[j], spikes[j], nearest)
+
+
+def triplet_stdp_dense_kernel(it, W, pre, post, r1, r2, o1, o2, d_r1, d_r2, d_o1, d_o2, a2_plus, a3_plus,
+                              a2_minus, a3_minus, w_min, w_max, span, mu, nearest, mask, has_mask):
+    """One step of triplet STDP on a dense ``D x S`` matrix, in the order of ``triplet_stdp_step``.
+
+    The four traces decay; the rows of the postsynaptic neurons that spiked
+    are potentiated with amplitude ``_triplet_amplitude(a2_plus, a3_plus,
+    o2_i)`` and the fast presynaptic trace ``r1``, then the columns of the
+    presynaptic neurons that spiked are depressed with
+    ``_triplet_amplitude(a2_minus, a3_minus, r2_j)`` and ``o1`` (the rule's
+    ``_potentiated`` / ``_depressed``); then this step's spikes are added.
+    Synapses whose ``mask`` entry is False (when ``has_mask``) keep their weight.
+    """
+    _decay_all(r1, d_r1)
+    _decay_all(r2, d_r2)
+    _decay_all(o1, d_o1)
+    _decay_all(o2, d_o2)
+    for i in range(W.shape[0]):
+        if post[i]:
+            amp = _triplet_amplitude(a2_plus, a3_plus, o2[i])
+            for j in range(W.shape[1]):
+                if has_mask == 0 or mask[i, j]:
+                    W[i, j] = _potentiated(W[i, j], amp, r1[j], w_min, w_max, span, mu)
+    for j in range(W.shape[1]):
+        if pre[j]:
+            amp = _triplet_amplitude(a2_minus, a3_minus, r2[j])
+            for i in range(W.shape[0]):
+                if has_mask == 0 or mask[i, j]:
+                    W[i, j] = _depressed(W[i, j], amp, o1[i], w_min, w_max, span, mu)
+    _add_spikes(r1, pre, nearest)
+    _add_spikes(r2, pre, nearest)
+    _add_spikes(o1, post, nearest)
+    _add_spikes(o2, post, nearest)
+
+
+def triplet_stdp_csr_kernel(it, data, indptr, indices, col_ptr, rows_by_col, col_order, pre, post, r1, r2, o1,
+                            o2, d_r1, d_r2, d_o1, d_o2, a2_plus, a3_plus, a2_minus, a3_minus, w_min, w_max, span,
+                            mu, nearest):
+    """:func:`triplet_stdp_dense_kernel` for CSR weights: the stored synapses of spiking neurons change."""
+    _decay_all(r1, d_r1)
+    _decay_all(r2, d_r2)
+    _decay_all(o1, d_o1)
+    _decay_all(o2, d_o2)
+    for i in range(indptr.shape[0] - 1):
+        if post[i]:
+            amp = _triplet_amplitude(a2_plus, a3_plus, o2[i])
+            for q in range(indptr[i], indptr[i + 1]):
+                data[q] = _potentiated(data[q], amp, r1[indices[q]], w_min, w_max, span, mu)
+    for j in range(col_ptr.shape[0] - 1):
+        if pre[j]:
+            amp = _triplet_amplitude(a2_minus, a3_minus, r2[j])
+            for q in range(col_ptr[j], col_ptr[j + 1]):
+                e = col_order[q]
+                data[e] = _depressed(data[e], amp, o1[rows_by_col[q]], w_min, w_max, span, mu)
+    _add_spikes(r1, pre, nearest)
+    _add_spikes(r2, pre, nearest)
+    _add_spikes(o1, post, nearest)
+    _add_spikes(o2, post, nearest)
+
+
+def discrete_stdp_dense_kernel(it, W, pre, post, pre_old, post_old, factor, same, w_min, w_max, mask, has_mask):
+    """One step of DiscreteSTDP on a dense ``D x S`` matrix (``discrete_stdp_step``).
+
+    As the numpy step, only the rows of neurons spiking now, and the columns
+    of sources spiking now in rows that spiked in the previous step, change
+    (and are clipped to ``[w_min, w_max]``); the change is the rule's
+    ``_discrete_change``. Then this step's spikes become the previous ones.
+    """
+    for i in range(W.shape[0]):
+        if post[i]:
+            po = _flag(post_old[i])
+            for j in range(W.shape[1]):
+                if has_mask == 0 or mask[i, j]:
+                    w = W[i, j] + _discrete_change(1.0, _flag(pre[j]), po, _flag(pre_old[j]), factor, same)
+                    W[i, j] = min(max(w, w_min), w_max)
+        elif post_old[i]:
+            for j in range(W.shape[1]):
+                if pre[j] and (has_mask == 0 or mask[i, j]):
+                    w = W[i, j] + _discrete_change(0.0, 1.0, 1.0, _flag(pre_old[j]), factor, same)
+                    W[i, j] = min(max(w, w_min), w_max)
+    pre_old[:] = pre
+    post_old[:] = post
+
+
+def discrete_stdp_csr_kernel(it, data, indptr, indices, pre, post, pre_old, post_old, factor, same, w_min, w_max):
+    """DiscreteSTDP on CSR weights: every stored synapse changes by ``_discrete_change`` and is clipped."""
+    for r in range(indptr.shape[0] - 1):
+        po, pold = _flag(post[r]), _flag(post_old[r])
+        for q in range(indptr[r], indptr[r + 1]):
+            c = indices[q]
+            w = data[q] + _discrete_change(po, _flag(pre[c]), pold, _flag(pre_old[c]), factor, same)
+            data[q] = min(max(w, w_min), w_max)
+    pre_old[:] = pre
+    post_old[:] = post
+
+
+def normalization_groups_kernel(it, count, every, datas, indptrs, indicess, kinds, shapes, afferent, target, clip,
+                                clip_max, total, part):
+    """Normalization over several weight matrices (``normalize_synapses``), every ``every``-th step.
+
+    Matrix ``m`` is ``datas[m]``: the ``data`` of a CSR matrix (``kinds[m]``
+    0, with ``indptrs[m]``, ``indicess[m]``) or a dense matrix's values,
+    row-major (1) or column-major (2), of shape ``shapes[m]``. Each matrix's
+    row (``afferent``) or column sums of ``|w|`` are formed from zero in
+    storage order (``part``) and added to ``total`` in the order of the
+    matrices, as the numpy step adds them; each weight is then multiplied by
+    ``target / total`` of its neuron (1 where the total is 0) and, with
+    ``clip``, clipped to ``[0, clip_max]``.
+    """
+    count[0] += 1
+    if count[0] % every != 0:
+        return
+    for m in range(len(datas)):
+        data = datas[m]
+        part[:] = 0.0
+        if kinds[m] == 0:
+            indptr, indices = indptrs[m], indicess[m]
+            for r in range(indptr.shape[0] - 1):
+                for q in range(indptr[r], indptr[r + 1]):
+                    part[r if afferent else indices[q]] += abs(data[q])
+        else:
+            rows, cols = shapes[m, 0], shapes[m, 1]
+            for q in range(data.shape[0]):
+                i, j = (q // cols, q % cols) if kinds[m] == 1 else (q % rows, q // rows)
+                part[i if afferent else j] += abs(data[q])
+        for k in range(total.shape[0]):
+            total[k] = part[k] if m == 0 else total[k] + part[k]
+    for k in range(total.shape[0]):
+        t = total[k]
+        total[k] = target / t if t > 0 else 1.0
+    for m in range(len(datas)):
+        data = datas[m]
+        if kinds[m] == 0:
+            indptr, indices = indptrs[m], indicess[m]
+            for r in range(indptr.shape[0] - 1):
+                for q in range(indptr[r], indptr[r + 1]):
+                    w = data[q] * total[r if afferent else indices[q]]
+                    data[q] = min(max(w, 0.0), clip_max) if clip else w
+        else:
+            rows, cols = shapes[m, 0], shapes[m, 1]
+            for q in range(data.shape[0]):
+                i, j = (q // cols, q % cols) if kinds[m] == 1 else (q % rows, q // rows)
+                w = data[q] * total[i if afferent else j]
+                data[q] = min(max(w, 0.0), clip_max) if clip else w
+
+
+def adaptation_kernel(it, a, spikes, inp, decay, b):
+    """SpikeFrequencyAdaptation: the rule's ``adaptation_step`` per neuron, then ``inp -= a``."""
+    for i in range(a.shape[0]):
+        a[i] = adaptation_step(a[i], _flag(spikes[i]), decay, _per(b, i))
+        inp[i] = inp[i] - a[i]
+
+
+def refractoriness_kernel(it, counter, spikes, act, decay, strength):
+    """Refractoriness: the rule's ``refractory_step`` per neuron, then ``act -= strength * counter``."""
+    for i in range(counter.shape[0]):
+        counter[i] = refractory_step(counter[i], _flag(spikes[i]), decay)
+        act[i] = act[i] - strength * counter[i]
+
+
+def module_source() -> str:
+    """The generated module: the rules' functions and the kernels of this module, each ``njit``-compiled."""
+    import numba
+
+    import monnto
+    from monnto.targets.scalarize import scalar_source
+
+    jit = "@njit(cache=True, nogil=True)"
+    parts = [f'"""Generated by monnto {getattr(monnto, "__version__", "?")} for numba {numba.__version__} on '
+             f'Python {platform.python_version()}: plasticity kernels. Do not edit."""',
+             "import math", "from typing import Any  # annotations of copied functions", "", "import numpy as np",
+             "from numba import njit", ""]
+    for fn in AS_IS:
+        parts += [jit, inspect.getsource(fn)]
+    for fn in SCALAR:
+        parts += [jit, scalar_source(fn)]
+    for name in KERNELS:
+        parts += [jit, inspect.getsource(globals()[name])]
+    return "\n".join(parts) + "\n"
+
+
+_MODULE: list[ModuleType] = []
+
+
+def kernel_import(name: str) -> str:
+    """The import line of kernel ``name`` from the generated module (generated and loaded on first use).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`KERNELS`.
+
+    Returns
+    -------
+    str
+        ``'from <generated module> import <name>'``, for ``KernelCall.state['import']``.
+    """
+    if name not in KERNELS:
+        raise KeyError(f"no plasticity kernel {name!r}; known: {', '.join(KERNELS)}")
+    if not _MODULE:
+        from monnto.targets.cache import load_generated_module
+
+        _MODULE.append(load_generated_module(module_source(), "numba"))
+    return f"from {_MODULE[0].__name__} import {name}"
