@@ -74,13 +74,10 @@ def _triplet(mu, nearest):
                        tau_minus=8e-3, tau_x=20e-3, tau_y=30e-3, w_min=0.0, w_max=0.01, mu=mu, nearest=nearest)
 
 
-SLOW = pytest.mark.slow  # a variant whose kernel a fast case compiles and checks already (each costs a compile)
-
-
+@pytest.mark.slow  # each case compiles its network: test_every_kernel_in_one_network_equals_numpy is the fast check
 @pytest.mark.parametrize("weights,mu,nearest,mask", [("dense", 1.0, True, True), ("csr", 1.0, True, False),
-                                                      pytest.param("dense", 0.0, False, False, marks=SLOW),
-                                                      pytest.param("csr", 0.0, False, False, marks=SLOW),
-                                                      pytest.param("fortran", 1.0, False, True, marks=SLOW)])
+                                                      ("dense", 0.0, False, False), ("csr", 0.0, False, False),
+                                                      ("fortran", 1.0, False, True)])
 def test_triplet_stdp_equals_numpy(weights, mu, nearest, mask):
     a = _plastic_net("numpy", _triplet(mu, nearest), weights, mask)
     b = _plastic_net("numba", _triplet(mu, nearest), weights, mask)
@@ -96,9 +93,9 @@ def test_triplet_stdp_equals_numpy(weights, mu, nearest, mask):
         np.testing.assert_array_equal(getattr(sa, trace), getattr(sb, trace))
 
 
+@pytest.mark.slow  # each case compiles its network: test_every_kernel_in_one_network_equals_numpy is the fast check
 @pytest.mark.parametrize("weights,simultaneous,mask", [("dense", False, True), ("csr", True, False),
-                                                       pytest.param("dense", True, False, marks=SLOW),
-                                                       pytest.param("fortran", False, False, marks=SLOW)])
+                                                       ("dense", True, False), ("fortran", False, False)])
 def test_discrete_stdp_equals_numpy(weights, simultaneous, mask):
     from monnto.behaviours.plasticity.stdp import DiscreteSTDP
 
@@ -135,7 +132,8 @@ def _stp_net(target, consume):
     return net
 
 
-@pytest.mark.parametrize("consume", [False, pytest.param(True, marks=SLOW)])
+@pytest.mark.slow  # each case compiles its network: test_every_kernel_in_one_network_equals_numpy is the fast check
+@pytest.mark.parametrize("consume", [False, True])
 def test_short_term_plasticity_equals_numpy(consume):
     from monnto.models._propagation import DelayedSynapticInput
 
@@ -183,10 +181,11 @@ def _groups_net(target, kinds, direction, clip):
     return net
 
 
+@pytest.mark.slow  # each case compiles its network: test_every_kernel_in_one_network_equals_numpy is the fast check
 @pytest.mark.parametrize("kinds,direction,clip", [(("csr", "dense"), "efferent", 0.009),
-                                                  pytest.param(("csr", "csr"), "afferent", None, marks=SLOW),
-                                                  pytest.param(("fortran", "csr"), "afferent", 0.009, marks=SLOW),
-                                                  pytest.param(("dense", "dense"), "afferent", None, marks=SLOW)])
+                                                  (("csr", "csr"), "afferent", None),
+                                                  (("fortran", "csr"), "afferent", 0.009),
+                                                  (("dense", "dense"), "afferent", None)])
 def test_normalization_of_several_groups_equals_numpy(kinds, direction, clip):
     a, b = _groups_net("numpy", kinds, direction, clip), _groups_net("numba", kinds, direction, clip)
     assert python_steps(b) == []
@@ -220,7 +219,8 @@ def _adapting_net(target, per_neuron_b):
     return net
 
 
-@pytest.mark.parametrize("per_neuron_b", [True, pytest.param(False, marks=SLOW)])
+@pytest.mark.slow  # each case compiles its network: test_every_kernel_in_one_network_equals_numpy is the fast check
+@pytest.mark.parametrize("per_neuron_b", [True, False])
 def test_adaptation_and_refractoriness_equal_numpy(per_neuron_b):
     a, b = _adapting_net("numpy", per_neuron_b), _adapting_net("numba", per_neuron_b)
     assert python_steps(b) == []
@@ -251,3 +251,108 @@ def test_configurations_without_kernel_stay_python():
     with pytest.warns(PythonStepWarning, match="ShortTermPlasticity"):
         left = python_steps(net)
     assert [type(x) for x in left] == [ShortTermPlasticity]
+
+
+def _model_net(target, model):
+    """Two groups of ``model`` neurons, Poisson-driven, the first onto the second (CSR weights)."""
+    from monnto.behaviours.equations import Clock
+    from monnto.behaviours.inputs.poisson import PoissonInput
+    from monnto.behaviours.neurons.hindmarsh_rose import HindmarshRose
+    from monnto.behaviours.neurons.izhikevich import Izhikevich
+    from monnto.behaviours.recorder import EventRecorder
+    from monnto.models._propagation import DelayedSynapticInput
+
+    net = Network(seed=17, behaviour={0: Clock(step=1e-4)}, target=target)
+    groups = []
+    for tag, size in (("src", 60), ("dst", 40)):
+        if model == "izhikevich":
+            neuron = Izhikevich(cell_type="RS", a="uniform(0.02, 0.1)", I_bias="uniform(4, 8)",
+                                v_init="uniform(-70, -60)")
+            drive = 5.0
+        else:
+            neuron = HindmarshRose(I_bias="uniform(2.5, 3.5)", x_init="uniform(-1.6, -1.0)")
+            drive = 0.3
+        groups.append(NeuronGroup(net=net, size=size, tag=tag, behaviour={
+            1: PoissonInput(rate=50.0, n_sources=50, weight=drive, target="I_input"), 3: neuron,
+            9: EventRecorder(variables=["n.spike"], tag=f"{tag}_spikes")}))
+    s = SynapseGroup(net=net, src=groups[0], dst=groups[1], tag="GLUTAMATE",
+                     behaviour={2: DelayedSynapticInput(target="I_input", scale=1.0)})
+    rng = np.random.default_rng(8)
+    s.W = _store(rng.uniform(0, 2 * drive, (40, 60)) * (rng.random((40, 60)) < 0.2), "csr")
+    net.initialize()
+    return net
+
+
+@pytest.mark.slow  # each case compiles its network: test_every_kernel_in_one_network_equals_numpy is the fast check
+@pytest.mark.parametrize("model", ["izhikevich", "hindmarsh_rose"])
+def test_neuron_models_equal_numpy(model):
+    a, b = _model_net("numpy", model), _model_net("numba", model)
+    assert python_steps(b) == []
+    a.simulate_iterations(2000)
+    b.simulate_iterations(2000)
+    _same_spikes(a, b, least=20)
+    names = ("v", "u", "I_total") if model == "izhikevich" else ("x", "y", "z", "v", "I_total")
+    for tag in ("src", "dst"):
+        ga, gb = a[tag, 0], b[tag, 0]
+        for name in names:  # plain arithmetic: the same numbers
+            np.testing.assert_array_equal(getattr(ga, name), getattr(gb, name))
+        if model == "hindmarsh_rose":
+            assert gb.v is gb.x
+
+
+def _all_rules_net(target):
+    """One network running every kernel of numba_plasticity_kernels (one compile for the fast test run)."""
+    from monnto.behaviours.equations import Clock
+    from monnto.behaviours.inputs.poisson import PoissonInput
+    from monnto.behaviours.neurons.hindmarsh_rose import HindmarshRose
+    from monnto.behaviours.neurons.izhikevich import Izhikevich
+    from monnto.behaviours.plasticity.adaptation import Refractoriness, SpikeFrequencyAdaptation
+    from monnto.behaviours.plasticity.normalization import Normalization
+    from monnto.behaviours.plasticity.short_term import ShortTermPlasticity
+    from monnto.behaviours.plasticity.stdp import DiscreteSTDP
+    from monnto.behaviours.recorder import EventRecorder
+    from monnto.models._propagation import DelayedSynapticInput
+
+    net = Network(seed=21, behaviour={0: Clock(step=1e-4)}, target=target)
+    src = _group(net, 60, "src", 40.0, extra={
+        2: SpikeFrequencyAdaptation(tau_a=0.05, b="uniform(0.005, 0.02)"),
+        5: Refractoriness(decayfactor=0.9, strengthfactor=1e-3, activity_attr="v")})
+    izh = NeuronGroup(net=net, size=30, tag="izh", behaviour={
+        1: PoissonInput(rate=50.0, n_sources=50, weight=5.0, target="I_input"),
+        3: Izhikevich(cell_type="RS", a="uniform(0.02, 0.1)", I_bias="uniform(4, 8)", v_init="uniform(-70, -60)"),
+        9: EventRecorder(variables=["n.spike"], tag="izh_spikes")})
+    NeuronGroup(net=net, size=20, tag="hr", behaviour={
+        3: HindmarshRose(I_bias="uniform(2.5, 3.5)"), 9: EventRecorder(variables=["n.spike"], tag="hr_spikes")})
+    dst = _group(net, 50, "dst", 20.0, extra={
+        6: Normalization(norm_factor=0.08, direction="afferent", every=3, clip_max=0.009)})
+    rng = np.random.default_rng(6)
+    s1 = SynapseGroup(net=net, src=src, dst=dst, tag="GLUTAMATE", behaviour={
+        2: DelayedSynapticInput(target="I_input", scale=1.0), 4: ShortTermPlasticity(U=0.2, tau_d=0.05, tau_f=0.1),
+        5: _triplet(1.0, False)})
+    s1.W = _store(rng.uniform(0, 0.01, (50, 60)) * (rng.random((50, 60)) < 0.3), "csr")
+    s2 = SynapseGroup(net=net, src=izh, dst=dst, tag="GLUTAMATE", behaviour={
+        2: DelayedSynapticInput(target="I_input", scale=1.0),
+        5: DiscreteSTDP(stdp_factor=0.0004, w_min=0.0, w_max=0.012)})
+    s2.W = _store(rng.uniform(0, 0.01, (50, 30)) * (rng.random((50, 30)) < 0.3), "fortran")
+    net.initialize()
+    return net
+
+
+def test_every_kernel_in_one_network_equals_numpy():
+    a, b = _all_rules_net("numpy"), _all_rules_net("numba")
+    assert python_steps(b) == []
+    for _ in range(2):
+        a.simulate_iterations(500)
+        b.simulate_iterations(500)
+    _same_spikes(a, b, ("src", "izh", "hr", "dst"), least=10)
+    for (sa, sb) in zip(a["GLUTAMATE"], b["GLUTAMATE"]):
+        np.testing.assert_array_equal(_weights(sa), _weights(sb))
+    sa, sb = a["GLUTAMATE", 0], b["GLUTAMATE", 0]
+    for name in ("stp_u", "stp_x", "stp_release", "stdp_r1", "stdp_r2", "stdp_o1", "stdp_o2"):
+        np.testing.assert_array_equal(getattr(sa, name), getattr(sb, name))
+    ga, gb = a["src", 0], b["src", 0]
+    np.testing.assert_array_equal(ga.I_adapt, gb.I_adapt)
+    np.testing.assert_array_equal(ga.refractory_counter, gb.refractory_counter)
+    for tag, names in (("izh", ("v", "u")), ("hr", ("x", "y", "z"))):
+        for name in names:
+            np.testing.assert_array_equal(getattr(a[tag, 0], name), getattr(b[tag, 0], name))

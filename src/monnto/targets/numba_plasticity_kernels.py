@@ -1,8 +1,9 @@
-"""Per-synapse and per-neuron loops of the plasticity rules that :mod:`numba_kernels` does not cover.
+"""Per-synapse and per-neuron loops of library rules that :mod:`numba_kernels` does not cover.
 
 Short-term plasticity (Tsodyks-Markram), triplet STDP, the tutorial's
 one-step (discrete) STDP, Normalization over several synapse groups,
-spike-frequency adaptation and PymoNNto-style relative refractoriness.
+spike-frequency adaptation, PymoNNto-style relative refractoriness, and the
+Izhikevich and Hindmarsh-Rose neuron models.
 
 As in :mod:`monnto.targets.numba_kernels`, what is written here is only the
 loop around each rule and its bookkeeping: the arithmetic is the rules' own
@@ -10,8 +11,12 @@ element-wise functions, imported from the behaviour modules. Functions that
 are plain arithmetic (``decay_trace``, ``_triplet_amplitude``,
 ``_discrete_change``, ``adaptation_step``, ``refractory_step``) are compiled
 as they are; those written for an array namespace ``xp`` (``stp_element``,
-``_trace_after_spike``, ``_potentiated``, ``_depressed``) are compiled in
-their scalar form (:func:`monnto.targets.scalarize.scalar_source`).
+``_trace_after_spike``, ``_potentiated``, ``_depressed``, the neuron
+models' ``izhikevich_step`` and ``hindmarsh_rose_step``) are compiled in
+their scalar form (:func:`monnto.targets.scalarize.scalar_source`). A neuron
+model's step reads its parameters as ``p.<field>``; the kernel hands it a
+namedtuple of one neuron's values, made with the fields of the model's own
+parameter dataclass (:data:`PARAMS`).
 
 :func:`kernel_import` puts all of them into one generated module (cached
 like every generated module, :mod:`monnto.targets.cache`) and returns the
@@ -26,10 +31,13 @@ steps lives in small int64 arrays.
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import platform
 from types import ModuleType
 
+from monnto.behaviours.neurons.hindmarsh_rose import HindmarshRoseParams, _rhs, hindmarsh_rose_step
+from monnto.behaviours.neurons.izhikevich import IzhikevichParams, izhikevich_step
 from monnto.behaviours.plasticity.adaptation import adaptation_step, refractory_step
 from monnto.behaviours.plasticity.short_term import stp_element
 from monnto.behaviours.plasticity.stdp import (
@@ -44,13 +52,17 @@ from monnto.behaviours.plasticity.stdp import (
 __all__ = ["KERNELS", "kernel_import", "module_source"]
 
 #: functions of the rules compiled as they are (plain scalar arithmetic)
-AS_IS = (decay_trace, _triplet_amplitude, _discrete_change, adaptation_step, refractory_step)
+AS_IS = (decay_trace, _triplet_amplitude, _discrete_change, adaptation_step, refractory_step, _rhs)
 #: element-wise functions of the rules compiled in their scalar form
-SCALAR = (stp_element, _trace_after_spike, _potentiated, _depressed)
+SCALAR = (stp_element, _trace_after_spike, _potentiated, _depressed, izhikevich_step, hindmarsh_rose_step)
+#: (namedtuple, function ``f(params, i)`` making one neuron's namedtuple, parameter dataclass) of each model
+PARAMS = (("IzhikevichScalars", "_izhikevich_params", IzhikevichParams),
+          ("HindmarshRoseScalars", "_hindmarsh_rose_params", HindmarshRoseParams))
 #: the loops, in the order they are written into the generated module
 KERNELS = ("_per", "_decay_all", "_add_spikes", "stp_kernel", "triplet_stdp_dense_kernel",
            "triplet_stdp_csr_kernel", "discrete_stdp_dense_kernel", "discrete_stdp_csr_kernel",
-           "_flag", "normalization_groups_kernel", "adaptation_kernel", "refractoriness_kernel")
+           "_flag", "normalization_groups_kernel", "adaptation_kernel", "refractoriness_kernel",
+           "izhikevich_kernel", "hindmarsh_rose_kernel")
 
 
 def _per(a, i):
@@ -242,6 +254,36 @@ def refractoriness_kernel(it, counter, spikes, act, decay, strength):
         act[i] = act[i] - strength * counter[i]
 
 
+def izhikevich_kernel(it, v, u, i_in, spike, i_total, params, dt_ms):
+    """Izhikevich neurons: the model's ``izhikevich_step`` per neuron; ``I_total`` set, ``I_input`` cleared.
+
+    ``params`` holds the fields of ``IzhikevichParams`` in order, each a
+    float or one value per neuron (:func:`_izhikevich_params`).
+    """
+    for i in range(v.shape[0]):
+        p = _izhikevich_params(params, i)  # noqa: F821 - generated with the module (PARAMS)
+        i_total[i] = p.I_bias + i_in[i]
+        v[i], u[i], spike[i] = izhikevich_step(v[i], u[i], i_in[i], p, dt_ms)
+        i_in[i] = 0.0
+
+
+def hindmarsh_rose_kernel(it, x, y, z, i_in, spike, i_total, params, dt):
+    """Hindmarsh-Rose neurons: the model's ``hindmarsh_rose_step`` (RK4) per neuron, as :func:`izhikevich_kernel`."""
+    for i in range(x.shape[0]):
+        p = _hindmarsh_rose_params(params, i)  # noqa: F821 - generated with the module (PARAMS)
+        i_total[i] = p.I_bias + i_in[i]
+        x[i], y[i], z[i], spike[i] = hindmarsh_rose_step(x[i], y[i], z[i], i_in[i], p, dt)
+        i_in[i] = 0.0
+
+
+def _params_source(tuple_name: str, function: str, cls: type) -> list[str]:
+    """Source of a namedtuple with ``cls``'s fields and of ``function(params, i)`` filling it for neuron ``i``."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    values = ", ".join(f"_per(params[{k}], i)" for k in range(len(names)))
+    return [f"{tuple_name} = namedtuple({tuple_name!r}, {names!r})", "", "",
+            "@njit(cache=True, nogil=True)", f"def {function}(params, i):", f"    return {tuple_name}({values})", ""]
+
+
 def module_source() -> str:
     """The generated module: the rules' functions and the kernels of this module, each ``njit``-compiled."""
     import numba
@@ -251,9 +293,12 @@ def module_source() -> str:
 
     jit = "@njit(cache=True, nogil=True)"
     parts = [f'"""Generated by monnto {getattr(monnto, "__version__", "?")} for numba {numba.__version__} on '
-             f'Python {platform.python_version()}: plasticity kernels. Do not edit."""',
-             "import math", "from typing import Any  # annotations of copied functions", "", "import numpy as np",
+             f'Python {platform.python_version()}: plasticity and neuron kernels. Do not edit."""',
+             "from __future__ import annotations  # the copied functions' annotations name the models' classes",
+             "", "import math", "from collections import namedtuple", "", "import numpy as np",
              "from numba import njit", ""]
+    for tuple_name, function, cls in PARAMS:
+        parts += _params_source(tuple_name, function, cls)
     for fn in AS_IS:
         parts += [jit, inspect.getsource(fn)]
     for fn in SCALAR:

@@ -1,4 +1,4 @@
-"""Numba providers of the plasticity rules whose kernels live in :mod:`numba_plasticity_kernels`.
+"""Numba providers of the library rules whose kernels live in :mod:`numba_plasticity_kernels`.
 
 Registered with :func:`monnto.targets.numba_providers.provides` when
 :mod:`monnto.targets.numba_providers` is imported (its last line imports this
@@ -14,11 +14,14 @@ and ``tests/targets/test_numba_plasticity_rules.py``.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
 import numpy as np
 
+from monnto.behaviours.neurons.hindmarsh_rose import HindmarshRose
+from monnto.behaviours.neurons.izhikevich import Izhikevich
 from monnto.behaviours.plasticity._common import weight_mask
 from monnto.behaviours.plasticity.adaptation import Refractoriness, SpikeFrequencyAdaptation
 from monnto.behaviours.plasticity.normalization import Normalization
@@ -307,3 +310,54 @@ def _refractoriness(b: Refractoriness, n: Any) -> list[KernelCall] | None:
                 _need(b, n, b.activity_attr, size), float(b.decay), float(b.strength))
 
     return [_call("refractoriness_kernel", arguments, label=repr(b))]
+
+
+# -- Izhikevich, HindmarshRose ---------------------------------------------------------------
+def _model_params(b: Any, n: Any) -> tuple | None:
+    """The fields of ``b.p`` in order, each a float or a float64 array of one value per neuron; else None."""
+    out = []
+    for f in dataclasses.fields(b.p):
+        value = np.asarray(getattr(b.p, f.name))
+        if value.dtype.kind not in "fiu" or value.shape not in ((), (1,), (n.size,)):
+            return None
+        out.append(_base._value(value))
+    return tuple(out)
+
+
+def _neuron_call(b: Any, n: Any, kernel: str, state: tuple, dt: float) -> list[KernelCall] | None:
+    """One kernel call of a neuron model whose float64 ``state`` vectors, ``I_input`` and ``I_total`` it updates."""
+    size = n.size
+    floats = (*state, "I_input", "I_total")
+    if any(_vector(n, name, size) is None for name in floats) or _vector(n, "spike", size, np.bool_) is None \
+            or _model_params(b, n) is None:
+        return None
+
+    def arguments() -> tuple:
+        values = tuple(_need(b, n, name, size) for name in floats)
+        return (*values[:-2], values[-2], _need(b, n, "spike", size, np.bool_), values[-1], _model_params(b, n),
+                float(dt))
+
+    return [_call(kernel, arguments, label=repr(b))]
+
+
+@provides(Izhikevich)
+def _izhikevich(b: Izhikevich, n: Any) -> list[KernelCall] | None:
+    """Float64 ``v``, ``u``, inputs and bool spikes; parameters one number or one per neuron."""
+    return _neuron_call(b, n, "izhikevich_kernel", ("v", "u"), b.dt_ms)
+
+
+@provides(HindmarshRose)
+def _hindmarsh_rose(b: HindmarshRose, n: Any) -> list[KernelCall] | None:
+    """As :func:`_izhikevich`; ``v`` must be ``x`` itself (the alias the numpy step keeps)."""
+    calls = _neuron_call(b, n, "hindmarsh_rose_kernel", ("x", "y", "z"), b.dt_model)
+    if calls is None:
+        return None
+    arguments = calls[0].arguments
+
+    def aliased() -> tuple:
+        values = arguments()
+        n.v = n.x  # the numpy step rebinds v to x after every step
+        return values
+
+    calls[0].arguments = aliased
+    return calls
