@@ -65,17 +65,19 @@ def worker_monnto(n: int, steps: int, target: str) -> None:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     ranks = dist.size(net)
     pure = latency = 0.0
-    interval = 1
-    if ctx is not None and ctx.size > 1:  # the exchange alone: back-to-back calls of one block's packed bits
-        interval = ctx.exchange.interval if ctx.exchange is not None else 1
-        counts = sum(np.diff(g.partition_bounds) for g in (net.exc, net.inh)) * interval
-        nbytes = (counts + 7) // 8
-        block = np.zeros(int(nbytes[ctx.rank]), dtype=np.uint8)
+    interval, capacity, per_exchange = 1, 0, 0.0
+    if ctx is not None and ctx.size > 1 and ctx.exchange is not None:
+        # the exchange alone: back-to-back calls as the run's last exchange made them (capacity + 1 indices per rank)
+        exchange = ctx.exchange
+        interval, capacity = exchange.interval, exchange.capacity
+        per_exchange = exchange.spikes_exchanged / max(ctx.spike_exchanges, 1)
+        block = np.zeros(capacity + 1, dtype=exchange.code_dtype)
         ctx.comm.barrier()
         t1 = time.perf_counter()
         for _ in range(100):
-            ctx.comm.allgatherv(block, nbytes)
+            ctx.comm.allgatherv(block, np.full(ctx.size, capacity + 1))
         pure = (time.perf_counter() - t1) / 100
+    if ctx is not None and ctx.size > 1:
         one = np.zeros(1, dtype=np.uint8)
         ctx.comm.barrier()
         t1 = time.perf_counter()
@@ -89,7 +91,8 @@ def worker_monnto(n: int, steps: int, target: str) -> None:
             "who": f"monnto K={ranks}", "n": n, "steps": steps, "build": build, "run": run,
             "comm_per_step": 0.0 if ctx is None else ctx.exchange_seconds / steps,
             "exchanges_per_step": 0.0 if ctx is None else ctx.spike_exchanges / steps,
-            "interval": interval, "pure_exchange": pure, "latency": latency,
+            "interval": interval, "capacity": capacity, "spikes_per_exchange": per_exchange,
+            "pure_exchange": pure, "latency": latency,
             "rss_mb": rss, "rate_hz": spikes / n / (steps * 1e-4),
             "c_e": net.brunel["c_e"], "c_i": net.brunel["c_i"], "check": int(np.int64(spikes))}))
 
@@ -129,7 +132,8 @@ def worker_nest(n: int, steps: int, threads: int) -> None:
     spikes = recorder.n_events
     print("RESULT " + json.dumps({
         "who": f"NEST {threads} thread{'s' if threads > 1 else ''}", "n": n, "steps": steps, "build": build,
-        "run": run, "comm_per_step": 0.0, "exchanges_per_step": 0.0, "interval": 1, "pure_exchange": 0.0,
+        "run": run, "comm_per_step": 0.0, "exchanges_per_step": 0.0, "interval": 1, "capacity": 0,
+        "spikes_per_exchange": 0.0, "pure_exchange": 0.0,
         "latency": 0.0,
         "rss_mb": [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0],
         "rate_hz": spikes / n / (steps * 1e-4), "c_e": c_e, "c_i": c_i, "check": spikes}))
@@ -158,13 +162,12 @@ def weak_scaling(latency_s: float, per_spike_s: float, rate_hz: float, interval:
                  ranks: list[int], dt: float = 1e-4) -> list[tuple]:
     """Exchange time per step when every rank keeps ``n_per_rank`` neurons and K grows.
 
-    Every ``D = interval`` steps each rank receives the packed spike bits
-    of all N = n_per_rank K neurons for D steps (N D / 8 bytes) in one
+    Every ``D = interval`` steps each rank receives the indices of all
+    spikes of D steps of all N = n_per_rank K neurons (about
+    ``rate * dt * N * D`` numbers, plus the capacity's headroom) in one
     Allgatherv (ceil(log2 K) rounds of a recursive-doubling or Bruck
-    algorithm). Written with the measured cost of the exchange per spike
-    carried (``per_spike``: time of one block exchange / spikes in the block,
-    at the measured rate; the bits grow with N like the spikes do at a fixed
-    rate), the time per step is
+    algorithm). With the measured cost of one exchange per spike it carries
+    (``per_spike``: time of one exchange / spikes in it), the time per step is
 
         t(K) = latency * ceil(log2 K) / D + per_spike * rate * dt * N.
 
@@ -224,7 +227,7 @@ def main() -> None:
         for who, rs in results.items():
             m = {key: statistics.median(r[key] for r in rs)
                  for key in ("build", "run", "comm_per_step", "exchanges_per_step", "pure_exchange", "latency",
-                             "interval", "rate_hz")}
+                             "interval", "capacity", "spikes_per_exchange", "rate_hz")}
             med[who] = m
             rss = "/".join(f"{x:.0f}" for x in max((r["rss_mb"] for r in rs), key=max))
             print(f"{who:18s} {m['build']:8.2f} {m['run']:8.2f} {1000 * m['run'] / args.steps:8.2f} "
@@ -242,16 +245,16 @@ def main() -> None:
             print(f"monnto K=2 / NEST 2 threads (run): {two['run'] / med['NEST 2 threads']['run']:.2f}")
         if two:
             d = int(two["interval"])
-            spikes_per_block = two["rate_hz"] * 1e-4 * n * d
+            spikes_per_block = two["spikes_per_exchange"]
             per_spike = two["pure_exchange"] / max(spikes_per_block, 1.0)
-            print(f"exchange alone (back-to-back Allgatherv of {d} steps' packed spike bits of {n} neurons, "
-                  f"{n * d // 8} bytes): {1000 * two['pure_exchange']:.3f} ms per exchange, "
-                  f"{1000 * two['pure_exchange'] / d:.4f} ms/step; in the run (with waiting for the slower "
-                  f"rank): {1000 * two['comm_per_step']:.4f} ms/step, {two['exchanges_per_step']:.4f} "
+            print(f"exchange alone (back-to-back Allgatherv of {d} steps' spike indices, {int(two['capacity'])} "
+                  f"+ 1 int32 per rank, as the run's last exchange): {1000 * two['pure_exchange']:.3f} ms per "
+                  f"exchange, {1000 * two['pure_exchange'] / d:.4f} ms/step; in the run (with waiting for the "
+                  f"slower rank): {1000 * two['comm_per_step']:.4f} ms/step, {two['exchanges_per_step']:.4f} "
                   f"exchanges/step (one per {d} steps)")
             print(f"measured: latency (1-byte Allgatherv, 2 ranks) {1e6 * two['latency']:.1f} us, "
                   f"per spike carried {1e9 * per_spike:.1f} ns ({spikes_per_block:.0f} spikes per exchange "
-                  f"at {two['rate_hz']:.1f} Hz)")
+                  f"at {two['rate_hz']:.1f} Hz, measured in the run)")
             print(f"weak-scaling estimate, t(K) = latency * ceil(log2 K) / D + per_spike * rate * dt * N, "
                   f"D = {d}, N = {n // 2} neurons per rank * K (measured latency; 5 us, a cluster "
                   f"network's, in brackets):")

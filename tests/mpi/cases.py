@@ -101,6 +101,20 @@ def brunel(out: dict, target: str = "numpy") -> None:
     spikes(out, f"{name}.inh", net.inh)
 
 
+def brunel_capacity(out: dict) -> None:
+    """Brunel with a spike capacity of 1 index per rank at first: exchanges overflow into a second call."""
+    from monnto.models import brunel_network
+
+    net = brunel_network("AI", n_exc=400, seed=11)
+    exchange = net._distributed.exchange
+    if exchange is not None:
+        exchange.min_capacity = exchange.capacity = 1
+    net.simulate_iterations(400)
+    exchanges(out, "brunel_capacity", net, 400)
+    spikes(out, "brunel_capacity.exc", net.exc)
+    spikes(out, "brunel_capacity.inh", net.inh)
+
+
 def brunel_numba(out: dict) -> None:
     brunel(out, "numba")
 
@@ -210,6 +224,28 @@ def load(out: dict, folder: str) -> None:
                     load_network(f"{folder}/paper", classes=classes))
 
 
+def save_brunel(out: dict, folder: str) -> None:
+    """Brunel (buffered exchange every 15 steps) saved after 67 steps, in the middle of a block; 60 more."""
+    from monnto.models import brunel_network
+
+    net = brunel_network("AI", n_exc=400, seed=11)
+    net.simulate_iterations(67)
+    net.save(f"{folder}/brunel", overwrite=True)
+    net.simulate_iterations(60)
+    spikes(out, "restart_brunel.exc", net.exc)
+    spikes(out, "restart_brunel.inh", net.inh)
+
+
+def load_brunel(out: dict, folder: str) -> None:
+    from monnto import load_network
+
+    net = load_network(f"{folder}/brunel")
+    net.simulate_iterations(60)
+    groups = {g.tag: g for g in net.NeuronGroups}
+    spikes(out, "restart_brunel.exc", groups["exc"])
+    spikes(out, "restart_brunel.inh", groups["inh"])
+
+
 def main(argv: list[str]) -> None:
     path, cases = argv[0], argv[1:]
     out: dict = {}
@@ -217,7 +253,7 @@ def main(argv: list[str]) -> None:
         name, _, arg = case.partition(":")
         if name == "paper_sparse":
             paper(out, sparse=True)
-        elif name in ("save", "load"):
+        elif name in ("save", "load", "save_brunel", "load_brunel"):
             globals()[name](out, arg)
         else:
             globals()[name](out)

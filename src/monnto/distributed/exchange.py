@@ -20,11 +20,12 @@ Two ways of getting other ranks' spikes to a rank's synapses:
   delivered in step ``u + D`` (``D``: the smallest delay in steps). Each
   rank then keeps its own spikes of up to ``D`` steps and, in the step
   where the oldest of them is first needed, sends them all in one
-  collective call (an ``Allgatherv`` of the packed bits); the received
-  rows are written into the delay ring buffers of the propagations, where
-  they would have been written one step at a time. With ``D = 1`` (or a
-  net whose readers are all declared but one-step) this is one exchange at
-  the start of every step. The spike trains are the same either way.
+  collective call (an ``Allgatherv`` of their indices, see
+  :meth:`SpikeExchange.flush`); the received rows are written into the
+  delay ring buffers of the propagations, where they would have been
+  written one step at a time. With ``D = 1`` (declared readers with a
+  one-step delay, as CUBA's) this is one exchange at the start of every
+  step. The spike trains are the same either way.
 
 The exchange is a step of its own at the start of every step (it keeps the
 step's local spikes and, every ``D`` steps, exchanges them), placed first
@@ -108,6 +109,15 @@ class SpikeExchange:
         self.spikes = [np.zeros(g.global_size, dtype=np.bool_) for g in self.groups]
         self.pending = 0  # buffered steps not yet exchanged
         self.first = 0  # the iteration whose spikes are the oldest buffered row
+        #: where each group's columns start in a rank's side-by-side rows, (groups, ranks)
+        self.offsets = np.concatenate([np.zeros((1, ctx.size), dtype=np.int64),
+                                       np.cumsum(self.counts, axis=0)[:-1]])
+        cells = int(self.counts.sum(axis=0).max()) * self.interval
+        self.code_dtype = np.int32 if cells < 2 ** 31 - 1 else np.int64
+        #: spike indices per rank that one exchange carries in its first call (follows the largest count)
+        self.min_capacity = 256
+        self.capacity = max(self.min_capacity, cells // 100)  # at first 1 % of neuron-steps (100 Hz at 0.1 ms)
+        self.spikes_exchanged = 0
 
     def buffer_of(self, group: Any) -> np.ndarray | None:
         """The global spike vector ``synapse.src.spike`` reads for ``group`` (None: not a source here)."""
@@ -132,29 +142,55 @@ class SpikeExchange:
             self.flush()
 
     def flush(self) -> None:
-        """Exchange the buffered steps now (a collective call: every rank makes it)."""
+        """Exchange the buffered steps now (a collective call: every rank makes it).
+
+        Each rank sends the indices of its spikes (``row * width + column``
+        in its buffered rows of all source groups side by side) in a message
+        of ``capacity + 1`` numbers (the count first), one ``Allgatherv`` of
+        equal parts. When a rank has more spikes than the capacity (every
+        rank sees every count), a second call carries the rest. After each
+        exchange every rank sets the same new capacity, 1.5 times the largest
+        count, when the largest count was above the capacity or below half of it.
+        """
         n = self.pending
         if n == 0:
             return
         ctx = self.ctx
-        sizes = self.counts.sum(axis=0) * n  # bits per rank
-        send = np.packbits(np.concatenate([block[:n].ravel() for block in self.local]))
+        widths = self.counts.sum(axis=0)  # local neurons of all source groups, per rank
+        local = np.concatenate([block[:n] for block in self.local], axis=1)
+        codes = np.flatnonzero(local).astype(self.code_dtype, copy=False)
+        capacity = self.capacity
+        send = np.zeros(capacity + 1, dtype=self.code_dtype)
+        send[0] = codes.size
+        send[1:1 + min(codes.size, capacity)] = codes[:capacity]
         start = time.perf_counter()
-        received = ctx.comm.allgatherv(send, (sizes + 7) // 8)
+        received = ctx.comm.allgatherv(send, np.full(ctx.size, capacity + 1)).reshape(ctx.size, capacity + 1)
+        found = received[:, 0].astype(np.int64)
+        extra = np.maximum(found - capacity, 0)
+        more = None
+        if extra.any():  # a rank had more spikes than the capacity: the rest in a second call
+            more = ctx.comm.allgatherv(codes[capacity:], extra)
+            ctx.spike_exchanges += 1
         ctx.exchange_seconds += time.perf_counter() - start
         ctx.spike_exchanges += 1
-        rows = [np.empty((n, g.global_size), dtype=np.bool_) for g in self.groups]
+        self.spikes_exchanged += int(found.sum())
+        largest = int(found.max())
+        if largest > capacity or 2 * largest < capacity:  # 1.5 times the largest count, within a factor 2
+            self.capacity = max(self.min_capacity, (3 * largest) // 2 + 16)
+        rows = [np.zeros((n, g.global_size), dtype=np.bool_) for g in self.groups]
         offset = 0
         for r in range(ctx.size):
-            nbytes = int((sizes[r] + 7) // 8)
-            bits = np.unpackbits(received[offset:offset + nbytes], count=int(sizes[r])).view(np.bool_)
-            offset += nbytes
-            pos = 0
+            mine = received[r, 1:1 + min(int(found[r]), capacity)]
+            if extra[r]:
+                mine = np.concatenate([mine, more[offset:offset + extra[r]]])
+                offset += int(extra[r])
+            if mine.size == 0:
+                continue
+            row, col = np.divmod(mine.astype(np.int64), int(widths[r]))
+            group = np.searchsorted(self.offsets[:, r], col, side="right") - 1
             for gi, g in enumerate(self.groups):
-                width = int(self.counts[gi, r])
-                lo = int(g.partition_bounds[r])
-                rows[gi][:, lo:lo + width] = bits[pos:pos + n * width].reshape(n, width)
-                pos += n * width
+                pick = group == gi
+                rows[gi][row[pick], col[pick] - self.offsets[gi, r] + int(g.partition_bounds[r])] = True
         # the spikes of iteration u are what the propagation reads in step u + 1: its ring-buffer slot
         steps = self.first + 1 + np.arange(n)
         for gi, line in self.readers:
