@@ -82,7 +82,7 @@ def test_draws_do_not_depend_on_the_number_of_ranks(as_rank):
 
 
 def test_each_rank_draws_only_chunks_of_its_own_neurons(as_rank, monkeypatch):
-    import monnto.distributed.streams as streams
+    import monnto.core.keyed_draws as streams
 
     drawn = []
     original = streams.chunk_rng

@@ -18,7 +18,7 @@ onto its neurons. What is local and what is global:
   expressions that reduce a group (``'np.mean(n.voltage)'``), and every
   Recorder read on rank 0 (gathered, in global neuron order).
 
-Random numbers come from counter-keyed streams (:mod:`.streams`), so the
+Random numbers come from counter-keyed streams (:mod:`monnto.core.keyed_draws`), so the
 same seed gives the same spike trains for every number of ranks, equal to
 one process run with ``MONNTO_DISTRIBUTED=1`` (or :func:`enable`).
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import ConfigurationError, bad_value
-from . import streams
+from ..core import keyed_draws as streams
 from .comm import install_abort_hook
 from .exchange import ExchangeStep, SpikeExchange, declared_readers
 from .partition import partition_bounds
@@ -102,7 +102,7 @@ class DistributedNetwork:
     def reseed(self) -> None:
         """Give ``net.rng`` an independent stream per rank (for K > 1 ranks).
 
-        The framework's draws never use it (see :mod:`.streams`); a behaviour
+        The framework's draws never use it (see :mod:`monnto.core.keyed_draws`); a behaviour
         that draws ``net.rng.random(n.size)`` itself gets independent numbers
         on each rank instead of the same numbers for the i-th local neuron of
         every rank (its spike trains then depend on K, its statistics not).
@@ -199,11 +199,11 @@ class DistributedNetwork:
 
     # -- random numbers --------------------------------------------------------------
     def neuron_vector(self, group: Any, mode: Any, scale: Any, density: Any) -> np.ndarray:
-        """This rank's part of ``group.get_neuron_vec(...)`` (:mod:`.streams`)."""
+        """This rank's part of ``group.get_neuron_vec(...)`` (:mod:`monnto.core.keyed_draws`)."""
         return streams.neuron_vector(self, group, mode, scale, density)
 
     def synapse_matrix(self, synapses: Any, mode: Any, scale: Any, density: Any, sparse: bool) -> Any:
-        """This rank's rows of ``synapses.get_synapse_mat(...)`` (:mod:`.streams`)."""
+        """This rank's rows of ``synapses.get_synapse_mat(...)`` (:mod:`monnto.core.keyed_draws`)."""
         return streams.synapse_matrix(self, synapses, mode, scale, density, sparse)
 
     def fixed_indegree(self, synapses: Any, k: int, weights: Any, autapses: bool) -> Any:
