@@ -43,14 +43,14 @@ def _weights(s):
 
 
 def _plastic_net(target, rule, weights, mask=False):
-    """80 Poisson-driven LIF neurons onto 50, with delivery and ``rule`` on the synapses."""
+    """80 Poisson-driven LIF neurons onto 50, with delivery and ``rule`` (or a dict of rules by key) on the synapses."""
     from monnto.behaviours.equations import Clock
     from monnto.models._propagation import DelayedSynapticInput
 
     net = Network(seed=7, behaviour={0: Clock(step=1e-4)}, target=target)
     src, dst = _group(net, 80, "src", 30.0), _group(net, 50, "dst", 20.0)
     s = SynapseGroup(net=net, src=src, dst=dst, tag="GLUTAMATE", behaviour={
-        2: DelayedSynapticInput(target="I_input", scale=1.0), 5: rule})
+        2: DelayedSynapticInput(target="I_input", scale=1.0), **(rule if isinstance(rule, dict) else {5: rule})})
     rng = np.random.default_rng(3)
     W = rng.uniform(0, 0.01, (50, 80)) * (rng.random((50, 80)) < 0.3)
     if mask:
@@ -185,7 +185,8 @@ def _groups_net(target, kinds, direction, clip):
 @pytest.mark.parametrize("kinds,direction,clip", [(("csr", "dense"), "efferent", 0.009),
                                                   (("csr", "csr"), "afferent", None),
                                                   (("fortran", "csr"), "afferent", 0.009),
-                                                  (("dense", "dense"), "afferent", None)])
+                                                  (("dense", "dense"), "afferent", None),
+                                                  (("fortran", "fortran"), "efferent", None)])
 def test_normalization_of_several_groups_equals_numpy(kinds, direction, clip):
     a, b = _groups_net("numpy", kinds, direction, clip), _groups_net("numba", kinds, direction, clip)
     assert python_steps(b) == []
@@ -195,16 +196,44 @@ def test_normalization_of_several_groups_equals_numpy(kinds, direction, clip):
     axis = 1 if direction == "afferent" else 0
     total = sum(_weights(s).sum(axis=axis) for s in syn_a)
     assert np.any(np.abs(total - 0.08) < 2e-3)  # normalized (then STDP moved them a little)
-    for sa, sb in zip(syn_a, syn_b):
-        if kinds == ("dense", "dense"):
-            # numpy sums the rows of a row-major matrix pairwise, the kernel in order: factors within a few
-            # ulp (a weight that STDP brought near 0 keeps an absolute difference of a few 1e-18)
-            np.testing.assert_allclose(_weights(sa), _weights(sb), rtol=1e-12, atol=1e-15)
-        else:  # every sum formed in numpy's order: identical
-            np.testing.assert_array_equal(_weights(sa), _weights(sb))
-    if kinds != ("dense", "dense"):
-        _same_spikes(a, b, ("hub", "a", "b"))
+    for sa, sb in zip(syn_a, syn_b):  # every sum formed in numpy's order (pairwise where numpy's is): identical
+        np.testing.assert_array_equal(_weights(sa), _weights(sb))
+    _same_spikes(a, b, ("hub", "a", "b"))
     assert a["hub", 0].behaviour[6]._count == b["hub", 0].behaviour[6]._count == 900
+
+
+@pytest.mark.slow  # each case compiles its network: test_every_kernel_in_one_network_equals_numpy is the fast check
+@pytest.mark.parametrize("weights,direction", [("dense", "afferent"), ("fortran", "efferent")])
+def test_one_group_summed_along_contiguous_axis_equals_numpy(weights, direction):
+    """One dense matrix whose sums numpy forms pairwise: the groups kernel, identical to numpy."""
+    from monnto.behaviours.plasticity.normalization import Normalization
+    from monnto.behaviours.plasticity.stdp import STDP
+
+    def rules():
+        return {5: STDP(a_plus=0.02, a_minus=0.021, tau_plus=5e-3, tau_minus=5e-3, w_min=0.0, w_max=0.01),
+                6: Normalization(norm_factor=0.06, direction=direction, every=5, clip_max=0.009)}
+
+    a, b = _plastic_net("numpy", rules(), weights), _plastic_net("numba", rules(), weights)
+    assert python_steps(b) == []
+    a.simulate_iterations(1003)
+    b.simulate_iterations(1003)
+    _same_spikes(a, b)
+    np.testing.assert_array_equal(_weights(a["GLUTAMATE", 0]), _weights(b["GLUTAMATE", 0]))
+
+
+def test_pairwise_sum_is_numpys():
+    """The normalization kernel's pairwise sum of a contiguous run adds as np.sum does (bit for bit)."""
+    from monnto.targets.numba_plasticity_kernels import kernel_import
+
+    space: dict = {}
+    exec(kernel_import("_pairwise_abs_sum"), space)
+    pairwise = space["_pairwise_abs_sum"]
+    rng = np.random.default_rng(0)
+    for n in (*range(0, 40), 127, 128, 129, 255, 256, 1000, 4099, 20000):
+        W = rng.standard_normal((3, n)) * 10.0 ** rng.uniform(-5, 5, (3, n))
+        want = np.sum(np.abs(W), axis=1)
+        got = [pairwise(W.ravel(), i * n, n) for i in range(3)]
+        np.testing.assert_array_equal(got, want)
 
 
 def _adapting_net(target, per_neuron_b):

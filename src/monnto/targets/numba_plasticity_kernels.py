@@ -61,7 +61,7 @@ PARAMS = (("IzhikevichScalars", "_izhikevich_params", IzhikevichParams),
 #: the loops, in the order they are written into the generated module
 KERNELS = ("_per", "_decay_all", "_add_spikes", "stp_kernel", "triplet_stdp_dense_kernel",
            "triplet_stdp_csr_kernel", "discrete_stdp_dense_kernel", "discrete_stdp_csr_kernel",
-           "_flag", "normalization_groups_kernel", "adaptation_kernel", "refractoriness_kernel",
+           "_flag", "_pairwise_abs_sum", "normalization_groups_kernel", "adaptation_kernel", "refractoriness_kernel",
            "izhikevich_kernel", "hindmarsh_rose_kernel")
 
 
@@ -190,6 +190,45 @@ def discrete_stdp_csr_kernel(it, data, indptr, indices, pre, post, pre_old, post
     post_old[:] = post
 
 
+def _pairwise_abs_sum(a, lo, n):
+    """``sum(|a[lo:lo + n]|)`` in the order numpy's pairwise summation adds a contiguous run.
+
+    Runs shorter than 8 are added in order from 0; up to 128 in eight
+    interleaved partial sums combined as ``((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))``,
+    then the remainder in order; longer runs are split in two halves (the
+    first a multiple of 8 long) summed alike. This is how ``np.sum`` adds a
+    contiguous row (checked against it in the tests), so a dense matrix's
+    contiguous sums are numpy's numbers.
+    """
+    if n < 8:
+        res = 0.0
+        for k in range(n):
+            res += abs(a[lo + k])
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = abs(a[lo]), abs(a[lo + 1]), abs(a[lo + 2]), abs(a[lo + 3])
+        r4, r5, r6, r7 = abs(a[lo + 4]), abs(a[lo + 5]), abs(a[lo + 6]), abs(a[lo + 7])
+        k = 8
+        while k < n - n % 8:
+            r0 += abs(a[lo + k])
+            r1 += abs(a[lo + k + 1])
+            r2 += abs(a[lo + k + 2])
+            r3 += abs(a[lo + k + 3])
+            r4 += abs(a[lo + k + 4])
+            r5 += abs(a[lo + k + 5])
+            r6 += abs(a[lo + k + 6])
+            r7 += abs(a[lo + k + 7])
+            k += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while k < n:
+            res += abs(a[lo + k])
+            k += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise_abs_sum(a, lo, half) + _pairwise_abs_sum(a, lo + half, n - half)
+
+
 def normalization_groups_kernel(it, count, every, datas, indptrs, indicess, kinds, shapes, afferent, target, clip,
                                 clip_max, total, part):
     """Normalization over several weight matrices (``normalize_synapses``), every ``every``-th step.
@@ -197,9 +236,12 @@ def normalization_groups_kernel(it, count, every, datas, indptrs, indicess, kind
     Matrix ``m`` is ``datas[m]``: the ``data`` of a CSR matrix (``kinds[m]``
     0, with ``indptrs[m]``, ``indicess[m]``) or a dense matrix's values,
     row-major (1) or column-major (2), of shape ``shapes[m]``. Each matrix's
-    row (``afferent``) or column sums of ``|w|`` are formed from zero in
-    storage order (``part``) and added to ``total`` in the order of the
-    matrices, as the numpy step adds them; each weight is then multiplied by
+    row (``afferent``) or column sums of ``|w|`` (``part``) are formed as
+    numpy forms them: from zero in storage order (CSR: ``bincount``; dense
+    sums across the contiguous axis), or pairwise (:func:`_pairwise_abs_sum`)
+    along a dense matrix's contiguous rows (row-major, ``afferent``) or
+    columns (column-major, efferent); they are added to ``total`` in the
+    order of the matrices, as the numpy step adds them; each weight is then multiplied by
     ``target / total`` of its neuron (1 where the total is 0) and, with
     ``clip``, clipped to ``[0, clip_max]``.
     """
@@ -214,6 +256,10 @@ def normalization_groups_kernel(it, count, every, datas, indptrs, indicess, kind
             for r in range(indptr.shape[0] - 1):
                 for q in range(indptr[r], indptr[r + 1]):
                     part[r if afferent else indices[q]] += abs(data[q])
+        elif (kinds[m] == 1) == afferent:  # the summed axis is contiguous: numpy sums each run pairwise
+            length = shapes[m, 1] if afferent else shapes[m, 0]
+            for k in range(part.shape[0]):
+                part[k] = _pairwise_abs_sum(data, k * length, length)
         else:
             rows, cols = shapes[m, 0], shapes[m, 1]
             for q in range(data.shape[0]):

@@ -204,15 +204,20 @@ _one_group = _base._PROVIDERS.get(Normalization)  # the one-group provider of nu
 
 @provides(Normalization)
 def _normalization_groups(b: Normalization, parent: Any) -> list[KernelCall] | None:
-    """One group: the kernel of :mod:`numba_providers`; several: :func:`_groups_call`; none: nothing to run.
+    """Several groups, or one dense matrix summed along its contiguous axis: :func:`_groups_call`.
 
-    Several groups need float64 weights, each a CSR SparseSynapseMatrix or a
-    contiguous numpy matrix (mixed is fine).
+    Those need float64 weights, each a CSR SparseSynapseMatrix or a
+    contiguous numpy matrix (mixed is fine). Another single group: the
+    kernel of :mod:`numba_providers` (whose sequential sums are numpy's
+    there). No group: nothing to run.
     """
     if not b.synapses:
         return []  # normalize() returns at once (only the step counter, unused then, is not kept)
     if len(b.synapses) == 1:
-        return _one_group(b, parent) if _one_group is not None else None
+        W = getattr(b.synapses[0], b.weight_attr)
+        if not (_weights_kind(W) == "dense" and bool(W.flags.c_contiguous) == (b.direction == "afferent")):
+            return _one_group(b, parent) if _one_group is not None else None
+        # numpy sums this matrix's contiguous rows (columns) pairwise: the kernel that does the same
     kinds = [_weights_kind(getattr(s, b.weight_attr)) for s in b.synapses]
     if None in kinds:
         return None
