@@ -2,8 +2,10 @@
 
 Short-term plasticity (Tsodyks-Markram), triplet STDP, the tutorial's
 one-step (discrete) STDP, Normalization over several synapse groups,
-spike-frequency adaptation, PymoNNto-style relative refractoriness, and the
-Izhikevich and Hindmarsh-Rose neuron models.
+spike-frequency adaptation, PymoNNto-style relative refractoriness, the
+Izhikevich and Hindmarsh-Rose neuron models, and the delivery of released
+amounts (``DelayedSynapticInput(release_attr=...)``, the consumer of
+short-term plasticity).
 
 As in :mod:`monnto.targets.numba_kernels`, what is written here is only the
 loop around each rule and its bookkeeping: the arithmetic is the rules' own
@@ -62,7 +64,8 @@ PARAMS = (("IzhikevichScalars", "_izhikevich_params", IzhikevichParams),
 KERNELS = ("_per", "_decay_all", "_add_spikes", "stp_kernel", "triplet_stdp_dense_kernel",
            "triplet_stdp_csr_kernel", "discrete_stdp_dense_kernel", "discrete_stdp_csr_kernel",
            "_flag", "_pairwise_abs_sum", "normalization_groups_kernel", "adaptation_kernel", "refractoriness_kernel",
-           "izhikevich_kernel", "hindmarsh_rose_kernel")
+           "izhikevich_kernel", "hindmarsh_rose_kernel", "_release_ring", "release_csr_kernel",
+           "release_dense_kernel")
 
 
 def _per(a, i):
@@ -320,6 +323,49 @@ def hindmarsh_rose_kernel(it, x, y, z, i_in, spike, i_total, params, dt):
         i_total[i] = p.I_bias + i_in[i]
         x[i], y[i], z[i], spike[i] = hindmarsh_rose_step(x[i], y[i], z[i], i_in[i], p, dt)
         i_in[i] = 0.0
+
+
+def _release_ring(buffer, pointer, release, n_delay):
+    """Store this step's ``release`` in the ring ``buffer`` and return the row ``n_delay`` steps old.
+
+    ``pointer[0]`` is the ring position (``DelayedSynapticInput.pointer``).
+    """
+    p = pointer[0]
+    buffer[p, :] = release
+    p += 1
+    if p == n_delay:
+        p = 0
+    pointer[0] = p
+    return buffer[p]
+
+
+def release_csr_kernel(it, buffer, pointer, release, n_delay, data, indptr, indices, target, scale, scaled):
+    """DelayedSynapticInput with ``release_attr``: ``target += scale * (W @ release(t - delay))``, CSR ``W``.
+
+    Each row's product is summed from zero in storage order, as scipy's CSR
+    product sums it (the numpy step's numbers); ``scale`` multiplies it when
+    ``scaled`` (the numpy step skips a scale of 1).
+    """
+    row = _release_ring(buffer, pointer, release, n_delay)
+    for i in range(indptr.shape[0] - 1):
+        acc = 0.0
+        for q in range(indptr[i], indptr[i + 1]):
+            acc += data[q] * row[indices[q]]
+        target[i] += scale * acc if scaled else acc
+
+
+def release_dense_kernel(it, buffer, pointer, release, n_delay, W, target, scale, scaled):
+    """:func:`release_csr_kernel` for a dense ``W``: row products summed in order.
+
+    numpy's ``W @ v`` is a BLAS product whose order of additions is the
+    library's, so these sums may differ from it in the last bits.
+    """
+    row = _release_ring(buffer, pointer, release, n_delay)
+    for i in range(W.shape[0]):
+        acc = 0.0
+        for j in range(W.shape[1]):
+            acc += W[i, j] * row[j]
+        target[i] += scale * acc if scaled else acc
 
 
 def _params_source(tuple_name: str, function: str, cls: type) -> list[str]:

@@ -28,6 +28,7 @@ from monnto.behaviours.plasticity.normalization import Normalization
 from monnto.behaviours.plasticity.short_term import ShortTermPlasticity, stp_decays
 from monnto.behaviours.plasticity.stdp import DiscreteSTDP, TripletSTDP
 from monnto.core.sparse_matrix import SparseSynapseMatrix
+from monnto.models._propagation import DelayedSynapticInput
 from monnto.targets import numba_providers as _base
 from monnto.targets.numba_plasticity_kernels import kernel_import
 from monnto.targets.numba_providers import KernelCall, provides
@@ -366,3 +367,45 @@ def _hindmarsh_rose(b: HindmarshRose, n: Any) -> list[KernelCall] | None:
 
     calls[0].arguments = aliased
     return calls
+
+
+# -- DelayedSynapticInput with release_attr (the delivery of short-term plasticity) ---------------
+_spike_delivery = _base._PROVIDERS.get(DelayedSynapticInput)  # the spike path of numba_providers
+
+
+@provides(DelayedSynapticInput)
+def _delayed_release(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
+    """Spikes: the provider of :mod:`numba_providers`. Released amounts: float64 ring, release, target, weights.
+
+    The weights are a float64 CSR SparseSynapseMatrix (numpy's sums exactly)
+    or a float64 numpy matrix (sums in row order; numpy's BLAS product may
+    differ in the last bits).
+    """
+    if b.release_attr is None:
+        return _spike_delivery(b, s) if _spike_delivery is not None else None
+    W = getattr(s, b.weight_attr)
+    kind = _weights_kind(W)
+    buffer = getattr(b, "buffer", None)
+    size = s.src.size
+    if kind is None or W.shape != (s.dst.size, size) or _vector(s, b.release_attr, size) is None \
+            or _vector(s.dst, b.target, s.dst.size) is None \
+            or not (type(buffer) is np.ndarray and buffer.dtype == np.float64 and buffer.shape == (b.n_delay, size)
+                    and buffer.flags.c_contiguous):
+        return None
+    pointer = np.zeros(1, dtype=np.int64)
+    scale = (float(b.scale), b.scale != 1.0)
+
+    def arguments() -> tuple:
+        pointer[0] = b.pointer
+        head = (b.buffer, pointer, _need(b, s, b.release_attr, size), int(b.n_delay))
+        M = _current_weights(b, s, kind)
+        target = _need(b, s.dst, b.target, s.dst.size)
+        if kind == "csr":
+            return (*head, M._data, M.indptr, M.indices, target, *scale)  # read only: the column copy stays valid
+        return (*head, M, target, *scale)
+
+    def after(net: Any) -> None:
+        b.pointer = int(pointer[0])
+
+    return [_call("release_csr_kernel" if kind == "csr" else "release_dense_kernel", arguments, after,
+                  label=repr(b))]
