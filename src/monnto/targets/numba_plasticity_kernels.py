@@ -11,14 +11,18 @@ As in :mod:`monnto.targets.numba_kernels`, what is written here is only the
 loop around each rule and its bookkeeping: the arithmetic is the rules' own
 element-wise functions, imported from the behaviour modules. Functions that
 are plain arithmetic (``decay_trace``, ``_triplet_amplitude``,
-``_discrete_change``, ``adaptation_step``, ``refractory_step``) are compiled
+``_discrete_change``, ``adaptation_step``, ``refractory_step``, the
+Hindmarsh-Rose right-hand side ``_rhs``) are compiled
 as they are; those written for an array namespace ``xp`` (``stp_element``,
 ``_trace_after_spike``, ``_potentiated``, ``_depressed``, the neuron
 models' ``izhikevich_step`` and ``hindmarsh_rose_step``) are compiled in
 their scalar form (:func:`monnto.targets.scalarize.scalar_source`). A neuron
 model's step reads its parameters as ``p.<field>``; the kernel hands it a
 namedtuple of one neuron's values, made with the fields of the model's own
-parameter dataclass (:data:`PARAMS`).
+parameter dataclass (:data:`PARAMS`). Sums (Normalization, the delivery
+of released amounts) are formed in the order numpy or scipy forms them, so
+the kernels give the numpy target's numbers (except a dense delivery of
+released amounts, whose numpy product is BLAS's).
 
 :func:`kernel_import` puts all of them into one generated module (cached
 like every generated module, :mod:`monnto.targets.cache`) and returns the
