@@ -70,7 +70,7 @@ def worker_monnto(n: int, steps: int, target: str) -> None:
         # the exchange alone: back-to-back calls as the run's last exchange made them (capacity + 1 indices per rank)
         exchange = ctx.exchange
         interval, capacity = exchange.interval, exchange.capacity
-        per_exchange = exchange.spikes_exchanged / max(ctx.spike_exchanges, 1)
+        per_exchange = exchange.spikes_exchanged / max(exchange.rounds, 1)
         block = np.zeros(capacity + 1, dtype=exchange.code_dtype)
         ctx.comm.barrier()
         t1 = time.perf_counter()
@@ -222,7 +222,7 @@ def main() -> None:
         print(f"\nBrunel AI, N = {n}, C_E = 1000, C_I = 250, {args.steps} steps of 0.1 ms, "
               f"monnto target={args.target}, median of {args.repeats} interleaved runs")
         print(f"{'':18s} {'build s':>8s} {'run s':>8s} {'ms/step':>8s} {'exch+wait ms/step':>17s} "
-              f"{'exch/step':>9s} {'max RSS MB per rank':>22s} {'rate Hz':>8s}")
+              f"{'calls/step':>10s} {'max RSS MB per rank':>22s} {'rate Hz':>8s}")
         med = {}
         for who, rs in results.items():
             m = {key: statistics.median(r[key] for r in rs)
@@ -231,7 +231,7 @@ def main() -> None:
             med[who] = m
             rss = "/".join(f"{x:.0f}" for x in max((r["rss_mb"] for r in rs), key=max))
             print(f"{who:18s} {m['build']:8.2f} {m['run']:8.2f} {1000 * m['run'] / args.steps:8.2f} "
-                  f"{1000 * m['comm_per_step']:17.4f} {m['exchanges_per_step']:9.3f} {rss:>22s} "
+                  f"{1000 * m['comm_per_step']:17.4f} {m['exchanges_per_step']:10.4f} {rss:>22s} "
                   f"{m['rate_hz']:8.1f}")
         checks = {r["check"] for who, rs in results.items() if who.startswith("monnto") for r in rs}
         print(f"monnto spike counts over all runs and ranks: {sorted(checks)} (one value: identical runs)")
@@ -251,7 +251,8 @@ def main() -> None:
                   f"+ 1 int32 per rank, as the run's last exchange): {1000 * two['pure_exchange']:.3f} ms per "
                   f"exchange, {1000 * two['pure_exchange'] / d:.4f} ms/step; in the run (with waiting for the "
                   f"slower rank): {1000 * two['comm_per_step']:.4f} ms/step, {two['exchanges_per_step']:.4f} "
-                  f"exchanges/step (one per {d} steps)")
+                  f"collective calls/step (one exchange per {d} steps; a second call when a rank's spikes "
+                  f"overflowed the agreed capacity)")
             print(f"measured: latency (1-byte Allgatherv, 2 ranks) {1e6 * two['latency']:.1f} us, "
                   f"per spike carried {1e9 * per_spike:.1f} ns ({spikes_per_block:.0f} spikes per exchange "
                   f"at {two['rate_hz']:.1f} Hz, measured in the run)")

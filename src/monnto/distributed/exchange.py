@@ -117,6 +117,8 @@ class SpikeExchange:
         #: spike indices per rank that one exchange carries in its first call (follows the largest count)
         self.min_capacity = 256
         self.capacity = max(self.min_capacity, cells // 100)  # at first 1 % of neuron-steps (100 Hz at 0.1 ms)
+        #: exchanges made (each one collective call, two when a rank overflowed the capacity) and spikes carried
+        self.rounds = 0
         self.spikes_exchanged = 0
 
     def buffer_of(self, group: Any) -> np.ndarray | None:
@@ -173,6 +175,7 @@ class SpikeExchange:
             ctx.spike_exchanges += 1
         ctx.exchange_seconds += time.perf_counter() - start
         ctx.spike_exchanges += 1
+        self.rounds += 1
         self.spikes_exchanged += int(found.sum())
         largest = int(found.max())
         if largest > capacity or 2 * largest < capacity:  # 1.5 times the largest count, within a factor 2
