@@ -44,7 +44,7 @@ from monnto.behaviours.plasticity.stdp import _depressed, _potentiated  # noqa: 
 from monnto.targets.random_streams import bits_to_unit, draw_bits, poisson_inversion  # noqa: F401
 
 #: kernels copied into generated modules, in this order
-KERNELS = ("_at", "clock_kernel", "_membrane", "_chunks", "_lif_free", "lif_kernel",
+KERNELS = ("_at", "clock_kernel", "_membrane", "_chunks", "_words", "_word_span", "_lif_free", "lif_kernel",
            "_conductance_range", "conductance_lif_kernel", "input_sum_kernel", "decay_kernel", "_store_spikes", "_spiking",
            "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
            "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "_traces", "stdp_dense_kernel", "stdp_csr_kernel",
@@ -101,6 +101,25 @@ def _chunks(n, threads):
     return threads
 
 
+def _words(flags):
+    """The whole 8-flag words of the bool vector ``flags`` as uint64 (its first ``8 * (n // 8)`` flags)."""
+    return flags[:(flags.shape[0] // 8) * 8].view(np.uint64)
+
+
+def _word_span(flags, packed, w):
+    """Indices ``(start, stop)`` of word ``w`` of ``flags`` to test: empty when its eight flags are all False.
+
+    ``w`` runs over ``range(packed.shape[0] + 1)``; the last span holds the
+    ``n % 8`` flags after the whole words. Testing eight flags at once makes
+    a pass over a few marked neurons cost about one test per eight, and keeps
+    the rare branch out of the per-neuron loops before it (which the compiler
+    then vectorizes).
+    """
+    if w < packed.shape[0] and packed[w] == 0:
+        return 0, 0
+    return w * 8, min(w * 8 + 8, flags.shape[0])
+
+
 def _lif_free(lo, hi, v, i_in, refractory_left, spike, spike_offset, i_total, fix,
               v_rest, r_m, i_bias, full_decay, v_th, dt):
     """Pass 1 of :func:`lif_kernel` over neurons ``lo .. hi - 1``: branch-free, vectorizable.
@@ -111,24 +130,29 @@ def _lif_free(lo, hi, v, i_in, refractory_left, spike, spike_offset, i_total, fi
     state and input and is marked in ``fix`` for pass 2, which steps it with
     the full scalar :func:`_membrane`.
     """
-    for i in range(lo, hi):
-        x = i_in[i]
+    # views from neuron lo on, indexed from 0: numba's loop ``range(lo, hi)`` over arrays is not
+    # vectorized (the index might be negative), ``range(n)`` over views is
+    v, i_in, refractory_left, spike = v[lo:hi], i_in[lo:hi], refractory_left[lo:hi], spike[lo:hi]
+    spike_offset, i_total, fix = spike_offset[lo:hi], i_total[lo:hi], fix[lo:hi]
+    for k in range(v.shape[0]):
+        i = lo + k  # the neuron, for per-neuron parameters
+        x = i_in[k]
         b = _at(i_bias, i)
-        i_total[i] = b + x
+        i_total[k] = b + x
         v_inf = _at(v_rest, i) + _at(r_m, i) * (b + x)
-        r = refractory_left[i]
+        r = refractory_left[k]
         active_time, refr = _active_time(r, dt)
         whole = active_time == dt
         decay = _at(full_decay, i) if whole else 1.0
-        v0 = v[i]
+        v0 = v[k]
         v_new, crossed = _membrane_free(v0, v_inf, decay, active_time, _at(v_th, i))
         special = crossed | ((active_time != 0.0) & (not whole))
-        spike[i] = crossed
-        fix[i] = special
-        v[i] = v0 if special else v_new
-        refractory_left[i] = r if special else refr
-        spike_offset[i] = 0.0
-        i_in[i] = x if special else 0.0
+        spike[k] = crossed
+        fix[k] = special
+        v[k] = v0 if special else v_new
+        refractory_left[k] = r if special else refr
+        spike_offset[k] = 0.0
+        i_in[k] = x if special else 0.0
 
 
 def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_total, fix,
@@ -146,11 +170,11 @@ def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_tot
         _lif_free(0, n, v, i_in, refractory_left, spike, spike_offset, i_total, fix,
                   v_rest, r_m, i_bias, full_decay, v_th, dt)
     else:
-        size = (n + chunks - 1) // chunks
+        size = ((n + chunks - 1) // chunks + 7) // 8 * 8  # whole words of flags per chunk (see _words)
         for c in prange(chunks):
             _lif_free(c * size, min(n, (c + 1) * size), v, i_in, refractory_left, spike, spike_offset,
                       i_total, fix, v_rest, r_m, i_bias, full_decay, v_th, dt)
-    for i in range(n):
+    for i in range(n):  # (a word-wise scan as in _conductance_range measured slower here)
         if fix[i]:
             b = _at(i_bias, i)
             v_inf = _at(v_rest, i) + _at(r_m, i) * (b + i_in[i])
@@ -162,37 +186,84 @@ def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_tot
 
 def conductance_lif_kernel(it, threads, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
                            decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias,
-                           v_th, v_reset, t_ref, dt):
-    """One step of conductance-based LIF neurons (``conductance_lif_step``), on ``threads`` threads when large."""
+                           v_th, v_reset, t_ref, dt, v_inf, tau, decay):
+    """One step of conductance-based LIF neurons (``conductance_lif_step``), on ``threads`` threads when large.
+
+    ``v_inf``, ``tau`` and ``decay`` are float64 scratch vectors of the group's size (see
+    :func:`_conductance_range`).
+    """
     n = v.shape[0]
     chunks = _chunks(n, threads)
     if chunks == 1:
         _conductance_range(0, n, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total, decay_e,
-                           decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias, v_th, v_reset, t_ref, dt)
+                           decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias, v_th, v_reset, t_ref, dt,
+                           v_inf, tau, decay)
     else:
-        size = (n + chunks - 1) // chunks
+        size = ((n + chunks - 1) // chunks + 7) // 8 * 8  # whole words of flags per chunk (see _words)
         for c in prange(chunks):
             _conductance_range(c * size, min(n, (c + 1) * size), v, g_e, g_i, i_in, refractory_left, spike,
                                spike_offset, i_total, decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m,
-                               i_bias, v_th, v_reset, t_ref, dt)
+                               i_bias, v_th, v_reset, t_ref, dt, v_inf, tau, decay)
 
 
 def _conductance_range(lo, hi, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
-                       decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias, v_th, v_reset, t_ref, dt):
-    """:func:`conductance_lif_kernel` for neurons ``lo .. hi - 1``."""
-    for i in range(lo, hi):
-        x = i_in[i]
+                       decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias, v_th, v_reset, t_ref, dt,
+                       v_inf, tau, decay):
+    """:func:`conductance_lif_kernel` for neurons ``lo .. hi - 1``, in four passes over the neurons.
+
+    1. the drive (``_conductance_drive``: five divisions per neuron) and the
+       ``exp`` argument ``-active_time / tau``, branch-free so that the
+       compiler vectorizes the divisions, into the scratch vectors;
+    2. ``decay = exp(argument)`` (libm's scalar ``exp``, the one loop numba
+       cannot vectorize);
+    3. the free membrane step and threshold test (``_membrane_free``); a
+       neuron that crosses keeps its old ``v`` and refractory time;
+    4. the crossing neurons only: crossing time, reset, refractory time
+       (``_membrane_spike``).
+
+    Each neuron gets the numbers of the one-pass form (the same operations
+    in the same order). The loops run over views from neuron ``lo`` on (see :func:`_lif_free`).
+    """
+    v, g_e, g_i, i_in, refractory_left = v[lo:hi], g_e[lo:hi], g_i[lo:hi], i_in[lo:hi], refractory_left[lo:hi]
+    spike, spike_offset, i_total, decay_e, decay_i = (spike[lo:hi], spike_offset[lo:hi], i_total[lo:hi],
+                                                      decay_e[lo:hi], decay_i[lo:hi])
+    v_inf, tau, decay = v_inf[lo:hi], tau[lo:hi], decay[lo:hi]
+    n = v.shape[0]
+    for k in range(n):
+        i = lo + k  # the neuron, for per-neuron parameters
+        x = i_in[k]
         b = _at(i_bias, i)
-        i_total[i] = b + x
-        de = decay_e[i]
-        di = decay_i[i]
-        v_inf, tau = _conductance_drive(g_e[i], g_i[i], de, di, x, _at(g_l, i), _at(e_l, i), _at(e_e, i),
-                                        _at(e_i, i), _at(tau_e, i), _at(tau_i, i), _at(c_m, i), b, dt)
-        v[i], refractory_left[i], spike[i], spike_offset[i] = _membrane(
-            v[i], v_inf, tau, math.nan, refractory_left[i], _at(v_th, i), _at(v_reset, i), _at(t_ref, i), dt)
-        g_e[i] = g_e[i] * de
-        g_i[i] = g_i[i] * di
-        i_in[i] = 0.0
+        i_total[k] = b + x
+        vi, ti = _conductance_drive(g_e[k], g_i[k], decay_e[k], decay_i[k], x, _at(g_l, i), _at(e_l, i),
+                                    _at(e_e, i), _at(e_i, i), _at(tau_e, i), _at(tau_i, i), _at(c_m, i), b, dt)
+        active_time, refr = _active_time(refractory_left[k], dt)
+        v_inf[k] = vi
+        tau[k] = ti
+        decay[k] = -active_time / ti
+    for k in range(n):
+        decay[k] = math.exp(decay[k])
+    for k in range(n):
+        r = refractory_left[k]
+        active_time, refr = _active_time(r, dt)
+        v0 = v[k]
+        v_new, crossed = _membrane_free(v0, v_inf[k], decay[k], active_time, _at(v_th, lo + k))
+        spike[k] = crossed
+        v[k] = v0 if crossed else v_new
+        refractory_left[k] = r if crossed else refr
+        spike_offset[k] = 0.0
+        g_e[k] = g_e[k] * decay_e[k]
+        g_i[k] = g_i[k] * decay_i[k]
+        i_in[k] = 0.0
+    packed = _words(spike)
+    for w in range(packed.shape[0] + 1):
+        start, stop = _word_span(spike, packed, w)
+        for k in range(start, stop):
+            if not spike[k]:
+                continue
+            i = lo + k
+            active_time, refr = _active_time(refractory_left[k], dt)
+            v[k], refractory_left[k], spike_offset[k] = _membrane_spike(
+                v[k], v_inf[k], tau[k], active_time, _at(v_th, i), _at(v_reset, i), _at(t_ref, i), dt)
 
 
 def input_sum_kernel(it, target, sources, factors):

@@ -136,6 +136,13 @@ def _clock(b: Clock, parent: Any) -> list[KernelCall]:
     return [KernelCall("clock_kernel", arguments, after, label=repr(b))]
 
 
+def _scratch(arrays: list, size: int) -> list:
+    """``arrays`` (float64 vectors a kernel writes and reads within one step) resized to ``size``."""
+    if arrays[0].shape[0] != size:
+        arrays[:] = [np.zeros(size, dtype=np.float64) for _ in arrays]
+    return arrays
+
+
 def _neuron_arrays(n: Any) -> tuple:
     dtype = n.v.dtype
     return (_array(n, "v", dtype), _array(n, "I_input", dtype), _array(n, "refractory_left", dtype),
@@ -167,6 +174,8 @@ def _lif(b: LIF, n: Any) -> list[KernelCall] | None:
 
 @provides(ConductanceLIF)
 def _conductance_lif(b: ConductanceLIF, n: Any) -> list[KernelCall]:
+    scratch = [np.zeros(0) for _ in range(3)]  # v_inf, tau and exp's argument / decay per neuron
+
     def arguments() -> tuple:
         p = b.p
         if not isinstance(getattr(n, "I_total", None), np.ndarray):
@@ -177,7 +186,7 @@ def _conductance_lif(b: ConductanceLIF, n: Any) -> list[KernelCall]:
         return (_threads(n), v, _array(n, "g_e", v.dtype), _array(n, "g_i", v.dtype), i_in, refr, spike, offset,
                 i_total, np.ascontiguousarray(decay_e), np.ascontiguousarray(decay_i), one(p.g_l), one(p.e_l),
                 one(p.e_e), one(p.e_i), one(p.tau_e), one(p.tau_i), one(p.c_m), one(p.I_bias), one(p.v_th),
-                one(p.v_reset), one(p.t_ref), float(b.dt))
+                one(p.v_reset), one(p.t_ref), float(b.dt), *_scratch(scratch, n.size))
 
     return [KernelCall("conductance_lif_kernel", arguments, label=repr(b))]
 
