@@ -89,7 +89,7 @@ def test_lif_kernel_equals_lif_step(nk):
     spike, offset, i_total = np.zeros(n, bool), np.zeros(n), np.zeros(n)
     vk, rk, ik = v.copy(), refr.copy(), i_in.copy()
     nk.lif_kernel(1, 1, vk, ik, rk, spike, offset, i_total, np.zeros(n, bool), p.v_rest, p.r_m, p.I_bias,
-                  p.tau_m, math.exp(-dt / p.tau_m), p.v_th, p.v_reset, p.t_ref, dt)
+                  p.tau_m, math.exp(-dt / p.tau_m), p.v_th, p.v_reset, p.t_ref, dt, np.zeros(n, np.int64))
     assert spikes_ref.any() and (refr > 0).any()
     np.testing.assert_array_equal(spike, spikes_ref)
     np.testing.assert_allclose(vk, v_ref, rtol=0, atol=1e-15)

@@ -45,7 +45,8 @@ from monnto.targets.random_streams import bits_to_unit, draw_bits, poisson_inver
 
 #: kernels copied into generated modules, in this order
 KERNELS = ("_at", "clock_kernel", "_membrane", "_chunks", "_words", "_word_span", "_lif_free", "lif_kernel",
-           "_conductance_range", "conductance_lif_kernel", "input_sum_kernel", "decay_kernel", "_store_spikes", "_spiking",
+           "_conductance_range", "conductance_lif_kernel", "input_sum_kernel", "decay_kernel", "_copy_flags",
+           "_store_spikes", "_spiking",
            "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
            "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "_traces", "stdp_dense_kernel", "stdp_csr_kernel",
            "intrinsic_kernel", "voltage_homeostasis_kernel", "_normalize_factors", "normalization_csr_kernel",
@@ -156,7 +157,7 @@ def _lif_free(lo, hi, v, i_in, refractory_left, spike, spike_offset, i_total, fi
 
 
 def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_total, fix,
-               v_rest, r_m, i_bias, tau_m, full_decay, v_th, v_reset, t_ref, dt):
+               v_rest, r_m, i_bias, tau_m, full_decay, v_th, v_reset, t_ref, dt, found):
     """One exact step of current-based LIF neurons (``lif_step`` with ``method='exact'``).
 
     Two passes: :func:`_lif_free` for all neurons (on ``threads`` threads
@@ -174,14 +175,14 @@ def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_tot
         for c in prange(chunks):
             _lif_free(c * size, min(n, (c + 1) * size), v, i_in, refractory_left, spike, spike_offset,
                       i_total, fix, v_rest, r_m, i_bias, full_decay, v_th, dt)
-    for i in range(n):  # (a word-wise scan as in _conductance_range measured slower here)
-        if fix[i]:
-            b = _at(i_bias, i)
-            v_inf = _at(v_rest, i) + _at(r_m, i) * (b + i_in[i])
-            v[i], refractory_left[i], spike[i], spike_offset[i] = _membrane(
-                v[i], v_inf, _at(tau_m, i), _at(full_decay, i), refractory_left[i], _at(v_th, i),
-                _at(v_reset, i), _at(t_ref, i), dt)
-            i_in[i] = 0.0
+    for q in range(_spiking(fix, found)):  # the marked neurons, found eight flags at a time
+        i = found[q]
+        b = _at(i_bias, i)
+        v_inf = _at(v_rest, i) + _at(r_m, i) * (b + i_in[i])
+        v[i], refractory_left[i], spike[i], spike_offset[i] = _membrane(
+            v[i], v_inf, _at(tau_m, i), _at(full_decay, i), refractory_left[i], _at(v_th, i),
+            _at(v_reset, i), _at(t_ref, i), dt)
+        i_in[i] = 0.0
 
 
 def conductance_lif_kernel(it, threads, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
@@ -284,12 +285,25 @@ def decay_kernel(it, variables, decays):
             x[i] = x[i] * d
 
 
+def _copy_flags(dst, src):
+    """``dst[:] = src`` for bool vectors, eight flags (one 64-bit word) at a time."""
+    n = src.shape[0]
+    words = n // 8
+    if words > 0:
+        d = dst[:words * 8].view(np.uint64)
+        s = src[:words * 8].view(np.uint64)
+        for w in range(words):
+            d[w] = s[w]
+    for j in range(words * 8, n):
+        dst[j] = src[j]
+
+
 def _store_spikes(it, spikes, history, delay, last):
     """Write this step's source spikes into the ring buffer; the row of ``delay`` steps ago."""
     length = history.shape[0]
     for t in range(last[0] + 1, min(it, last[0] + 1 + length)):  # skipped steps had no spikes
         history[t % length, :] = False
-    history[it % length, :] = spikes
+    _copy_flags(history[it % length], spikes)
     last[0] = it
     return history[(it - delay) % length]
 

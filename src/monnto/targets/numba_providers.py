@@ -155,19 +155,21 @@ def _lif(b: LIF, n: Any) -> list[KernelCall] | None:
         return None
 
     fix = np.zeros(0, dtype=np.bool_)
+    found = np.zeros(0, dtype=np.int64)  # the indices of the marked neurons
 
     def arguments() -> tuple:
-        nonlocal fix
+        nonlocal fix, found
         p = b.p
         if not isinstance(getattr(n, "I_total", None), np.ndarray):
             n.I_total = n.get_neuron_vec()
         if fix.shape[0] != n.size:
             fix = np.zeros(n.size, dtype=np.bool_)
+            found = np.zeros(n.size, dtype=np.int64)
         tau = _param(p.tau_m)
         full_decay = np.exp(-float(b.dt) / tau)  # numpy's exp, as the numpy target computes it
         one = _value
         return (_threads(n), *_neuron_arrays(n), fix, one(p.v_rest), one(p.r_m), one(p.I_bias), one(tau),
-                one(full_decay), one(p.v_th), one(p.v_reset), one(p.t_ref), float(b.dt))
+                one(full_decay), one(p.v_th), one(p.v_reset), one(p.t_ref), float(b.dt), found)
 
     return [KernelCall("lif_kernel", arguments, label=repr(b))]
 
