@@ -96,3 +96,34 @@ def test_lif_kernel_equals_lif_step(nk):
     np.testing.assert_allclose(rk, refr_ref, rtol=0, atol=1e-18)
     np.testing.assert_allclose(offset, off_ref, rtol=0, atol=1e-18)
     assert not ik.any()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_conductance_lif_kernel_equals_conductance_lif_step(nk, threads):
+    """The four passes (drive, exp, free step, crossings) give the model's numbers; threads=2 cuts chunks."""
+    from monnto.behaviours.neurons.lif import ConductanceLIFParams, conductance_decays, conductance_lif_step
+
+    rng = np.random.default_rng(3)
+    n, dt = nk.PARALLEL_MIN + 2001, 1e-4  # threads=2: two chunks of whole flag words, an odd tail
+    p = ConductanceLIFParams()
+    v = rng.uniform(-0.06, -0.0499, n)
+    g_e, g_i = rng.uniform(0, 60e-9, n), rng.uniform(0, 60e-9, n)
+    refr = np.where(rng.random(n) < 0.2, rng.uniform(0, 3 * dt, n), 0.0)
+    i_in = rng.normal(0, 1e-10, n)
+    ref = conductance_lif_step(v.copy(), g_e.copy(), g_i.copy(), i_in.copy(), refr.copy(), p, dt, np)
+    decay_e, decay_i = conductance_decays(v, p, dt, np)
+    vk, gek, gik, rk, ik = v.copy(), g_e.copy(), g_i.copy(), refr.copy(), i_in.copy()
+    spike, offset, i_total = np.zeros(n, bool), np.zeros(n), np.zeros(n)
+    nk.conductance_lif_kernel(
+        1, threads, vk, gek, gik, ik, rk, spike, offset, i_total, decay_e, decay_i, p.g_l, p.e_l, p.e_e, p.e_i,
+        p.tau_e, p.tau_i, p.c_m, p.I_bias, p.v_th, p.v_reset, p.t_ref, dt, np.zeros(n), np.zeros(n), np.zeros(n))
+    v_ref, ge_ref, gi_ref, spikes_ref, refr_ref, off_ref = ref
+    assert spikes_ref.any() and (refr > 0).any()
+    np.testing.assert_array_equal(spike, spikes_ref)
+    np.testing.assert_allclose(vk, v_ref, rtol=1e-13, atol=0)  # numpy's exp may differ from libm's in the last bit
+    np.testing.assert_array_equal(gek, ge_ref)
+    np.testing.assert_array_equal(gik, gi_ref)
+    np.testing.assert_allclose(rk, refr_ref, rtol=0, atol=1e-18)
+    np.testing.assert_allclose(offset, off_ref, rtol=0, atol=1e-16)
+    np.testing.assert_array_equal(i_total, i_in + p.I_bias)
+    assert not ik.any()
