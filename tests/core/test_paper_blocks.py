@@ -142,25 +142,35 @@ def test_same_seed_same_spikes_different_seed_different():
 
 
 def test_basic_network_equals_a_hand_written_numpy_loop():
-    """The framework adds no hidden draws: same seed, same trajectory as plain numpy."""
+    """The framework adds no hidden draws: same seed, same trajectory as plain numpy with the keyed draws."""
     from monnto.models.basic_network import basic_network
 
     n, steps, seed = 100, 500, 11
     net = basic_network(n, seed=seed)
     net.simulate_iterations(steps)
 
-    rng = np.random.default_rng(seed)
-    W = rng.uniform(0, 10, size=(n, n))
-    W *= rng.random((n, n)) < 0.1
+    group, synapses = net.NeuronGroups[0], net.SynapseGroups[0]
+    W = keyed_uniform(net, synapses, 0, 0, n * n, 0, 10).reshape(n, n)
+    W *= keyed_uniform(net, synapses, 0, 1, n * n).reshape(n, n) < 0.1
     v = np.zeros(n)
     trace = np.empty((steps, n))
     for k in range(steps):
         spike = v > 0.5
         v[spike] = 0.0
         v *= 0.9
-        noise = rng.uniform(size=n)
-        noise *= rng.random(n) < 0.01
+        noise = keyed_uniform(net, group, k + 1, 0, n)
+        noise *= keyed_uniform(net, group, k + 1, 1, n) < 0.01
         v += noise
         v += W.dot(spike) / n
         trace[k] = v
     np.testing.assert_allclose(net['n.voltage', 0], trace, rtol=1e-12, atol=1e-14)
+
+
+def keyed_uniform(net, owner, iteration, count, size, low=0.0, high=1.0):
+    """Draw ``count`` of ``owner`` in ``iteration``, by the scheme of monnto.core.keyed_draws written out:
+    element i is U(low, high) from the counter keyed by (seed, creation number, count, iteration, i)."""
+    from monnto.targets.random_streams import call_key, sample, stream_key
+
+    owner_key = stream_key(net.seed, f"draws|{net._creation_order[id(owner)]}")
+    key = call_key(np.array([owner_key], np.uint64), np.array([count], np.uint64))
+    return sample(1, low, high, key, np.array([iteration], np.uint64), np.arange(size, dtype=np.uint64))

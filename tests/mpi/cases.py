@@ -50,6 +50,8 @@ class InputBehaviour(Behaviour):
 def exchanges(out: dict, name: str, net, steps: int) -> None:
     """The spike exchanges a run made (collective calls; 0 in one process) and its step count."""
     ctx = net._distributed
+    if ctx is None:  # a plain run (no distributed mode): nothing is exchanged
+        return
     out[f"exchanges.{name}"] = np.array([ctx.spike_exchanges, steps,
                                          0 if ctx.exchange is None else ctx.exchange.interval])
 
@@ -106,7 +108,7 @@ def brunel_capacity(out: dict) -> None:
     from monnto.models import brunel_network
 
     net = brunel_network("AI", n_exc=400, seed=11)
-    exchange = net._distributed.exchange
+    exchange = None if net._distributed is None else net._distributed.exchange
     if exchange is not None:
         exchange.min_capacity = exchange.capacity = 1
     net.simulate_iterations(400)

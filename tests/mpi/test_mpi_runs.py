@@ -68,6 +68,27 @@ def runs(tmp_path_factory) -> dict:
     return out
 
 
+def plain(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    """``python *args`` as a user runs it: one process, not in distributed mode."""
+    env = {k: v for k, v in os.environ.items() if k != "MONNTO_DISTRIBUTED"}
+    return subprocess.run([PYTHON, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_plain_run_without_mpi_gives_the_distributed_spike_trains(runs, tmp_path):
+    """The framework's draws do not depend on the split: a plain ``python script.py`` run gives the
+    spike trains and weights of the K-rank runs (which equal the reference, tests below)."""
+    checked(plain(str(CASES), str(tmp_path / "plain.npz"), *RUN_CASES))
+    result = dict(np.load(tmp_path / "plain.npz"))
+    compared = 0
+    for key, value in runs[0].items():
+        if key in ("ranks",) or key.startswith("exchanges."):
+            continue
+        assert key in result, key
+        np.testing.assert_array_equal(result[key], value, err_msg=f"{key}: plain run vs distributed runs")
+        compared += 1
+    assert compared >= 10 and runs[0]["brunel.exc.t"].size > 100
+
+
 def _same(runs: dict, prefix: str) -> None:
     reference = {key: value for key, value in runs[0].items() if key.startswith(prefix + ".")}
     assert reference, f"no arrays for {prefix!r}"

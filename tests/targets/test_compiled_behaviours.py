@@ -327,7 +327,7 @@ def test_generated_code_lives_in_the_private_cache_and_names_its_origin(private_
     assert files
     text = files[0].read_text()
     assert 'from tests' in text or 'test_compiled_behaviours' in text
-    assert '_rng.uniform(0.0, 1.0)' in text and 'if g0__spike[_i]:' in text  # the reset, fused
+    assert 'sample(1, 0.0, 1.0, key, step, np.uint64(_first + i))' in text and 'if g0__spike[_i]:' in text  # the reset, fused
 
 
 def test_numpy_target_runs_the_marked_behaviour_as_python():

@@ -148,10 +148,16 @@ def test_editing_a_parameter_in_the_info_tab_sets_the_behaviour_value(make_ui):
     info.switch(group.behaviour[2]).setChecked(False)
     ui.step()
     before = group.voltage.copy()
-    state = ui.network.rng.bit_generator.state
     ui.step()
-    ui.network.rng.bit_generator.state = state
-    expected_noise = group.get_neuron_vec("uniform", density=0.01)
+    # the input's draws of this step (monnto.core.keyed_draws): uniform values, then the density mask
+    from monnto.targets.random_streams import call_key, sample, stream_key
+
+    net = ui.network
+    owner_key = np.array([stream_key(net.seed, f"draws|{net._creation_order[id(group)]}")], np.uint64)
+    step, index = np.array([net.iteration], np.uint64), np.arange(group.size, dtype=np.uint64)
+    values = sample(1, 0.0, 1.0, call_key(owner_key, np.array([0], np.uint64)), step, index)
+    keep = sample(0, 0.0, 0.0, call_key(owner_key, np.array([1], np.uint64)), step, index) < 0.01
+    expected_noise = values * keep
     np.testing.assert_allclose(group.voltage, before * 0.25 + expected_noise, rtol=1e-12)
     # a bad value is refused and the field shows the current value again
     edit.setText("fast")

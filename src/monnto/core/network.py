@@ -13,6 +13,7 @@ from .behaviour import Behaviour
 from .errors import ConfigurationError, MonntoValueError, bad_value, short_repr
 from .fusion import fusable, fuse, make_run_loop
 from .genome import get_genome
+from .keyed_draws import KeyedDraws
 from .network_object import NetworkObject, normalize_behaviours
 
 #: Runs at least this long (in steps) show a progress bar when progress=None.
@@ -40,8 +41,8 @@ class Network(NetworkObject):
     behaviour : dict or list of Behaviour, optional
         Network-level behaviours (alias ``behavior``).
     seed : int, optional
-        Seed of ``net.rng``, the generator every framework draw uses; the
-        same seed gives the same run. Without one, fresh entropy is drawn and
+        Seed of the framework's draws (:attr:`draws`) and of ``net.rng``,
+        the user's own generator; the same seed gives the same run. Without one, fresh entropy is drawn and
         stored in ``net.seed`` so the run can be repeated.
     dtype : str or numpy dtype
         Float dtype of every array the framework makes (default float64).
@@ -171,6 +172,22 @@ class Network(NetworkObject):
     #: this rank's share of a network split over MPI ranks (:mod:`monnto.distributed`), or None
     _distributed = None
 
+    @property
+    def draws(self) -> KeyedDraws:
+        """The framework's random draws (:mod:`monnto.core.keyed_draws`).
+
+        ``get_neuron_vec``, ``get_synapse_mat``, the connectivity builders and
+        the library's per-step noise draw through it: the numbers of neuron
+        ``i`` depend on the seed, the owner, the iteration and the call
+        number only, so a run gives the same numbers in one process and
+        split over any number of MPI ranks. ``net.rng`` stays the user's own
+        generator.
+        """
+        draws = self.__dict__.get("_keyed_draws")
+        if draws is None:
+            draws = self.__dict__["_keyed_draws"] = KeyedDraws(self)
+        return draws
+
     # -- structure ----------------------------------------------------------
     def _note_insertion(self, behaviour: Behaviour) -> None:
         self._insertion += 1
@@ -199,11 +216,16 @@ class Network(NetworkObject):
                                 hint="group tags become attributes of the Network (net.<tag>); "
                                      "choose another tag")
 
+    def _next_creation_number(self) -> int:
+        """A number no group of this network has had (numbers of removed groups are not reused)."""
+        return max(self._creation_order.values(), default=0) + 1
+
     def _register_group(self, group) -> None:
         from .neuron_group import NeuronGroup
 
         (self.NeuronGroups if isinstance(group, NeuronGroup) else self.SynapseGroups).append(group)
-        self._creation_order[id(group)] = len(self._creation_order)
+        if id(group) not in self._creation_order:
+            self._creation_order[id(group)] = self._next_creation_number()
         for b in group.behaviour.values():
             self._note_insertion(b)
         for tag in group.tags:

@@ -9,7 +9,6 @@ import numpy as np
 
 from .behaviour import Behaviour
 from .errors import MonntoTypeError, MonntoValueError
-from .init_strings import make_array
 from .tagging import TaggableObject
 
 
@@ -205,7 +204,7 @@ class NetworkObject(TaggableObject):
     def _get_mat(self, mode: Any, shape: tuple, scale: Any = None, density: Any = None,
                  plot: bool = False) -> np.ndarray:
         net = self.network
-        result = make_array(mode, shape, net.rng, net.dtype, scale, density, plot, self)
+        result = net.draws.array(self, mode, shape, scale, density, plot)
         return result if net._convert is None else net._convert(result)
 
     def __repr__(self) -> str:

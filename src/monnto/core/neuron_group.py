@@ -8,7 +8,6 @@ import numpy as np
 
 from .dimension import NeuronDimension
 from .errors import MonntoTypeError, MonntoValueError, NotEnoughMemoryError
-from .init_strings import make_array
 from .memory import available_memory
 from .network_object import NetworkFallback, NetworkObject, normalize_behaviours
 
@@ -106,12 +105,15 @@ class NeuronGroup(NetworkObject):
             dimension.run_initialize(self)
         if net._distributed is not None:  # this rank's block of neurons (monnto.distributed)
             net._distributed.partition_group(self)
+        # the creation number keys the group's draws (monnto.core.keyed_draws), also those made here
+        net._creation_order[id(self)] = net._next_creation_number()
         try:
             for key, b in behaviours.items():
                 self._attach(key, b)
                 if b.initialize_on_init:
                     b.run_initialize(self)
         except BaseException:  # the behaviours stay usable for another group
+            net._creation_order.pop(id(self), None)
             for key in list(self.behaviour):
                 self._detach(key)
             raise
@@ -131,9 +133,7 @@ class NeuronGroup(NetworkObject):
         dtype is the network's.
         """
         net = self.network
-        if net._distributed is not None:  # counter-keyed draws of this rank's neurons
-            return net._distributed.neuron_vector(self, mode, scale, density)
-        result = make_array(mode, (self.size,), net.rng, net.dtype, scale, density, plot, self)
+        result = net.draws.neuron_vector(self, mode, scale, density, plot)  # split-independent numbers
         return result if net._convert is None else net._convert(result)
 
     vector = get_neuron_vec

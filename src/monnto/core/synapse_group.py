@@ -122,25 +122,15 @@ class SynapseGroup(NetworkObject):
         the kept synapses (see :func:`~monnto.core.sparse_matrix.sparse_from_init`).
         """
         sparse = self.sparse if sparse is None else bool(sparse)
-        if self.network._distributed is not None:  # this rank's destination rows
-            return self.network._distributed.synapse_matrix(self, mode, scale, density, sparse)
-        if self.network.backend != "numpy":
+        net = self.network
+        if net.backend != "numpy":
             if sparse:
                 raise MonntoValueError(f"{self!r}: sparse=True needs the numpy backend, the network uses "
-                                       f"backend={self.network.backend!r}")
-            return self.network.array_backend.synapse_matrix(
-                self._get_mat(mode, self.matrix_dim(), scale, density, plot))
-        if sparse:
-            from .sparse_matrix import sparse_from_init
-
-            return sparse_from_init(mode, self.matrix_dim(), self.network.rng, self.network.dtype,
-                                    scale=scale, density=density, owner=repr(self))
-        result = self._get_mat(mode, self.matrix_dim(), scale, density, plot)
-        if isinstance(result, np.ndarray) and result.dtype.kind == "f" and result.ndim == 2:
-            from .event_matrix import EventMatrix
-
-            return EventMatrix(result)
-        return result
+                                       f"backend={net.backend!r}")
+            W = np.asarray(net.draws.synapse_matrix(self, mode, scale, density, False, plot))
+            return net.array_backend.synapse_matrix(net._convert(W))
+        # this process's destination rows (all of them unless split over MPI ranks)
+        return net.draws.synapse_matrix(self, mode, scale, density, sparse, plot)
 
     matrix = get_synapse_mat
 

@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import ConfigurationError, bad_value
-from ..core import keyed_draws as streams
 from .comm import install_abort_hook
 from .exchange import ExchangeStep, SpikeExchange, declared_readers
 from .partition import partition_bounds
@@ -86,7 +85,6 @@ class DistributedNetwork:
         self.comm = comm
         self.rank = comm.rank
         self.size = comm.size
-        self.call_counts: dict = {}
         self.epoch = 0
         self.spike_exchanges = 0
         self.exchange_seconds = 0.0
@@ -196,21 +194,6 @@ class DistributedNetwork:
         """The NeuronGroups that are the source of some SynapseGroup (creation order)."""
         groups = {id(getattr(s.src, "BaseNeuronGroup", s.src)) for s in self.network.SynapseGroups}
         return [g for g in self.network.NeuronGroups if id(g) in groups]
-
-    # -- random numbers --------------------------------------------------------------
-    def neuron_vector(self, group: Any, mode: Any, scale: Any, density: Any) -> np.ndarray:
-        """This rank's part of ``group.get_neuron_vec(...)`` (:mod:`monnto.core.keyed_draws`)."""
-        return streams.neuron_vector(self, group, mode, scale, density)
-
-    def synapse_matrix(self, synapses: Any, mode: Any, scale: Any, density: Any, sparse: bool) -> Any:
-        """This rank's rows of ``synapses.get_synapse_mat(...)`` (:mod:`monnto.core.keyed_draws`)."""
-        return streams.synapse_matrix(self, synapses, mode, scale, density, sparse)
-
-    def fixed_indegree(self, synapses: Any, k: int, weights: Any, autapses: bool) -> Any:
-        return streams.fixed_indegree_rows(self, synapses, k, weights, autapses)
-
-    def fixed_probability(self, synapses: Any, p: float, weights: Any, autapses: bool) -> Any:
-        return streams.fixed_probability_rows(self, synapses, p, weights, autapses)
 
     # -- stepping ----------------------------------------------------------------------
     def wrap_steps(self, steps: list) -> list:

@@ -185,13 +185,11 @@ class GaussianNoiseInput(Behaviour):
         dt = self.get_init_attr("dt", None)
         dt = float(getattr(n, "dt", 1e-4) if dt is None else dt)
         self.noise_scale = self.sigma * math.sqrt(tau / dt)
-        self.rng = n.network.rng
         if n.__dict__.get("I_input") is None:
             n.I_input = n.get_neuron_vec()
 
     def new_iteration(self, n: Any) -> None:
-        xi = (n.get_neuron_vec("normal(0, 1)") if n.network._distributed is not None  # split-independent
-              else self.rng.standard_normal(n.size))
+        xi = n.network.draws.neuron_vector(n, "normal(0, 1)", None, None)  # split-independent, host
         n.I_input += host_to_backend(n, self.mu + self.noise_scale * xi)
 
 

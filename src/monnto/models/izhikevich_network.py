@@ -49,7 +49,6 @@ class ThalamicNoise(Behaviour):
         dt = self.get_init_attr("dt", None)
         dt = float(n.dt if dt is None else dt)
         self.hold = max(1, int(round(float(self.get_init_attr("hold", 1e-3)) / dt)))
-        self.rng = n.network.rng
         self.count = 0
         self.current = n.get_neuron_vec()
         if n.__dict__.get("I_input") is None:
@@ -57,8 +56,7 @@ class ThalamicNoise(Behaviour):
 
     def new_iteration(self, n: Any) -> None:
         if self.count % self.hold == 0:
-            xi = (n.get_neuron_vec("normal(0, 1)") if n.network._distributed is not None  # split-independent
-                  else self.rng.standard_normal(n.size))
+            xi = n.network.draws.neuron_vector(n, "normal(0, 1)", None, None)  # split-independent, host
             self.current = host_to_backend(n, self.amplitude * xi)
         self.count += 1
         n.I_input += self.current

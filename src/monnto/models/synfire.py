@@ -119,11 +119,9 @@ class SynfireNeuron(Behaviour):
         n.spike = n.get_neuron_vec(bool)
         n.refractory_left = n.get_neuron_vec()
         n.v = n.u - 70.0
-        self.rng = n.network.rng
 
     def new_iteration(self, n: Any) -> None:
-        xi = (n.get_neuron_vec("normal(0, 1)") if n.network._distributed is not None  # split-independent
-              else self.rng.standard_normal(n.size))
+        xi = n.network.draws.neuron_vector(n, "normal(0, 1)", None, None)  # split-independent, host
         noise = host_to_backend(n, self.noise_scale * xi)
         n.u, n.x, y, n.spike, n.refractory_left = synfire_step(
             n.u, n.x, n.y, n.refractory_left, noise, self.P, self.q, self.p, self.dt_ms, n.xp)
@@ -144,7 +142,7 @@ class PulsePacket(Behaviour):
         sigma = float(self.get_init_attr("sigma", 1e-3))
         dt = self.get_init_attr("dt", None)
         dt = float(n.dt if dt is None else dt)
-        self.times = t0 + sigma * n.network.rng.standard_normal(n.size)
+        self.times = t0 + sigma * n.network.draws.neuron_vector(n, "normal(0, 1)", None, None)
         self.steps = host_to_backend(n, np.maximum(1, np.round(self.times / dt).astype(np.int64)))
         n.spike = n.get_neuron_vec(bool)
 

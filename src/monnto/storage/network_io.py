@@ -84,7 +84,7 @@ MANIFEST = "manifest.json"
 _COMMON_SKIP = {"_tag_cache", "_attribute_shortcuts", "tags", "behaviour", "network"}
 _NETWORK_SKIP = _COMMON_SKIP | {"NeuronGroups", "SynapseGroups", "_steps", "_fused_cache", "_run_loop",
                                 "_creation_order", "_insertion_order", "_insertion", "rng", "xp",
-                                "array_backend", "_convert", "_distributed"}
+                                "array_backend", "_convert", "_distributed", "_keyed_draws"}
 _NEURON_SKIP = _COMMON_SKIP | {"afferent_synapses", "efferent_synapses", "BaseNeuronGroup"}
 _SYNAPSE_SKIP = _COMMON_SKIP | {"src", "dst"}
 _BEHAVIOUR_SKIP = {"_tag_cache", "parent"}

@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ARRAY_METHODS", "BUILTINS", "DISTRIBUTIONS", "ExpressionMixin", "MATH_FUNCTIONS", "NP_FUNCTIONS"]
+from .random_streams import COUNTER_DISTRIBUTIONS, parse_counter_distribution
+
+__all__ = ["ARRAY_METHODS", "BUILTINS", "ExpressionMixin", "MATH_FUNCTIONS", "NP_FUNCTIONS"]
 
 #: numpy functions a compiled step may call (numba compiles each of them)
 NP_FUNCTIONS = frozenset({
@@ -31,12 +33,6 @@ BUILTINS = frozenset({"abs", "min", "max", "float", "int", "bool", "len", "round
 ARRAY_METHODS = frozenset({"copy", "sum", "mean", "max", "min", "any", "all", "astype", "fill", "argmax",
                            "argmin", "nonzero", "std"})
 ARRAY_ATTRIBUTES = frozenset({"T", "shape", "size", "ndim"})
-#: distributions of the init mini-language a compiled step may draw from: name -> (Generator method, defaults)
-DISTRIBUTIONS = {"random": ("random", ()), "rand": ("random", ()), "rnd": ("random", ()),
-                 "uniform": ("uniform", (("low", 0.0), ("high", 1.0))),
-                 "normal": ("normal", (("loc", 0.0), ("scale", 1.0))),
-                 "exponential": ("exponential", (("scale", 1.0),)),
-                 "standard_normal": ("standard_normal", ())}
 _CONSTANT_MODES = {"zeros": 0.0, "ones": 1.0}
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
         ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
@@ -216,26 +212,35 @@ class ExpressionMixin:
         mode = given.get("mode")
         if isinstance(mode, ast.Name) and mode.id in ("bool", "int"):
             dtype = "np.bool_" if mode.id == "bool" else "np.int64"
-            return f"np.zeros({self.argument(f'{owner.prefix}__size', owner.value, 'size', 'size')}, " \
-                   f"dtype={dtype})", "bool" if mode.id == "bool" else "num"
+            counter = self.argument(f"{owner.prefix}__dctr", owner.value, "draw_counter", "draw_counter")
+            size = self.argument(f"{owner.prefix}__size", owner.value, "size", "size")
+            return f"_counted_zeros({counter}, _it, {size}, {dtype})", "bool" if mode.id == "bool" else "num"
         sample = self.mode_sample(mode, node)
         k = len(self.helpers)
-        params = ["_rng", "n"] + [p for p in ("density", "scale") if p in given]
+        # the framework's keyed draws (monnto.core.keyed_draws): call number `take` of the group in this
+        # iteration, element i from the counter -- the numbers numpy's get_neuron_vec gives
+        params = ["_dkey", "_dctr", "_it", "_first", "n"] + [p for p in ("density", "scale") if p in given]
         lines = [f"def _draw{k}({', '.join(params)}):",
+                 "    step = np.uint64(_it)",
+                 "    key = call_key(_dkey, np.uint64(_take(_dctr, _it)))",
                  f"    out = np.empty(n, dtype=np.{self.dtype.name})",
                  "    for i in range(n):",
                  f"        out[i] = {sample}"]
         if "density" in given:
-            lines += ["    for i in range(n):",
-                      "        out[i] = out[i] * (1.0 if _rng.random() < density else 0.0)"]
+            lines += ["    keep = call_key(_dkey, np.uint64(_take(_dctr, _it)))",
+                      "    for i in range(n):",
+                      "        out[i] = out[i] * (1.0 if sample(0, 0.0, 0.0, keep, step, np.uint64(_first + i))"
+                      " < density else 0.0)"]
         if "scale" in given:
             lines.append("    out *= scale")
         lines.append("    return out")
         self.helpers.append("\n".join(lines) + "\n")
-        rng = self.argument("_rng", None, "rng", "rng")
+        key = self.argument(f"{owner.prefix}__dkey", owner.value, "draw_key", "draw_key")
+        counter = self.argument(f"{owner.prefix}__dctr", owner.value, "draw_counter", "draw_counter")
+        first = self.argument(f"{owner.prefix}__first", owner.value, "first", "first")
         size = self.argument(f"{owner.prefix}__size", owner.value, "size", "size")
         extra = [self.expr(given[p])[0] for p in ("density", "scale") if p in given]
-        return f"_draw{k}({', '.join([rng, size, *extra])})", "num"
+        return f"_draw{k}({', '.join([key, counter, '_it', first, size, *extra])})", "num"
 
     def mode_sample(self, mode: ast.AST | None, node: ast.AST) -> str:
         """The per-element draw (or constant) of an init mode given as a literal."""
@@ -257,20 +262,12 @@ class ExpressionMixin:
             parsed.func.id if isinstance(parsed, ast.Call) and isinstance(parsed.func, ast.Name) else None)
         if name in _CONSTANT_MODES and isinstance(parsed, ast.Name):
             return repr(_CONSTANT_MODES[name])
-        if name not in DISTRIBUTIONS:
+        simple = parse_counter_distribution(text)
+        if simple is None:
+            if name in COUNTER_DISTRIBUTIONS:
+                raise self.fail(node, f"the arguments of {text!r} (expected number literals)")
             raise self.fail(node, f"the init string {text!r}: inside a compiled step get_neuron_vec draws "
-                                  f"{sorted(DISTRIBUTIONS)} (bare or with number arguments), 'zeros', 'ones', "
-                                  f"a number, bool or int")
-        method, defaults = DISTRIBUTIONS[name]
-        values = dict(defaults)
-        if isinstance(parsed, ast.Call):
-            keys = [k for k, _ in defaults]
-            pos = list(zip(keys, parsed.args)) + [(kw.arg, kw.value) for kw in parsed.keywords]
-            if len(parsed.args) > len(keys) or any(k not in values for k, _ in pos):
-                raise self.fail(node, f"the arguments of {text!r} (expected {keys or 'none'})")
-            for key, arg in pos:
-                try:
-                    values[key] = float(ast.literal_eval(arg))
-                except (ValueError, TypeError, SyntaxError):
-                    raise self.fail(node, f"the argument {key} of {text!r} must be a number") from None
-        return f"_rng.{method}({', '.join(repr(float(v)) for v in values.values())})"
+                                  f"{sorted(COUNTER_DISTRIBUTIONS)} (bare or with number arguments), 'zeros', "
+                                  f"'ones', a number, bool or int")
+        kind, a, b = simple
+        return f"sample({kind}, {a!r}, {b!r}, key, step, np.uint64(_first + i))"

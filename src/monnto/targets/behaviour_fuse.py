@@ -6,7 +6,7 @@ statements per step. When a statement assigns to a 1-D array attribute and
 its right side is element-wise (numbers, 1-D arrays of the same length,
 arithmetic, comparisons, scalar ufuncs), it is written as one loop::
 
-    _h0 = _draw0(_rng, g0__size, 0.01)          # array-valued calls first, in order
+    _h0 = _draw0(g0__dkey, g0__dctr, _it, g0__first, g0__size, 0.01)   # array-valued calls first
     if _h0.shape[0] != g0__voltage.shape[0]: raise ValueError(...)
     for _i in range(g0__voltage.shape[0]):
         g0__voltage[_i] += _h0[_i]

@@ -11,7 +11,8 @@ read from its owner before each compiled run::
     synapse.src.spike        ->  g__spike        (one name per object, aliases shared)
     synapse.W.dot(x)         ->  _mt_dot_dense(s0__W, x)   (or the CSR / CSC form)
     neurons.get_neuron_vec('uniform', density=0.01)
-                             ->  _draw0(_rng, g__size, 0.01)  (the network's generator)
+                             ->  _draw0(g__dkey, g__dctr, _it, g__first, g__size, 0.01)
+                                 (the network's keyed draws, monnto.core.keyed_draws)
 
 Array expressions are left to numba, which compiles numpy's element-wise
 operations, boolean-mask assignment and in-place operators on arrays.
@@ -72,8 +73,9 @@ class KernelArgument:
     ``kind`` is ``'array'``, ``'scalar'``, ``'csr'`` (three arrays: data,
     indices, indptr), ``'csc'`` (six: data, column pointers, rows by
     column, column order of the entries, number of rows, whether data is
-    column-ordered), ``'size'`` (``len(owner)``) or ``'rng'`` (the
-    network's generator). ``create`` is the dtype to make
+    column-ordered), ``'size'`` (``len(owner)``), or for the keyed draws
+    ``'draw_key'`` (the group's key), ``'draw_counter'`` (its draw counter)
+    and ``'first'`` (its first global neuron index). ``create`` is the dtype to make
     a missing (or differently typed) array of a rebinding target with.
     """
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["behaviour_stream_key", "mix64", "draw_bits", "bits_to_unit", "stream_key", "uniform", "poisson_counts",
+__all__ = ["COUNTER_DISTRIBUTIONS", "call_key", "sample", "parse_counter_distribution", "behaviour_stream_key", "mix64", "draw_bits", "bits_to_unit", "stream_key", "uniform", "poisson_counts",
            "poisson_inversion", "poisson_cdf_table", "MAX_POISSON_MEAN", "POISSON_FAST"]
 
 _C1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -82,6 +82,83 @@ def uniform(key: np.uint64, step: int, start: int, size: int, sub: int = 0) -> n
     head = mix64(np.array([key], dtype=np.uint64) + np.array([step], dtype=np.uint64) * _G1)
     bits = mix64(head ^ (index * _K256 + np.uint64(sub)))
     return bits_to_unit(bits)
+
+
+_G2 = np.uint64(0xD1B54A32D192ED03)
+_ONE = np.uint64(1)
+_ZERO = np.uint64(0)
+_TWO_PI = 2.0 * math.pi
+
+#: Distributions drawn element by element from the counter (kind numbers of :func:`sample`):
+#: init-string name -> (kind, ((parameter, default), ...)).
+COUNTER_DISTRIBUTIONS = {"random": (0, ()), "rand": (0, ()), "rnd": (0, ()),
+                         "uniform": (1, (("low", 0.0), ("high", 1.0))),
+                         "normal": (2, (("loc", 0.0), ("scale", 1.0))),
+                         "standard_normal": (2, ()),
+                         "exponential": (3, (("scale", 1.0),))}
+
+
+def call_key(owner_key, count):
+    """The key of call number ``count`` of an owner's draws (uint64; numba compiles it too)."""
+    return mix64(owner_key ^ mix64((count + _ONE) * _G2))
+
+
+def sample(kind, a, b, key, step, index):
+    """Element ``index`` of a draw of distribution ``kind`` with parameters ``a, b``.
+
+    Kinds: 0 uniform [0, 1); 1 uniform [a, b); 2 normal (mean a, sd b;
+    Box-Muller from two draws of the element); 3 exponential (scale a).
+    ``key``, ``step`` and ``index`` are uint64 (numpy arrays broadcast;
+    numba compiles the function for scalars). Kinds 0 and 1 give the same
+    bits in numpy and numba; 2 and 3 go through log/cos, where numpy's
+    vectorized functions and the C library may differ in the last bit.
+    """
+    u = bits_to_unit(draw_bits(key, step, index, _ZERO))
+    if kind == 1:
+        return a + (b - a) * u
+    if kind == 2:
+        v = bits_to_unit(draw_bits(key, step, index, _ONE))
+        return a + b * (np.sqrt(-2.0 * np.log1p(-u)) * np.cos(_TWO_PI * v))
+    if kind == 3:
+        return -a * np.log1p(-u)
+    return u
+
+
+def parse_counter_distribution(text: str) -> tuple[int, float, float] | None:
+    """``(kind, a, b)`` when init string ``text`` is one of :data:`COUNTER_DISTRIBUTIONS`
+    (bare, or called with number literals), else None."""
+    import ast
+
+    try:
+        parsed = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if isinstance(parsed, ast.Name):
+        name, args, keywords = parsed.id, [], []
+    elif isinstance(parsed, ast.Call) and isinstance(parsed.func, ast.Name):
+        name, args, keywords = parsed.func.id, parsed.args, parsed.keywords
+    else:
+        return None
+    if name not in COUNTER_DISTRIBUTIONS:
+        return None
+    kind, defaults = COUNTER_DISTRIBUTIONS[name]
+    values = dict(defaults)
+    keys = [k for k, _ in defaults]
+    given = list(zip(keys, args)) + [(kw.arg, kw.value) for kw in keywords]
+    if len(args) > len(keys) or any(k not in values for k, _ in given) or len({k for k, _ in given}) < len(given):
+        return None
+    for key, arg in given:
+        try:
+            value = ast.literal_eval(arg)
+        except (ValueError, TypeError, SyntaxError):
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        values[key] = float(value)
+    params = list(values.values()) + [0.0, 0.0]
+    if kind == 2 and not defaults:  # standard_normal
+        params = [0.0, 1.0]
+    return kind, float(params[0]), float(params[1])
 
 
 def poisson_inversion(u: float, lam: float, exp_neg_lam: float) -> int:

@@ -139,9 +139,17 @@ def test_get_synapse_mat_returns_event_matrix_with_same_draws():
         sg = SynapseGroup(net, a, b)
         mats.append(sg.get_synapse_mat("uniform(0,10)", density=0.1))
     assert type(mats[0]) is EventMatrix and mats[0].shape == (30, 20)
-    net = Network(seed=3)
-    plain = net.rng.uniform(0, 10, size=(30, 20)) * (net.rng.random((30, 20)) < 0.1)
-    np.testing.assert_array_equal(mats[0], plain)
+    np.testing.assert_array_equal(mats[0], mats[1])
+    # the network's keyed draws written out: weights are draw 0 of the group, the density mask draw 1
+    from monnto.targets.random_streams import call_key, sample, stream_key
+
+    def draw(count, kind, low, high):
+        owner_key = stream_key(3, f"draws|{net._creation_order[id(sg)]}")
+        key = call_key(np.array([owner_key], np.uint64), np.array([count], np.uint64))
+        return sample(kind, low, high, key, np.array([0], np.uint64), np.arange(600, dtype=np.uint64)).reshape(30, 20)
+
+    plain = draw(0, 1, 0.0, 10.0) * (draw(1, 0, 0.0, 0.0) < 0.1)
+    np.testing.assert_array_equal(mats[1], plain)
     assert type(sg.get_synapse_mat(bool)) is np.ndarray
 
 

@@ -14,11 +14,10 @@
 
 Spike counts of both are Poisson: mean = variance = rate T (Fano factor 1)
 in a window T (for the Bernoulli generator, variance = rate T (1 - rate dt)).
-PoissonGenerator draws from the network's seeded generator ``net.rng``;
-PoissonInput draws from a counter-based stream of the network seed
-(:mod:`monnto.targets.random_streams`): the count of neuron i in step t is a
-function of (seed, behaviour, i, t) only, identical on the numpy and numba
-targets and however the neurons are split.
+Both draw from a counter-based stream of the network seed
+(:mod:`monnto.targets.random_streams`): the spike or count of neuron i in
+step t is a function of (seed, behaviour, i, t) only, identical on every
+target and however the neurons are split over MPI ranks.
 
 Reference: P. Dayan & L. F. Abbott, *Theoretical Neuroscience* (2001),
 ch. 1.4 (Poisson spike generation).
@@ -33,6 +32,7 @@ from monnto.core.backend import to_numpy
 from monnto.core.behaviour import Behaviour
 from monnto.targets.random_streams import behaviour_stream_key, check_poisson_mean, exp_neg
 from monnto.targets.random_streams import poisson_counts as stream_poisson_counts
+from monnto.targets.random_streams import uniform as stream_uniform
 
 from ...core.errors import MonntoValueError
 from ..neurons._common import from_host, input_vector, resolve_dt, to_backend
@@ -104,15 +104,14 @@ class PoissonGenerator(Behaviour):
         n.rate = n.get_neuron_vec() + (rate if n.xp is np else from_host(n, rate))
         _check_probability(n.rate, self.dt, repr(self))
         n.spike = n.get_neuron_vec(bool)
-        self._rng = n.network.rng
+        self._stream = behaviour_stream_key(self, n)
+        #: global index of the group's first neuron (not 0 on a rank of a distributed network)
+        self._first = int(getattr(n, "global_start", 0))
 
     def new_iteration(self, n) -> None:
-        if n.network._distributed is not None:  # counter-keyed draws of this rank's neurons
-            n.spike = n.get_neuron_vec("random") < n.rate * self.dt
-        elif n.xp is np:
-            n.spike = poisson_spikes(n.rate, self.dt, self._rng, n.size)
-        else:   # the same draws, compared with the rates where they live
-            n.spike = from_host(n, self._rng.random(n.size)) < n.rate * self.dt
+        # counter-based draws (neuron i, this iteration): the same on every target and split
+        u = stream_uniform(self._stream, n.network.iteration, self._first, n.size)
+        n.spike = (u if n.xp is np else from_host(n, u)) < n.rate * self.dt
 
 
 class PoissonInput(Behaviour):

@@ -4,7 +4,8 @@ Each builder returns a :class:`~monnto.core.sparse_matrix.SparseSynapseMatrix`
 of shape ``(dst.size, src.size)``: the structure comes from the rule, the
 weights from an init string (``'uniform(0,1)'``, ``0.5``, a callable
 ``f(shape, rng)``, ...) drawn once per stored synapse with the network's
-generator. Time and memory are O(number of synapses).
+framework draws (:mod:`monnto.core.keyed_draws`: the same synapses in one
+process and split over MPI ranks). Time and memory are O(number of synapses).
 
 * :func:`fixed_probability`: each possible synapse exists with probability p.
 * :func:`fixed_indegree`: every destination gets exactly k distinct sources.
@@ -22,7 +23,7 @@ import numpy as np
 from ...core.backend import to_numpy
 from ...core.errors import MonntoTypeError, MonntoValueError
 from ...core.init_strings import make_array
-from ...core.sparse_matrix import SparseSynapseMatrix, distinct_columns, from_rows
+from ...core.sparse_matrix import SparseSynapseMatrix, from_rows
 
 
 def _shape_rng(synapses: Any) -> tuple[tuple[int, int], np.random.Generator, np.dtype]:
@@ -32,15 +33,15 @@ def _shape_rng(synapses: Any) -> tuple[tuple[int, int], np.random.Generator, np.
     return dims(), synapses.network.rng, synapses.network.dtype
 
 
-def _remove_autapses(counts: np.ndarray, cols: np.ndarray, rows: np.ndarray) -> tuple:
-    keep = cols != rows
-    return np.bincount(rows[keep], minlength=counts.size), cols[keep], keep
-
-
 def _same_base(synapses: Any) -> bool:
+    """Whether source and destination are the same neurons (so ``i -> i`` synapses are autapses)."""
     src, dst = synapses.src, synapses.dst
-    return getattr(src, "BaseNeuronGroup", src) is getattr(dst, "BaseNeuronGroup", dst) and \
-        src.size == dst.size and np.array_equal(getattr(src, "id", 0), getattr(dst, "id", 0))
+    base = getattr(src, "BaseNeuronGroup", src)
+    if base is not getattr(dst, "BaseNeuronGroup", dst):
+        return False
+    if base is dst and hasattr(dst, "global_size"):  # a group split over MPI ranks: src is its global view
+        return True
+    return src.size == dst.size and np.array_equal(getattr(src, "id", 0), getattr(dst, "id", 0))
 
 
 def fixed_probability(synapses: Any, p: float, weights: Any = 1.0,
@@ -74,18 +75,13 @@ def fixed_probability(synapses: Any, p: float, weights: Any = 1.0,
     >>> W.shape, round(W.nnz / 1000**2, 2)
     ((1000, 1000), 0.1)
     """
-    distributed = getattr(getattr(synapses, "network", None), "_distributed", None)
-    if distributed is not None:  # this rank's rows, drawn per row chunk (monnto.distributed)
-        return distributed.fixed_probability(synapses, p, weights, autapses)
-    (d, s), rng, dtype = _shape_rng(synapses)
-    if not 0.0 <= float(p) <= 1.0:
+    _shape_rng(synapses)
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= float(p) <= 1.0:
         raise MonntoValueError(f"fixed_probability on {synapses!r}: p must be in [0, 1], got {p!r}")
-    counts = rng.binomial(s, float(p), size=d)
-    cols = distinct_columns(counts, s, rng)
-    if not autapses and _same_base(synapses):
-        counts, cols, _ = _remove_autapses(counts, cols, np.repeat(np.arange(d), counts))
-    values = make_array(weights, (cols.size,), rng, dtype, owner=repr(synapses))
-    return from_rows(counts, cols, values, (d, s))
+    # drawn per row chunk (monnto.core.keyed_draws): the same synapses in one process and on any MPI ranks
+    return synapses.network.draws.fixed_probability(synapses, float(p), weights,
+                                                     no_self=not autapses and _same_base(synapses))
 
 
 def fixed_indegree(synapses: Any, k: int, weights: Any = 1.0,
@@ -105,24 +101,13 @@ def fixed_indegree(synapses: Any, k: int, weights: Any = 1.0,
         When False and src and dst are the same neurons, no ``i -> i``
         synapse is drawn (each row still gets k sources).
     """
-    distributed = getattr(getattr(synapses, "network", None), "_distributed", None)
-    if distributed is not None:  # this rank's rows, drawn per row chunk (monnto.distributed)
-        return distributed.fixed_indegree(synapses, k, weights, autapses)
-    (d, s), rng, dtype = _shape_rng(synapses)
+    (d, s), _, _ = _shape_rng(synapses)
     no_self = not autapses and _same_base(synapses)
     limit = s - 1 if no_self else s
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= limit:
         raise MonntoValueError(f"fixed_indegree on {synapses!r}: k must be an int in [0, {limit}], got {k!r}")
-    counts = np.full(d, int(k), dtype=np.int64)
-    if no_self:
-        # draw from s-1 candidates and skip the neuron itself
-        cols = distinct_columns(counts, s - 1, rng)
-        rows = np.repeat(np.arange(d), counts)
-        cols = cols + (cols >= rows)
-    else:
-        cols = distinct_columns(counts, s, rng)
-    values = make_array(weights, (cols.size,), rng, dtype, owner=repr(synapses))
-    return from_rows(counts, cols, values, (d, s))
+    # drawn per row chunk (monnto.core.keyed_draws): the same synapses in one process and on any MPI ranks
+    return synapses.network.draws.fixed_indegree(synapses, int(k), weights, no_self=no_self)
 
 
 def positions(group: Any, owner: str) -> np.ndarray:
@@ -170,7 +155,8 @@ def distance_dependent(synapses: Any, max_distance: float,
     autapses : bool
         Keep ``i -> i`` when src and dst are the same neurons.
     """
-    (d, s), rng, dtype = _shape_rng(synapses)
+    (d, s), _, dtype = _shape_rng(synapses)
+    rng = synapses.network.draws.generator(synapses)  # a framework draw, not net.rng
     owner = f"distance_dependent on {synapses!r}"
     rows, cols, dist = pairs_within(positions(synapses.src, owner), positions(synapses.dst, owner),
                                     max_distance)
