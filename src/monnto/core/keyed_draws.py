@@ -210,7 +210,8 @@ class KeyedDraws:
         start = int(getattr(group, "global_start", 0))
         n = int(getattr(group, "global_size", group.size))
         stop = start + int(group.size)
-        result = draw_rows(self.next_key(group), self.network.iteration, mode, n, (), start, stop, self.network.dtype, group)
+        result = draw_rows(self.next_key(group), self.network.iteration, mode, n, (), start, stop,
+                           self.network.dtype, group)
         if density is not None:
             keep = _keep_rows(self.next_key(group), self.network.iteration, density, n, (), start, stop, group)
             result = result * keep if result.dtype != np.bool_ else result & keep
@@ -226,7 +227,8 @@ class KeyedDraws:
         mode, plot = _without_plot(mode, plot)
         shape = tuple(int(d) for d in shape)
         n, row_shape = (shape[0], shape[1:]) if shape else (1, ())
-        result = draw_rows(self.next_key(owner), self.network.iteration, mode, n, row_shape, 0, n, self.network.dtype, owner)
+        result = draw_rows(self.next_key(owner), self.network.iteration, mode, n, row_shape, 0, n,
+                           self.network.dtype, owner)
         if density is not None:
             keep = _keep_rows(self.next_key(owner), self.network.iteration, density, n, row_shape, 0, n, owner)
             result = result * keep if result.dtype != np.bool_ else result & keep

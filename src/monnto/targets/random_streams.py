@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["COUNTER_DISTRIBUTIONS", "call_key", "sample", "parse_counter_distribution", "behaviour_stream_key", "mix64", "draw_bits", "bits_to_unit", "stream_key", "uniform", "poisson_counts",
+__all__ = ["COUNTER_DISTRIBUTIONS", "call_key", "sample", "parse_counter_distribution",
+           "behaviour_stream_key", "mix64", "draw_bits", "bits_to_unit", "stream_key", "uniform", "poisson_counts",
            "poisson_inversion", "poisson_cdf_table", "MAX_POISSON_MEAN", "POISSON_FAST"]
 
 _C1 = np.uint64(0xBF58476D1CE4E5B9)
