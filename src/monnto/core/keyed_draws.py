@@ -33,11 +33,12 @@ shape (on every rank: it may compute rather than draw, e.g.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
-from ..targets.random_streams import call_key, mix64, parse_counter_distribution, sample
+from ..targets.random_streams import _G1, call_key, mix64, parse_counter_distribution, sample
 from . import sparse_matrix
 from .errors import MonntoValueError, bad_value
 from .init_strings import _plot_histogram, check_scale, compile_init_string, make_array
@@ -59,9 +60,6 @@ def _whole_rng(key: Any) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64([int(key), 0, 1]))
 
 
-_G1 = np.uint64(0x9E3779B97F4A7C15)
-
-
 def _u64(value: Any) -> np.ndarray:
     """A 1-element uint64 array (numpy wraps array arithmetic silently; scalars would warn)."""
     return np.array([int(value) % 2**64], dtype=np.uint64)
@@ -73,9 +71,13 @@ def _step_key(key: Any, step: int) -> int:
 
 
 def _counter_distribution(mode: Any) -> tuple | None:
+    """``(kind, a, b)`` of a simple init string (parsed once per string: draws are made every step)."""
     if type(mode) is not str or len(mode) > 200:
         return None
-    return parse_counter_distribution(mode)
+    return _parsed_counter_distribution(mode)
+
+
+_parsed_counter_distribution = functools.lru_cache(maxsize=512)(parse_counter_distribution)
 
 
 def chunks(n_rows: int, row_elements: float, start: int, stop: int):

@@ -101,11 +101,9 @@ def module_source(segments: list[list[tuple[str, int, bool]]], parallel: bool, e
              f'on Python {platform.python_version()}: compiled steps. Do not edit."""',
              "import math", "from typing import Any  # annotations of copied functions", "", "import numpy as np",
              "from numba import njit, prange", "",
-             "from monnto.targets.random_streams import _C1, _C2, _G1, _K256, _S11, _S27, _S30, _S31, _UNIT",
-             ""]
+             *random_streams.kernel_prelude(random_streams.poisson_inversion, decorator=jit)]
     parts += [f"PARALLEL_MIN = {int(numba_kernels.PARALLEL_MIN)}", ""]
-    for fn in (random_streams.mix64, random_streams.draw_bits, random_streams.bits_to_unit,
-               random_streams.poisson_inversion, intrinsic.intrinsic_plasticity_step,
+    for fn in (intrinsic.intrinsic_plasticity_step,
                intrinsic.rate_estimate_step):  # plain arithmetic: numba compiles them as they are
         parts += [jit, _function_source(fn)]
     for fn in (lif._active_time, lif._membrane_free, lif._membrane_spike, lif._conductance_drive,

@@ -162,6 +162,23 @@ def parse_counter_distribution(text: str) -> tuple[int, float, float] | None:
     return kind, float(params[0]), float(params[1])
 
 
+def kernel_prelude(*functions: Any, decorator: str = "@njit(cache=True, nogil=True)") -> list[str]:
+    """Source lines that define the counter functions in a generated numba module.
+
+    The module's constants are imported from here; ``mix64``, ``draw_bits``
+    and ``bits_to_unit`` come first, then ``functions`` (more of this
+    module's functions), each under ``decorator``. The generated module must
+    import ``numpy as np`` and ``njit`` itself.
+    """
+    import inspect
+
+    lines = ["from monnto.targets.random_streams import _C1, _C2, _G1, _G2, _K256, _ONE, _S11, _S27, _S30, _S31, "
+             "_TWO_PI, _UNIT, _ZERO", ""]
+    for fn in (mix64, draw_bits, bits_to_unit, *functions):
+        lines += [decorator, inspect.getsource(fn)]
+    return lines
+
+
 def poisson_inversion(u: float, lam: float, exp_neg_lam: float) -> int:
     """The Poisson(``lam``) count whose CDF first reaches ``u`` (scalar; numba compiles it).
 
