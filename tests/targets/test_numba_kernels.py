@@ -73,6 +73,43 @@ def test_spiking_finds_every_flag_of_any_length(nk):
         np.testing.assert_array_equal(out[:k], np.flatnonzero(row))
 
 
+def _ulp_error(x, y):
+    """|y - exp(x)| in units in the last place of exp(x), exp in extended precision (x86's 80-bit)."""
+    exact = np.exp(x.astype(np.longdouble))
+    ulp = np.spacing(np.abs(exact.astype(np.float64))).astype(np.longdouble)
+    return np.abs((y.astype(np.longdouble) - exact) / ulp).astype(np.float64)
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).eps >= np.finfo(np.float64).eps, reason="no extended precision")
+@pytest.mark.parametrize("lo, hi", [(-1e-3, 0.0), (-0.5, 0.5), (-30.0, 0.0), (-745.0, 709.7)])
+def test_vector_exp_is_within_one_ulp(nk, lo, hi):
+    x = np.random.default_rng(11).uniform(lo, hi, 400_000)
+    y = x.copy()
+    nk._exp_pass(y, np.empty_like(y))
+    normal = np.abs(np.exp(x)) >= np.finfo(np.float64).tiny  # subnormal results: absolute error below 1 ulp too
+    assert _ulp_error(x[normal], y[normal]).max() < 1.0
+    assert np.all(np.abs(y[~normal] - np.exp(x[~normal])) <= np.finfo(np.float64).smallest_subnormal)
+
+
+def test_vector_exp_special_values_and_uncompiled_form(nk):
+    from monnto.targets.numba_kernels import _exp_pass
+
+    x = np.array([0.0, -0.0, 1.0, -1.0, math.log(2.0), -745.3, -800.0, 709.78, 709.8, 1e3,
+                  np.inf, -np.inf, np.nan, -708.5, -740.0])
+    y = x.copy()
+    nk._exp_pass(y, np.empty_like(y))
+    assert y[0] == 1.0 and y[1] == 1.0  # exp(0) exactly
+    assert y[5] == 0.0 and y[6] == 0.0 and y[11] == 0.0
+    assert np.isinf(y[8]) and np.isinf(y[9]) and np.isinf(y[10]) and np.isnan(y[12])
+    with np.errstate(over="ignore"):
+        finite = np.isfinite(np.exp(x)) & (np.exp(x) >= np.finfo(np.float64).tiny)
+    assert _ulp_error(x[finite], y[finite]).max() < 1.0
+    assert 0 < y[14] <= np.finfo(np.float64).tiny  # a subnormal result
+    plain = x.copy()  # the kernel's source runs as Python too, with the same numbers
+    _exp_pass(plain, np.empty_like(plain))
+    np.testing.assert_array_equal(plain, y)
+
+
 def test_lif_kernel_equals_lif_step(nk):
     from types import SimpleNamespace
 
@@ -116,7 +153,7 @@ def test_conductance_lif_kernel_equals_conductance_lif_step(nk, threads):
     spike, offset, i_total = np.zeros(n, bool), np.zeros(n), np.zeros(n)
     nk.conductance_lif_kernel(
         1, threads, vk, gek, gik, ik, rk, spike, offset, i_total, decay_e, decay_i, p.g_l, p.e_l, p.e_e, p.e_i,
-        p.tau_e, p.tau_i, p.c_m, p.I_bias, p.v_th, p.v_reset, p.t_ref, dt, np.zeros(n), np.zeros(n), np.zeros(n))
+        p.tau_e, p.tau_i, p.c_m, p.I_bias, p.v_th, p.v_reset, p.t_ref, dt, *(np.zeros(n) for _ in range(4)))
     v_ref, ge_ref, gi_ref, spikes_ref, refr_ref, off_ref = ref
     assert spikes_ref.any() and (refr > 0).any()
     np.testing.assert_array_equal(spike, spikes_ref)

@@ -44,7 +44,7 @@ from monnto.behaviours.plasticity.stdp import _depressed, _potentiated  # noqa: 
 from monnto.targets.random_streams import bits_to_unit, draw_bits, poisson_inversion  # noqa: F401
 
 #: kernels copied into generated modules, in this order
-KERNELS = ("_at", "clock_kernel", "_membrane", "_chunks", "_words", "_word_span", "_lif_free", "lif_kernel",
+KERNELS = ("_at", "_exp_pass", "clock_kernel", "_membrane", "_chunks", "_lif_free", "lif_kernel",
            "_conductance_range", "conductance_lif_kernel", "input_sum_kernel", "decay_kernel", "_copy_flags",
            "_store_spikes", "_spiking",
            "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
@@ -65,6 +65,70 @@ def _at(a, i):
     if isinstance(a, float):
         return a
     return a[0] if a.shape[0] == 1 else a[i]
+
+
+#: ``'vector'``: the per-neuron ``exp`` of a pass over all neurons (ConductanceLIF's membrane decay) is
+#: :func:`_exp_pass`, which the compiler vectorizes; ``'libm'``: the C library's scalar ``exp``, as
+#: numpy uses it on CPUs without AVX-512 (every number then as numpy's there; slower). Read when a
+#: network's plan is built; the generated module (and its cache entry) differs per choice.
+EXP = "vector"
+
+#: constants of :func:`_exp_pass`: ln 2 split in a high part with 32 significant bits (so that
+#: ``k * LN2_HI`` is exact for the exponents used) and the rest; 1.5 * 2**52 rounds to an integer
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_ROUNDER = 6755399441055744.0
+
+
+def _exp_pass(a, scale):
+    """``a[:] = exp(a)`` in place, in two loops the compiler vectorizes (no call to the C library).
+
+    ``x = k ln2 + r`` with ``k`` the nearest integer to ``x / ln 2`` and
+    ``|r| <= ln(2) / 2`` (Cody and Waite's two-part ln 2); ``exp(r)`` from its
+    Taylor series to degree 14 (truncation below 1e-17 relative) as
+    ``1 + (r + r^2 q(r))``; then the product with ``2^k``, whose bits the first
+    loop writes as integers into ``scale`` (a float64 scratch vector of the
+    same length) and the second loop reads as floats. Results are within one
+    unit in the last place of the exact value on [-745, 709.78] (tested against
+    extended precision), ``exp(0) = 1`` exactly; below that range 0, above it
+    inf, NaN stays NaN. The C library's ``exp`` differs from it in the last
+    bit for about one argument in ten (see :data:`EXP`).
+    """
+    n = a.shape[0]
+    bits = scale.view(np.int64)
+    for k in range(n):
+        x = a[k]
+        xc = min(max(x, -745.2), 709.79) if x == x else 0.0  # (NaN: its result is set below)
+        kf = (xc * 1.4426950408889634 + _ROUNDER) - _ROUNDER
+        r = (xc - kf * _LN2_HI) - kf * _LN2_LO
+        q = 1.0 / 6227020800.0
+        q = q * r + 1.0 / 479001600.0
+        q = q * r + 1.0 / 39916800.0
+        q = q * r + 1.0 / 3628800.0
+        q = q * r + 1.0 / 362880.0
+        q = q * r + 1.0 / 40320.0
+        q = q * r + 1.0 / 5040.0
+        q = q * r + 1.0 / 720.0
+        q = q * r + 1.0 / 120.0
+        q = q * r + 1.0 / 24.0
+        q = q * r + 1.0 / 6.0
+        q = q * r + 0.5
+        p = 1.0 + (r + r * r * q)
+        ki = np.int64(kf)
+        # 2^k is formed as an exponent field: at the ends of the range part of it moves into p
+        # (a power-of-two scaling, exact), so that the field stays that of a normal number
+        big = ki > 1000
+        small = ki < -1000
+        p = p * (1.8446744073709552e19 if big else (5.421010862427522e-20 if small else 1.0))
+        ki = ki - (64 if big else (-64 if small else 0))
+        field = (ki + 1023) << 52
+        field = 0 if x < -745.2 else field
+        field = 0x7FF0000000000000 if x > 709.782712893384 else field
+        field = 0x7FF8000000000000 if x != x else field
+        a[k] = p
+        bits[k] = field
+    for k in range(n):
+        a[k] = a[k] * scale[k]
 
 
 def clock_kernel(it, ticks):
@@ -100,25 +164,6 @@ def _chunks(n, threads):
     if threads <= 1 or n < PARALLEL_MIN:
         return 1
     return threads
-
-
-def _words(flags):
-    """The whole 8-flag words of the bool vector ``flags`` as uint64 (its first ``8 * (n // 8)`` flags)."""
-    return flags[:(flags.shape[0] // 8) * 8].view(np.uint64)
-
-
-def _word_span(flags, packed, w):
-    """Indices ``(start, stop)`` of word ``w`` of ``flags`` to test: empty when its eight flags are all False.
-
-    ``w`` runs over ``range(packed.shape[0] + 1)``; the last span holds the
-    ``n % 8`` flags after the whole words. Testing eight flags at once makes
-    a pass over a few marked neurons cost about one test per eight, and keeps
-    the rare branch out of the per-neuron loops before it (which the compiler
-    then vectorizes).
-    """
-    if w < packed.shape[0] and packed[w] == 0:
-        return 0, 0
-    return w * 8, min(w * 8 + 8, flags.shape[0])
 
 
 def _lif_free(lo, hi, v, i_in, refractory_left, spike, spike_offset, i_total, fix,
@@ -171,7 +216,7 @@ def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_tot
         _lif_free(0, n, v, i_in, refractory_left, spike, spike_offset, i_total, fix,
                   v_rest, r_m, i_bias, full_decay, v_th, dt)
     else:
-        size = ((n + chunks - 1) // chunks + 7) // 8 * 8  # whole words of flags per chunk (see _words)
+        size = ((n + chunks - 1) // chunks + 7) // 8 * 8  # whole words of flags per chunk (see _spiking)
         for c in prange(chunks):
             _lif_free(c * size, min(n, (c + 1) * size), v, i_in, refractory_left, spike, spike_offset,
                       i_total, fix, v_rest, r_m, i_bias, full_decay, v_th, dt)
@@ -187,10 +232,10 @@ def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_tot
 
 def conductance_lif_kernel(it, threads, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
                            decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias,
-                           v_th, v_reset, t_ref, dt, v_inf, tau, decay):
+                           v_th, v_reset, t_ref, dt, v_inf, tau, decay, scale):
     """One step of conductance-based LIF neurons (``conductance_lif_step``), on ``threads`` threads when large.
 
-    ``v_inf``, ``tau`` and ``decay`` are float64 scratch vectors of the group's size (see
+    ``v_inf``, ``tau``, ``decay`` and ``scale`` are float64 scratch vectors of the group's size (see
     :func:`_conductance_range`).
     """
     n = v.shape[0]
@@ -198,51 +243,53 @@ def conductance_lif_kernel(it, threads, v, g_e, g_i, i_in, refractory_left, spik
     if chunks == 1:
         _conductance_range(0, n, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total, decay_e,
                            decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias, v_th, v_reset, t_ref, dt,
-                           v_inf, tau, decay)
+                           v_inf, tau, decay, scale)
     else:
-        size = ((n + chunks - 1) // chunks + 7) // 8 * 8  # whole words of flags per chunk (see _words)
+        size = ((n + chunks - 1) // chunks + 7) // 8 * 8  # whole words of flags per chunk (see _spiking)
         for c in prange(chunks):
             _conductance_range(c * size, min(n, (c + 1) * size), v, g_e, g_i, i_in, refractory_left, spike,
                                spike_offset, i_total, decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m,
-                               i_bias, v_th, v_reset, t_ref, dt, v_inf, tau, decay)
+                               i_bias, v_th, v_reset, t_ref, dt, v_inf, tau, decay, scale)
 
 
 def _conductance_range(lo, hi, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
                        decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias, v_th, v_reset, t_ref, dt,
-                       v_inf, tau, decay):
+                       v_inf, tau, decay, scale):
     """:func:`conductance_lif_kernel` for neurons ``lo .. hi - 1``, in four passes over the neurons.
 
     1. the drive (``_conductance_drive``: five divisions per neuron) and the
        ``exp`` argument ``-active_time / tau``, branch-free so that the
        compiler vectorizes the divisions, into the scratch vectors;
-    2. ``decay = exp(argument)`` (libm's scalar ``exp``, the one loop numba
-       cannot vectorize);
+    2. ``decay = exp(argument)``: :func:`_exp_pass` (vectorized; or libm's
+       scalar ``exp`` with :data:`EXP` ``'libm'``);
     3. the free membrane step and threshold test (``_membrane_free``); a
        neuron that crosses keeps its old ``v`` and refractory time;
     4. the crossing neurons only: crossing time, reset, refractory time
        (``_membrane_spike``).
 
     Each neuron gets the numbers of the one-pass form (the same operations
-    in the same order). The loops run over views from neuron ``lo`` on (see :func:`_lif_free`).
+    in the same order; the ``exp`` as chosen by :data:`EXP`). The loops run over views from neuron ``lo`` on (see :func:`_lif_free`).
     """
     v, g_e, g_i, i_in, refractory_left = v[lo:hi], g_e[lo:hi], g_i[lo:hi], i_in[lo:hi], refractory_left[lo:hi]
-    spike, spike_offset, i_total, decay_e, decay_i = (spike[lo:hi], spike_offset[lo:hi], i_total[lo:hi],
-                                                      decay_e[lo:hi], decay_i[lo:hi])
-    v_inf, tau, decay = v_inf[lo:hi], tau[lo:hi], decay[lo:hi]
+    spike, spike_offset, i_total = spike[lo:hi], spike_offset[lo:hi], i_total[lo:hi]
+    v_inf, tau, decay, scale = v_inf[lo:hi], tau[lo:hi], decay[lo:hi], scale[lo:hi]
     n = v.shape[0]
     for k in range(n):
         i = lo + k  # the neuron, for per-neuron parameters
         x = i_in[k]
         b = _at(i_bias, i)
         i_total[k] = b + x
-        vi, ti = _conductance_drive(g_e[k], g_i[k], decay_e[k], decay_i[k], x, _at(g_l, i), _at(e_l, i),
+        vi, ti = _conductance_drive(g_e[k], g_i[k], _at(decay_e, i), _at(decay_i, i), x, _at(g_l, i), _at(e_l, i),
                                     _at(e_e, i), _at(e_i, i), _at(tau_e, i), _at(tau_i, i), _at(c_m, i), b, dt)
         active_time, refr = _active_time(refractory_left[k], dt)
         v_inf[k] = vi
         tau[k] = ti
         decay[k] = -active_time / ti
-    for k in range(n):
-        decay[k] = math.exp(decay[k])
+    if EXP == "vector":
+        _exp_pass(decay, scale)
+    else:
+        for k in range(n):
+            decay[k] = math.exp(decay[k])
     for k in range(n):
         r = refractory_left[k]
         active_time, refr = _active_time(r, dt)
@@ -252,19 +299,16 @@ def _conductance_range(lo, hi, v, g_e, g_i, i_in, refractory_left, spike, spike_
         v[k] = v0 if crossed else v_new
         refractory_left[k] = r if crossed else refr
         spike_offset[k] = 0.0
-        g_e[k] = g_e[k] * decay_e[k]
-        g_i[k] = g_i[k] * decay_i[k]
+        g_e[k] = g_e[k] * _at(decay_e, lo + k)
+        g_i[k] = g_i[k] * _at(decay_i, lo + k)
         i_in[k] = 0.0
-    packed = _words(spike)
-    for w in range(packed.shape[0] + 1):
-        start, stop = _word_span(spike, packed, w)
-        for k in range(start, stop):
-            if not spike[k]:
-                continue
-            i = lo + k
-            active_time, refr = _active_time(refractory_left[k], dt)
-            v[k], refractory_left[k], spike_offset[k] = _membrane_spike(
-                v[k], v_inf[k], tau[k], active_time, _at(v_th, i), _at(v_reset, i), _at(t_ref, i), dt)
+    found = scale.view(np.int64)  # the exp's scratch, free again: the crossing neurons' indices
+    for q in range(_spiking(spike, found)):
+        k = found[q]
+        i = lo + k
+        active_time, refr = _active_time(refractory_left[k], dt)
+        v[k], refractory_left[k], spike_offset[k] = _membrane_spike(
+            v[k], v_inf[k], tau[k], active_time, _at(v_th, i), _at(v_reset, i), _at(t_ref, i), dt)
 
 
 def input_sum_kernel(it, target, sources, factors):

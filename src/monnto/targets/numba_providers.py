@@ -176,7 +176,7 @@ def _lif(b: LIF, n: Any) -> list[KernelCall] | None:
 
 @provides(ConductanceLIF)
 def _conductance_lif(b: ConductanceLIF, n: Any) -> list[KernelCall]:
-    scratch = [np.zeros(0) for _ in range(3)]  # v_inf, tau and exp's argument / decay per neuron
+    scratch = [np.zeros(0) for _ in range(4)]  # v_inf, tau, exp's argument / decay, exp's scale per neuron
 
     def arguments() -> tuple:
         p = b.p
@@ -186,7 +186,8 @@ def _conductance_lif(b: ConductanceLIF, n: Any) -> list[KernelCall]:
         decay_e, decay_i = conductance_decays(v, p, b.dt, np)  # numpy's exp: the same factors as numpy
         one = _value
         return (_threads(n), v, _array(n, "g_e", v.dtype), _array(n, "g_i", v.dtype), i_in, refr, spike, offset,
-                i_total, np.ascontiguousarray(decay_e), np.ascontiguousarray(decay_i), one(p.g_l), one(p.e_l),
+                i_total, one(decay_e[:1] if np.ndim(p.tau_e) == 0 else decay_e),
+                one(decay_i[:1] if np.ndim(p.tau_i) == 0 else decay_i), one(p.g_l), one(p.e_l),
                 one(p.e_e), one(p.e_i), one(p.tau_e), one(p.tau_i), one(p.c_m), one(p.I_bias), one(p.v_th),
                 one(p.v_reset), one(p.t_ref), float(b.dt), *_scratch(scratch, n.size))
 

@@ -69,6 +69,16 @@ class NumbaTarget:
         return NumbaRunner(network)
 
 
+def exp_choice() -> str:
+    """The ``exp`` of the per-neuron passes, :data:`monnto.targets.numba_kernels.EXP` (checked)."""
+    from monnto.targets import numba_kernels
+
+    choice = numba_kernels.EXP
+    if choice not in ("vector", "libm"):
+        raise ConfigurationError(f"monnto.targets.numba_kernels.EXP must be 'vector' or 'libm', got {choice!r}")
+    return choice
+
+
 def _function_source(fn: Any) -> str:
     return inspect.getsource(fn)
 
@@ -102,7 +112,9 @@ def module_source(segments: list[list[tuple[str, int, bool]]], parallel: bool, e
              "import math", "from typing import Any  # annotations of copied functions", "", "import numpy as np",
              "from numba import njit, prange", "",
              *random_streams.kernel_prelude(random_streams.poisson_inversion, decorator=jit)]
-    parts += [f"PARALLEL_MIN = {int(numba_kernels.PARALLEL_MIN)}", ""]
+    parts += [f"PARALLEL_MIN = {int(numba_kernels.PARALLEL_MIN)}", f"EXP = {exp_choice()!r}",
+              *(f"{name} = {float(getattr(numba_kernels, name))!r}" for name in ("_LN2_HI", "_LN2_LO", "_ROUNDER")),
+              ""]
     for fn in (intrinsic.intrinsic_plasticity_step,
                intrinsic.rate_estimate_step):  # plain arithmetic: numba compiles them as they are
         parts += [jit, _function_source(fn)]
