@@ -15,7 +15,8 @@ from monnto.targets import available_targets, python_steps
 numba = pytest.importorskip("numba")
 
 #: numpy's AVX-512 exp/log differ from libm's in the last bit for some arguments;
-#: with them switched off both targets use libm and every number is the same.
+#: with them switched off, and the numba target's vectorized exp replaced by libm's
+#: (numba_kernels.EXP = 'libm'), both targets use libm and every number is the same.
 LIBM_ONLY = {"NPY_DISABLE_CPU_FEATURES": "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL"}
 
 
@@ -58,6 +59,15 @@ def test_missing_numba_names_the_extra(monkeypatch):
 def test_threads_must_be_a_positive_int(threads):
     with pytest.raises(MonntoValueError, match="threads"):
         Network(threads=threads)
+
+
+def test_unknown_exp_choice_is_refused(monkeypatch):
+    from monnto.models.cuba_coba import coba_network
+    from monnto.targets import numba_kernels
+
+    monkeypatch.setattr(numba_kernels, "EXP", "fast")
+    with pytest.raises(ConfigurationError, match=r"numba_kernels.EXP must be 'vector' or 'libm', got 'fast'"):
+        coba_network(n_exc=40, n_inh=10, target="numba")
 
 
 def test_import_monnto_does_not_import_numba():
@@ -106,6 +116,8 @@ def test_coba_and_cuba_identical_when_numpy_uses_libm():
     code = textwrap.dedent("""
         import numpy as np
         from monnto.models.cuba_coba import coba_network, cuba_network
+        from monnto.targets import numba_kernels
+        numba_kernels.EXP = 'libm'  # the C library's exp, as numpy's without AVX-512
         for builder in (coba_network, cuba_network):
             a = builder(n_exc=400, n_inh=100, target='numpy')
             b = builder(n_exc=400, n_inh=100, target='numba')

@@ -67,6 +67,10 @@ def _at(a, i):
     return a[0] if a.shape[0] == 1 else a[i]
 
 
+#: kernels compiled with fused multiply-adds allowed (``fastmath={'contract'}``, nothing else): their
+#: results are not those of the same source run as Python, only within their documented bound
+CONTRACTED = ("_exp_pass",)
+
 #: ``'vector'``: the per-neuron ``exp`` of a pass over all neurons (ConductanceLIF's membrane decay) is
 #: :func:`_exp_pass`, which the compiler vectorizes; ``'libm'``: the C library's scalar ``exp``, as
 #: numpy uses it on CPUs without AVX-512 (every number then as numpy's there; slower). Read when a
@@ -91,7 +95,8 @@ def _exp_pass(a, scale):
     same length) and the second loop reads as floats. Results are within one
     unit in the last place of the exact value on [-745, 709.78] (tested against
     extended precision), ``exp(0) = 1`` exactly; below that range 0, above it
-    inf, NaN stays NaN. The C library's ``exp`` differs from it in the last
+    inf, NaN stays NaN. Compiled with fused multiply-adds (:data:`CONTRACTED`,
+    twice as fast); run as Python it gives numbers within the same bound. The C library's ``exp`` differs from it in the last
     bit for about one argument in ten (see :data:`EXP`).
     """
     n = a.shape[0]
@@ -136,22 +141,23 @@ def clock_kernel(it, ticks):
     ticks[0] += 1
 
 
-def _membrane(v0, v_inf, tau, full_decay, refractory_left, th, v_reset, t_ref, dt):
+def _membrane(v0, v_inf, rate, full_decay, refractory_left, th, v_reset, t_ref, dt):
     """The exact membrane step of one neuron: ``(v, refractory_left, spiked, offset)``.
 
-    ``full_decay`` is ``exp(-dt / tau)`` made by the numpy target's ``exp``
-    (or NaN when ``tau`` changes every step); it is used whenever the whole
-    step is active, which is the same number numpy computes for that case.
+    ``rate`` is ``1 / tau`` (1/s); ``full_decay`` is ``exp(-dt * rate)`` made by
+    the numpy target's ``exp`` (or NaN when ``rate`` changes every step); it is
+    used whenever the whole step is active, which is the same number numpy
+    computes for that case.
     """
     active_time, refr = _active_time(refractory_left, dt)
     if active_time == dt and full_decay == full_decay:
         decay = full_decay
     else:
-        decay = math.exp(-active_time / tau)
+        decay = math.exp(-active_time * rate)
     v_new, crossed = _membrane_free(v0, v_inf, decay, active_time, th)
     offset = 0.0
     if crossed:
-        v_new, refr, offset = _membrane_spike(v0, v_inf, tau, active_time, th, v_reset, t_ref, dt)
+        v_new, refr, offset = _membrane_spike(v0, v_inf, rate, active_time, th, v_reset, t_ref, dt)
     return v_new, refr, crossed, offset
 
 
@@ -202,13 +208,13 @@ def _lif_free(lo, hi, v, i_in, refractory_left, spike, spike_offset, i_total, fi
 
 
 def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_total, fix,
-               v_rest, r_m, i_bias, tau_m, full_decay, v_th, v_reset, t_ref, dt, found):
+               v_rest, r_m, i_bias, rate, full_decay, v_th, v_reset, t_ref, dt, found):
     """One exact step of current-based LIF neurons (``lif_step`` with ``method='exact'``).
 
     Two passes: :func:`_lif_free` for all neurons (on ``threads`` threads
     when the group is large), then the scalar :func:`_membrane` for the few
     marked ones (threshold crossings, end of refractoriness), which need the
-    crossing time or an ``exp`` of their own.
+    crossing time or an ``exp`` of their own. ``rate`` is ``1 / tau_m`` (1/s).
     """
     n = v.shape[0]
     chunks = _chunks(n, threads)
@@ -225,41 +231,41 @@ def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_tot
         b = _at(i_bias, i)
         v_inf = _at(v_rest, i) + _at(r_m, i) * (b + i_in[i])
         v[i], refractory_left[i], spike[i], spike_offset[i] = _membrane(
-            v[i], v_inf, _at(tau_m, i), _at(full_decay, i), refractory_left[i], _at(v_th, i),
+            v[i], v_inf, _at(rate, i), _at(full_decay, i), refractory_left[i], _at(v_th, i),
             _at(v_reset, i), _at(t_ref, i), dt)
         i_in[i] = 0.0
 
 
 def conductance_lif_kernel(it, threads, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
-                           decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias,
-                           v_th, v_reset, t_ref, dt, v_inf, tau, decay, scale):
+                           decay_e, decay_i, mean_e, mean_i, g_l, e_l, e_e, e_i, inv_c_m, i_bias,
+                           v_th, v_reset, t_ref, dt, v_inf, rate, decay, scale):
     """One step of conductance-based LIF neurons (``conductance_lif_step``), on ``threads`` threads when large.
 
-    ``v_inf``, ``tau``, ``decay`` and ``scale`` are float64 scratch vectors of the group's size (see
-    :func:`_conductance_range`).
+    ``decay_e`` ... ``inv_c_m``: ``conductance_factors``; ``v_inf``, ``rate``, ``decay`` and
+    ``scale`` are float64 scratch vectors of the group's size (see :func:`_conductance_range`).
     """
     n = v.shape[0]
     chunks = _chunks(n, threads)
     if chunks == 1:
         _conductance_range(0, n, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total, decay_e,
-                           decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias, v_th, v_reset, t_ref, dt,
-                           v_inf, tau, decay, scale)
+                           decay_i, mean_e, mean_i, g_l, e_l, e_e, e_i, inv_c_m, i_bias, v_th, v_reset, t_ref, dt,
+                           v_inf, rate, decay, scale)
     else:
         size = ((n + chunks - 1) // chunks + 7) // 8 * 8  # whole words of flags per chunk (see _spiking)
         for c in prange(chunks):
             _conductance_range(c * size, min(n, (c + 1) * size), v, g_e, g_i, i_in, refractory_left, spike,
-                               spike_offset, i_total, decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m,
-                               i_bias, v_th, v_reset, t_ref, dt, v_inf, tau, decay, scale)
+                               spike_offset, i_total, decay_e, decay_i, mean_e, mean_i, g_l, e_l, e_e, e_i,
+                               inv_c_m, i_bias, v_th, v_reset, t_ref, dt, v_inf, rate, decay, scale)
 
 
 def _conductance_range(lo, hi, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
-                       decay_e, decay_i, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias, v_th, v_reset, t_ref, dt,
-                       v_inf, tau, decay, scale):
+                       decay_e, decay_i, mean_e, mean_i, g_l, e_l, e_e, e_i, inv_c_m, i_bias, v_th, v_reset,
+                       t_ref, dt, v_inf, rate, decay, scale):
     """:func:`conductance_lif_kernel` for neurons ``lo .. hi - 1``, in four passes over the neurons.
 
-    1. the drive (``_conductance_drive``: five divisions per neuron) and the
-       ``exp`` argument ``-active_time / tau``, branch-free so that the
-       compiler vectorizes the divisions, into the scratch vectors;
+    1. the drive (``_conductance_drive``: one division per neuron) and the
+       ``exp`` argument ``-active_time * rate``, branch-free so that the
+       compiler vectorizes the loop, into the scratch vectors;
     2. ``decay = exp(argument)``: :func:`_exp_pass` (vectorized; or libm's
        scalar ``exp`` with :data:`EXP` ``'libm'``);
     3. the free membrane step and threshold test (``_membrane_free``); a
@@ -272,19 +278,19 @@ def _conductance_range(lo, hi, v, g_e, g_i, i_in, refractory_left, spike, spike_
     """
     v, g_e, g_i, i_in, refractory_left = v[lo:hi], g_e[lo:hi], g_i[lo:hi], i_in[lo:hi], refractory_left[lo:hi]
     spike, spike_offset, i_total = spike[lo:hi], spike_offset[lo:hi], i_total[lo:hi]
-    v_inf, tau, decay, scale = v_inf[lo:hi], tau[lo:hi], decay[lo:hi], scale[lo:hi]
+    v_inf, rate, decay, scale = v_inf[lo:hi], rate[lo:hi], decay[lo:hi], scale[lo:hi]
     n = v.shape[0]
     for k in range(n):
         i = lo + k  # the neuron, for per-neuron parameters
         x = i_in[k]
         b = _at(i_bias, i)
         i_total[k] = b + x
-        vi, ti = _conductance_drive(g_e[k], g_i[k], _at(decay_e, i), _at(decay_i, i), x, _at(g_l, i), _at(e_l, i),
-                                    _at(e_e, i), _at(e_i, i), _at(tau_e, i), _at(tau_i, i), _at(c_m, i), b, dt)
+        vi, ri = _conductance_drive(g_e[k], g_i[k], _at(mean_e, i), _at(mean_i, i), x, _at(g_l, i), _at(e_l, i),
+                                    _at(e_e, i), _at(e_i, i), _at(inv_c_m, i), b)
         active_time, refr = _active_time(refractory_left[k], dt)
         v_inf[k] = vi
-        tau[k] = ti
-        decay[k] = -active_time / ti
+        rate[k] = ri
+        decay[k] = -active_time * ri
     if EXP == "vector":
         _exp_pass(decay, scale)
     else:
@@ -308,7 +314,7 @@ def _conductance_range(lo, hi, v, g_e, g_i, i_in, refractory_left, spike, spike_
         i = lo + k
         active_time, refr = _active_time(refractory_left[k], dt)
         v[k], refractory_left[k], spike_offset[k] = _membrane_spike(
-            v[k], v_inf[k], tau[k], active_time, _at(v_th, i), _at(v_reset, i), _at(t_ref, i), dt)
+            v[k], v_inf[k], rate[k], active_time, _at(v_th, i), _at(v_reset, i), _at(t_ref, i), dt)
 
 
 def input_sum_kernel(it, target, sources, factors):

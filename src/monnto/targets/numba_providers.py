@@ -92,7 +92,7 @@ def _array(owner: Any, name: str, dtype: Any = None) -> np.ndarray:
 # -- late imports: the providers import the behaviour classes they serve ----------
 from monnto.behaviours.equations.modules import Clock  # noqa: E402
 from monnto.behaviours.inputs.poisson import PoissonInput  # noqa: E402
-from monnto.behaviours.neurons.lif import LIF, ConductanceLIF, conductance_decays  # noqa: E402
+from monnto.behaviours.neurons.lif import LIF, ConductanceLIF, conductance_factors  # noqa: E402
 from monnto.behaviours.plasticity._common import weight_mask  # noqa: E402
 from monnto.behaviours.plasticity.intrinsic import IntrinsicPlasticity, VoltageHomeostasis  # noqa: E402
 from monnto.behaviours.plasticity.normalization import Normalization  # noqa: E402
@@ -165,10 +165,10 @@ def _lif(b: LIF, n: Any) -> list[KernelCall] | None:
         if fix.shape[0] != n.size:
             fix = np.zeros(n.size, dtype=np.bool_)
             found = np.zeros(n.size, dtype=np.int64)
-        tau = _param(p.tau_m)
-        full_decay = np.exp(-float(b.dt) / tau)  # numpy's exp, as the numpy target computes it
+        rate = 1.0 / _param(p.tau_m)
+        full_decay = np.exp(-float(b.dt) * rate)  # numpy's exp, as the numpy target computes it
         one = _value
-        return (_threads(n), *_neuron_arrays(n), fix, one(p.v_rest), one(p.r_m), one(p.I_bias), one(tau),
+        return (_threads(n), *_neuron_arrays(n), fix, one(p.v_rest), one(p.r_m), one(p.I_bias), one(rate),
                 one(full_decay), one(p.v_th), one(p.v_reset), one(p.t_ref), float(b.dt), found)
 
     return [KernelCall("lif_kernel", arguments, label=repr(b))]
@@ -176,19 +176,22 @@ def _lif(b: LIF, n: Any) -> list[KernelCall] | None:
 
 @provides(ConductanceLIF)
 def _conductance_lif(b: ConductanceLIF, n: Any) -> list[KernelCall]:
-    scratch = [np.zeros(0) for _ in range(4)]  # v_inf, tau, exp's argument / decay, exp's scale per neuron
+    scratch = [np.zeros(0) for _ in range(4)]  # v_inf, rate, exp's argument / decay, exp's scale per neuron
 
     def arguments() -> tuple:
         p = b.p
         if not isinstance(getattr(n, "I_total", None), np.ndarray):
             n.I_total = n.get_neuron_vec()
         v, i_in, refr, spike, offset, i_total = _neuron_arrays(n)
-        decay_e, decay_i = conductance_decays(v, p, b.dt, np)  # numpy's exp: the same factors as numpy
+        # numpy's exp and arithmetic: the factors the numpy target uses; one value when they are one
+        factors = conductance_factors(v, p, b.dt, np)
+        decay_e, decay_i, mean_e, mean_i = (f[:1] if np.ndim(tau) == 0 else f
+                                            for f, tau in zip(factors, (p.tau_e, p.tau_i, p.tau_e, p.tau_i)))
+        inv_c_m = factors[4][:1] if np.ndim(p.c_m) == 0 else factors[4]
         one = _value
         return (_threads(n), v, _array(n, "g_e", v.dtype), _array(n, "g_i", v.dtype), i_in, refr, spike, offset,
-                i_total, one(decay_e[:1] if np.ndim(p.tau_e) == 0 else decay_e),
-                one(decay_i[:1] if np.ndim(p.tau_i) == 0 else decay_i), one(p.g_l), one(p.e_l),
-                one(p.e_e), one(p.e_i), one(p.tau_e), one(p.tau_i), one(p.c_m), one(p.I_bias), one(p.v_th),
+                i_total, one(decay_e), one(decay_i), one(mean_e), one(mean_i), one(p.g_l), one(p.e_l),
+                one(p.e_e), one(p.e_i), one(inv_c_m), one(p.I_bias), one(p.v_th),
                 one(p.v_reset), one(p.t_ref), float(b.dt), *_scratch(scratch, n.size))
 
     return [KernelCall("conductance_lif_kernel", arguments, label=repr(b))]

@@ -123,7 +123,10 @@ def module_source(segments: list[list[tuple[str, int, bool]]], parallel: bool, e
         parts += [jit, scalar_source(fn)]
     for name in numba_kernels.KERNELS:
         source = _function_source(getattr(numba_kernels, name))
-        parts += [par if "prange(" in source else jit, source]
+        if name in numba_kernels.CONTRACTED:  # multiply-adds may become fused (FMA) instructions
+            parts += [jit[:-1] + ", fastmath={'contract'})", source]
+        else:
+            parts += [par if "prange(" in source else jit, source]
     parts += [*extra, ""] if extra else []
     for k, calls in enumerate(segments):
         params, body = [], []

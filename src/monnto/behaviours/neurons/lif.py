@@ -18,7 +18,9 @@ step, and places the threshold crossing at its exact time inside the step
 step). ``method='euler'`` is the explicit Euler rule (first-order, for
 comparison). The conductance model uses the exact step-average of the
 exponentially decaying conductances and then the exact update of the
-membrane equation with that constant conductance (error O(dt^2)).
+membrane equation with that constant conductance (error O(dt^2)). The
+membrane's time constant enters as its inverse, the rate ``1 / tau``
+(``g_total / c_m``), so that a step needs one division per neuron.
 
 References: Gerstner, Kistler, Naud, Paninski, *Neuronal Dynamics* (2014),
 ch. 1.3 (closed forms used in the tests); Vogels & Abbott (2005) J Neurosci
@@ -94,7 +96,7 @@ def _active_time(refractory_left, dt, xp):
 
 
 def _membrane_free(v, v_inf, decay, active_time, v_th, xp):
-    """Element-wise: relax towards ``v_inf`` by ``decay = exp(-active_time / tau)``; threshold test.
+    """Element-wise: relax towards ``v_inf`` by ``decay = exp(-active_time * rate)``; threshold test.
 
     Returns ``(v_new, crossed)`` (see :func:`_active_time` for the targets).
     """
@@ -103,8 +105,8 @@ def _membrane_free(v, v_inf, decay, active_time, v_th, xp):
     return v_new, crossed
 
 
-def _membrane_spike(v, v_inf, tau, active_time, v_th, v_reset, t_ref, dt, xp):
-    """Element-wise, for neurons that cross the threshold in this step.
+def _membrane_spike(v, v_inf, rate, active_time, v_th, v_reset, t_ref, dt, xp):
+    """Element-wise, for neurons that cross the threshold in this step (``rate = 1 / tau``, 1/s).
 
     Returns ``(v_new, refractory_new, spike_offset)``: the crossing time
     inside the step, the reset and the refractory time left at the step's
@@ -113,23 +115,25 @@ def _membrane_spike(v, v_inf, tau, active_time, v_th, v_reset, t_ref, dt, xp):
     # time of the crossing measured from the start of the active part
     rising = ~(v >= v_th)
     ratio = xp.where(rising, (v_inf - v) / xp.where(rising, v_inf - v_th, 1.0), 1.0)
-    t_cross = tau * xp.log(_at_least(ratio, 1.0, xp))
+    t_cross = xp.log(_at_least(ratio, 1.0, xp)) / rate
     spike_offset = (dt - active_time) + t_cross    # spike time inside the step, s
     left_after_spike = t_ref - (dt - spike_offset)  # refractory time left at step end
     extra = _at_least(-left_after_spike, 0.0, xp)   # active time after the refractory period
-    v_new = v_inf + (v_reset - v_inf) * xp.exp(-extra / tau)
+    v_new = v_inf + (v_reset - v_inf) * xp.exp(-extra * rate)
     return v_new, _at_least(left_after_spike, 0.0, xp), spike_offset
 
 
-def _exact_membrane_step(v, v_inf, tau, refractory_left, p, dt, xp):
-    """Shared exact update of ``tau dv/dt = v_inf - v`` with threshold and refractoriness.
+def _exact_membrane_step(v, v_inf, rate, refractory_left, p, dt, xp):
+    """Shared exact update of ``dv/dt = rate (v_inf - v)`` with threshold and refractoriness.
+
+    ``rate`` is ``1 / tau`` (1/s), a scalar or one value per neuron.
 
     Every neuron decays exactly over the active (non-refractory) part of the
     step; the crossing time, reset and new refractory time are computed only
     for the few neurons that cross the threshold in this step.
     """
     active_time, refractory_new = _active_time(refractory_left, dt, xp)
-    v_new, crossed = _membrane_free(v, v_inf, xp.exp(-active_time / tau), active_time, p.v_th, xp)
+    v_new, crossed = _membrane_free(v, v_inf, xp.exp(-active_time * rate), active_time, p.v_th, xp)
     offset = xp.zeros_like(v)
     idx = _indices(crossed, xp)
     if idx.shape[0] == 0:
@@ -139,7 +143,7 @@ def _exact_membrane_step(v, v_inf, tau, refractory_left, p, dt, xp):
         return x[idx] if getattr(x, "ndim", 0) else x
 
     v_new[idx], refractory_new[idx], offset[idx] = _membrane_spike(
-        v[idx], at(v_inf), at(tau), active_time[idx], at(p.v_th), at(p.v_reset), at(p.t_ref), dt, xp)
+        v[idx], at(v_inf), at(rate), active_time[idx], at(p.v_th), at(p.v_reset), at(p.t_ref), dt, xp)
     return v_new, crossed, refractory_new, offset
 
 
@@ -171,7 +175,7 @@ def lif_step(v, i_in, refractory_left, p: LIFParams, dt: float, xp):
     _check_method(p.method)
     v_inf = p.v_rest + p.r_m * (p.I_bias + i_in)
     if p.method == "exact":
-        return _exact_membrane_step(v, v_inf, p.tau_m, refractory_left, p, dt, xp)
+        return _exact_membrane_step(v, v_inf, 1.0 / p.tau_m, refractory_left, p, dt, xp)
     active = refractory_left <= 0
     v_new = xp.where(active, v + dt * (v_inf - v) / p.tau_m, v)
     spikes = v_new > p.v_th
@@ -215,29 +219,37 @@ class ConductanceLIFParams:
         check_positive(self, ("c_m", "g_l", "tau_e", "tau_i"), allow_zero=("t_ref",))
 
 
-def conductance_decays(v, p: ConductanceLIFParams, dt: float, xp):
-    """Per-step decay factors ``(exp(-dt/tau_e), exp(-dt/tau_i))`` as arrays shaped like ``v``."""
-    return xp.exp(-dt / (p.tau_e + 0.0 * v)), xp.exp(-dt / (p.tau_i + 0.0 * v))
+def conductance_factors(v, p: ConductanceLIFParams, dt: float, xp):
+    """The per-step constants of :func:`conductance_lif_step`, as arrays shaped like ``v``.
+
+    Returns ``(decay_e, decay_i, mean_e, mean_i, inv_c_m)``: the decays
+    ``exp(-dt/tau)`` of the conductances, the factors ``tau (1 - exp(-dt/tau)) / dt``
+    that turn a conductance at the step's start into its exact average over
+    the step, and ``1 / c_m`` (1/F). They change only with ``p`` and ``dt``.
+    """
+    decay_e, decay_i = xp.exp(-dt / (p.tau_e + 0.0 * v)), xp.exp(-dt / (p.tau_i + 0.0 * v))
+    mean_e = (1.0 - decay_e) * p.tau_e / dt
+    mean_i = (1.0 - decay_i) * p.tau_i / dt
+    return decay_e, decay_i, mean_e, mean_i, 1.0 / (p.c_m + 0.0 * v)
 
 
-def _conductance_drive(g_e, g_i, decay_e, decay_i, i_in, g_l, e_l, e_e, e_i, tau_e, tau_i, c_m, i_bias,
-                       dt, xp):
-    """Element-wise: steady state ``v_inf`` and time constant of the membrane during a step.
+def _conductance_drive(g_e, g_i, mean_e, mean_i, i_in, g_l, e_l, e_e, e_i, inv_c_m, i_bias, xp):
+    """Element-wise: steady state ``v_inf`` (V) and rate ``1 / tau`` (1/s) of the membrane during a step.
 
     The conductances enter with their exact average over the step,
-    ``g tau (1 - exp(-dt/tau)) / dt`` (one source for every target, see
-    :func:`_active_time`).
+    ``g * mean`` with ``mean = tau (1 - exp(-dt/tau)) / dt`` from
+    :func:`conductance_factors` (one source for every target, see
+    :func:`_active_time`); one division per neuron.
     """
-    mean_e = g_e * (1.0 - decay_e) * tau_e / dt
-    mean_i = g_i * (1.0 - decay_i) * tau_i / dt
-    g_tot = g_l + mean_e + mean_i
-    v_inf = (g_l * e_l + mean_e * e_e + mean_i * e_i + i_bias + i_in) / g_tot
-    tau = c_m / g_tot
-    return v_inf, tau
+    avg_e = g_e * mean_e
+    avg_i = g_i * mean_i
+    g_tot = g_l + avg_e + avg_i
+    v_inf = (g_l * e_l + avg_e * e_e + avg_i * e_i + i_bias + i_in) / g_tot
+    return v_inf, g_tot * inv_c_m
 
 
 def conductance_lif_step(v, g_e, g_i, i_in, refractory_left, p: ConductanceLIFParams, dt: float, xp,
-                         decays=None):
+                         factors=None):
     """Advance conductance-based LIF neurons by one step.
 
     The conductances are replaced by their exact average over the step,
@@ -260,18 +272,18 @@ def conductance_lif_step(v, g_e, g_i, i_in, refractory_left, p: ConductanceLIFPa
         Time step (s).
     xp : module
         Array namespace.
-    decays : tuple of arrays, optional
-        :func:`conductance_decays` of these parameters, to reuse (they only
+    factors : tuple of arrays, optional
+        :func:`conductance_factors` of these parameters, to reuse (they only
         change with ``p`` and ``dt``).
 
     Returns
     -------
     v, g_e, g_i, spikes, refractory_left, spike_offset
     """
-    decay_e, decay_i = conductance_decays(v, p, dt, xp) if decays is None else decays
-    v_inf, tau = _conductance_drive(g_e, g_i, decay_e, decay_i, i_in, p.g_l, p.e_l, p.e_e, p.e_i,
-                                    p.tau_e, p.tau_i, p.c_m, p.I_bias, dt, xp)
-    v_new, spikes, refr, offset = _exact_membrane_step(v, v_inf, tau, refractory_left, p, dt, xp)
+    decay_e, decay_i, mean_e, mean_i, inv_c_m = conductance_factors(v, p, dt, xp) if factors is None else factors
+    v_inf, rate = _conductance_drive(g_e, g_i, mean_e, mean_i, i_in, p.g_l, p.e_l, p.e_e, p.e_i, inv_c_m,
+                                     p.I_bias, xp)
+    v_new, spikes, refr, offset = _exact_membrane_step(v, v_inf, rate, refractory_left, p, dt, xp)
     return v_new, g_e * decay_e, g_i * decay_i, spikes, refr, offset
 
 
@@ -334,15 +346,15 @@ class ConductanceLIF(Behaviour):
         n.spike_offset = n.get_neuron_vec()
         input_vector(n)
         n.I_total = n.get_neuron_vec()
-        self._decays = (None, None, None)  # (p, dt, conductance_decays) of the last step
+        self._factors = (None, None, None)  # (p, dt, conductance_factors) of the last step
 
     def new_iteration(self, n) -> None:
         i_in = n.I_input
         n.I_total = self.p.I_bias + i_in
-        p, dt, decays = self._decays
+        p, dt, factors = self._factors
         if p is not self.p or dt != self.dt:  # computed again only when the parameters change
-            decays = conductance_decays(n.v, self.p, self.dt, n.xp)
-            self._decays = (self.p, self.dt, decays)
+            factors = conductance_factors(n.v, self.p, self.dt, n.xp)
+            self._factors = (self.p, self.dt, factors)
         n.v, n.g_e, n.g_i, n.spike, n.refractory_left, n.spike_offset = conductance_lif_step(
-            n.v, n.g_e, n.g_i, i_in, n.refractory_left, self.p, self.dt, n.xp, decays)
+            n.v, n.g_e, n.g_i, i_in, n.refractory_left, self.p, self.dt, n.xp, factors)
         clear_(i_in)
