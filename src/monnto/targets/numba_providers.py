@@ -607,3 +607,6 @@ def _normalization(b: Normalization, parent: Any) -> list[KernelCall] | None:
 
 # the plasticity rules of numba_plasticity_kernels (STP, triplet/discrete STDP, Normalization over groups, ...)
 from monnto.targets import numba_plasticity_providers  # noqa: E402,F401
+
+# isort: split
+from monnto.targets import numba_neuron_providers  # noqa: E402,F401  (AdEx, WangBuzsaki, HH, random inputs)

@@ -105,7 +105,8 @@ def hh_rates(v, xp):
     beta_h = 1.0 / (1.0 + xp.exp(-(u + 35.0) / 10.0))
     alpha_n = 0.1 * _x_over_expm1((u + 55.0) / 10.0, xp)
     beta_n = 0.125 * xp.exp(-(u + 65.0) / 80.0)
-    return tuple(r * 1e3 for r in (alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n))
+    # one product per rate, written out (not a generator) so the scalar twin compiles (numba target)
+    return (alpha_m * 1e3, beta_m * 1e3, alpha_h * 1e3, beta_h * 1e3, alpha_n * 1e3, beta_n * 1e3)
 
 
 def hh_steady_state(v, xp):
