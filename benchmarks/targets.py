@@ -259,8 +259,11 @@ def simple_network(target: str, n: int = 10_000, seed: int = 0):
     threshold 6.1, reset 0, no refractory period), a Poisson drive of mean
     0.5 and variance 1/12 per step (the paper's ``rand()``), all-to-all
     recurrent weights ``U(0, 1) / n`` (float32, stored column-major so that a
-    spike's column is contiguous) delivered with one step of delay, and pair
-    STDP (``a_plus`` 0.001, no depression, weights in [0, 1]); float32
+    spike's column is contiguous) delivered with one step of delay, and the
+    paper's STDP: ``W_ij += 0.001`` for every pair (source j spiked in the
+    previous step, target i spikes now), those weights then clipped to
+    [0, 1], nothing else changed (``DiscreteSTDP`` with
+    ``simultaneous=False, depression=False``, event-driven); float32
     everywhere, dt = 1 ms.
     """
     import numpy as np
@@ -269,7 +272,7 @@ def simple_network(target: str, n: int = 10_000, seed: int = 0):
     from monnto.behaviours.equations import Clock
     from monnto.behaviours.inputs.poisson import PoissonInput
     from monnto.behaviours.neurons.lif import LIF
-    from monnto.behaviours.plasticity.stdp import STDP
+    from monnto.behaviours.plasticity.stdp import DiscreteSTDP
     from monnto.behaviours.recorder import EventRecorder
     from monnto.models._propagation import DelayedSynapticInput
 
@@ -280,10 +283,11 @@ def simple_network(target: str, n: int = 10_000, seed: int = 0):
         1: PoissonInput(rate=3000.0, n_sources=1, weight=gain / 6.0, target="I_input"),
         3: LIF(tau_m=dt / math.log(1.0 / decay), v_rest=0.0, v_reset=0.0, v_th=6.1, r_m=1.0, t_ref=0.0,
                v_init="uniform(0.0, 6.1)"),
+        5: DiscreteSTDP(stdp_factor=0.001, w_min=0.0, w_max=1.0, simultaneous=False, depression=False,
+                        syn_type="GLUTAMATE"),
         9: EventRecorder(variables=["n.spike"], tag="simple_spikes")})
     s = SynapseGroup(net=net, src=g, dst=g, tag="GLUTAMATE", behaviour={
-        2: DelayedSynapticInput(target="I_input", scale=gain),
-        5: STDP(a_plus=0.001, a_minus=0.0, tau_plus=dt, tau_minus=dt, w_min=0.0, w_max=1.0)})
+        2: DelayedSynapticInput(target="I_input", scale=gain)})
     s.W = np.asfortranarray(np.random.default_rng(seed).random((n, n), dtype=np.float32) / np.float32(n))
     net.initialize()
     return net

@@ -116,6 +116,62 @@ def test_discrete_stdp_equals_numpy(weights, simultaneous, mask):
     np.testing.assert_array_equal(sa.stdp_post_old, sb.stdp_post_old)
 
 
+def _discrete_net(target, rule, weights, mask, dtype):
+    """:func:`_plastic_net` in ``dtype``, with weights starting partly above the rule's w_max (0.012)."""
+    from monnto.behaviours.equations import Clock
+    from monnto.models._propagation import DelayedSynapticInput
+
+    net = Network(seed=7, behaviour={0: Clock(step=1e-4)}, target=target, dtype=dtype)
+    src, dst = _group(net, 80, "src", 30.0), _group(net, 50, "dst", 20.0, extra={5: rule})
+    s = SynapseGroup(net=net, src=src, dst=dst, tag="GLUTAMATE", behaviour={
+        2: DelayedSynapticInput(target="I_input", scale=1.0)})
+    rng = np.random.default_rng(3)
+    W = (rng.uniform(0, 0.02, (50, 80)) * (rng.random((50, 80)) < 0.3)).astype(dtype)
+    if mask:
+        s.enabled = rng.random((50, 80)) < 0.7
+    s.W = _store(W, weights)
+    net.initialize()
+    return net
+
+
+@pytest.mark.parametrize("weights,dtype,simultaneous,depression,mask", [
+    ("fortran", "float32", False, False, True),  # the Simple benchmark's form (here with a mask)
+    pytest.param("dense", "float32", True, False, True, marks=pytest.mark.slow),
+    pytest.param("csr", "float32", False, False, False, marks=pytest.mark.slow),
+    pytest.param("dense", "float64", False, False, False, marks=pytest.mark.slow),
+    pytest.param("fortran", "float64", True, True, True, marks=pytest.mark.slow),
+    pytest.param("csr", "float64", False, True, False, marks=pytest.mark.slow)])
+def test_discrete_stdp_events_equal_numpy(weights, dtype, simultaneous, depression, mask):
+    """The event-driven kernels: the numpy step's numbers, on C/F-ordered dense and CSR, float32 and float64.
+
+    Only paired synapses change (and are clipped): weights that start above
+    w_max and are never paired keep their values on both targets.
+    """
+    from monnto.behaviours.plasticity.stdp import DiscreteSTDP
+
+    def rule():
+        return DiscreteSTDP(stdp_factor=0.0004, w_min=0.0, w_max=0.012, simultaneous=simultaneous,
+                            depression=depression)
+
+    a = _discrete_net("numpy", rule(), weights, mask, dtype)
+    b = _discrete_net("numba", rule(), weights, mask, dtype)
+    assert python_steps(b) == []
+    W0 = _weights(a["GLUTAMATE", 0]).copy()
+    for _ in range(3):  # runs of several steps; the previous step's spikes carry over between them
+        a.simulate_iterations(300)
+        b.simulate_iterations(300)
+    _same_spikes(a, b)
+    sa, sb = a["GLUTAMATE", 0], b["GLUTAMATE", 0]
+    Wa, Wb = _weights(sa), _weights(sb)
+    assert Wb.dtype == np.dtype(dtype)
+    assert np.abs(Wa - W0).max() > 1e-4  # the rule changed weights
+    np.testing.assert_array_equal(Wa, Wb)
+    kept = W0 > 0.012
+    assert kept.any() and (Wb[kept] == W0[kept]).mean() > 0.5  # unpaired: untouched, not clipped
+    np.testing.assert_array_equal(sa.stdp_pre_old, sb.stdp_pre_old)
+    np.testing.assert_array_equal(sa.stdp_post_old, sb.stdp_post_old)
+
+
 def _stp_net(target, consume, weights="dense"):
     from monnto.behaviours.equations import Clock
     from monnto.behaviours.plasticity.short_term import ShortTermPlasticity

@@ -11,7 +11,7 @@ As in :mod:`monnto.targets.numba_kernels`, what is written here is only the
 loop around each rule and its bookkeeping: the arithmetic is the rules' own
 element-wise functions, imported from the behaviour modules. Functions that
 are plain arithmetic (``decay_trace``, ``_triplet_amplitude``,
-``_discrete_change``, ``adaptation_step``, ``refractory_step``, the
+``_discrete_change``, ``_discrete_paired``, ``adaptation_step``, ``refractory_step``, the
 Hindmarsh-Rose right-hand side ``_rhs``) are compiled
 as they are; those written for an array namespace ``xp`` (``stp_element``,
 ``_trace_after_spike``, ``_potentiated``, ``_depressed``, the neuron
@@ -42,6 +42,8 @@ import inspect
 import platform
 from types import ModuleType
 
+import numpy as np
+
 from monnto.behaviours.neurons.hindmarsh_rose import HindmarshRoseParams, _rhs, hindmarsh_rose_step
 from monnto.behaviours.neurons.izhikevich import IzhikevichParams, izhikevich_step
 from monnto.behaviours.plasticity.adaptation import adaptation_step, refractory_step
@@ -49,6 +51,7 @@ from monnto.behaviours.plasticity.short_term import stp_element
 from monnto.behaviours.plasticity.stdp import (
     _depressed,
     _discrete_change,
+    _discrete_paired,
     _potentiated,
     _trace_after_spike,
     _triplet_amplitude,
@@ -58,7 +61,7 @@ from monnto.behaviours.plasticity.stdp import (
 __all__ = ["KERNELS", "kernel_import", "module_source"]
 
 #: functions of the rules compiled as they are (plain scalar arithmetic)
-AS_IS = (decay_trace, _triplet_amplitude, _discrete_change, adaptation_step, refractory_step, _rhs)
+AS_IS = (decay_trace, _triplet_amplitude, _discrete_change, _discrete_paired, adaptation_step, refractory_step, _rhs)
 #: element-wise functions of the rules compiled in their scalar form
 SCALAR = (stp_element, _trace_after_spike, _potentiated, _depressed, izhikevich_step, hindmarsh_rose_step)
 #: (namedtuple, function ``f(params, i)`` making one neuron's namedtuple, parameter dataclass) of each model
@@ -66,7 +69,8 @@ PARAMS = (("IzhikevichScalars", "_izhikevich_params", IzhikevichParams),
           ("HindmarshRoseScalars", "_hindmarsh_rose_params", HindmarshRoseParams))
 #: the loops, in the order they are written into the generated module
 KERNELS = ("_per", "_decay_all", "_add_spikes", "stp_kernel", "triplet_stdp_dense_kernel",
-           "triplet_stdp_csr_kernel", "discrete_stdp_dense_kernel", "discrete_stdp_csr_kernel",
+           "triplet_stdp_csr_kernel", "_marked", "discrete_stdp_dense_kernel",
+           "discrete_stdp_csr_kernel",
            "_flag", "_pairwise_abs_sum", "normalization_groups_kernel", "adaptation_kernel", "refractoriness_kernel",
            "izhikevich_kernel", "hindmarsh_rose_kernel", "_release_ring", "release_csr_kernel",
            "release_dense_kernel")
@@ -161,38 +165,94 @@ def triplet_stdp_csr_kernel(it, data, indptr, indices, col_ptr, rows_by_col, col
     _add_spikes(o2, post, nearest)
 
 
-def discrete_stdp_dense_kernel(it, W, pre, post, pre_old, post_old, factor, same, w_min, w_max, mask, has_mask):
-    """One step of DiscreteSTDP on a dense ``D x S`` matrix (``discrete_stdp_step``).
+def _marked(a, b, use_b, out):
+    """Write the indices ``j`` with ``a[j]`` (or, when ``use_b``, ``b[j]``) into ``out``; return their number.
 
-    As the numpy step, only the rows of neurons spiking now, and the columns
-    of sources spiking now in rows that spiked in the previous step, change
-    (and are clipped to ``[w_min, w_max]``); the change is the rule's
-    ``_discrete_change``. Then this step's spikes become the previous ones.
+    ``a`` and ``b`` are contiguous bool vectors of one length; eight flags
+    are tested at once (as one 64-bit word), so a vector with few marks
+    costs about one test per eight entries.
     """
-    for i in range(W.shape[0]):
-        if post[i]:
-            po = _flag(post_old[i])
-            for j in range(W.shape[1]):
-                if has_mask == 0 or mask[i, j]:
-                    w = W[i, j] + _discrete_change(1.0, _flag(pre[j]), po, _flag(pre_old[j]), factor, same)
+    n = a.shape[0]
+    words = n // 8
+    k = 0
+    if words > 0:
+        pa = a[:words * 8].view(np.uint64)
+        pb = b[:words * 8].view(np.uint64)
+        for w in range(words):
+            if pa[w] != 0 or (use_b and pb[w] != 0):
+                for j in range(w * 8, w * 8 + 8):
+                    if a[j] or (use_b and b[j]):
+                        out[k] = j
+                        k += 1
+    for j in range(words * 8, n):
+        if a[j] or (use_b and b[j]):
+            out[k] = j
+            k += 1
+    return k
+
+
+def discrete_stdp_dense_kernel(it, W, pre, post, pre_old, post_old, factor, same, depression, w_min, w_max, mask,
+                               has_mask, by_columns, rows, cols):
+    """One step of DiscreteSTDP on a dense ``D x S`` matrix (``discrete_stdp_step``), event-driven.
+
+    The rows of targets spiking now (or, with ``depression``, previously)
+    and the columns of sources spiking previously (or now, when ``same`` or
+    ``depression``) are collected into the scratch vectors ``rows`` /
+    ``cols``; only their crossings are visited, and of those only the
+    paired entries (the rule's ``_discrete_paired``) that are enabled
+    change, by the rule's ``_discrete_change``, and are clipped to
+    ``[w_min, w_max]`` (the numpy step's arithmetic: the sum and clip in
+    float64, then stored in W's dtype). ``by_columns``: columns in the outer
+    loop (a column-major ``W``), else rows. Then this step's spikes become
+    the previous ones.
+    """
+    dep, sim = depression != 0.0, same != 0.0
+    n_rows = _marked(post, post_old, dep, rows)
+    n_cols = _marked(pre_old, pre, sim or dep, cols)
+    if by_columns:
+        for k in range(n_cols):
+            j = cols[k]
+            pr, prold = pre[j], pre_old[j]
+            fpr, fprold = _flag(pr), _flag(prold)
+            for q in range(n_rows):
+                i = rows[q]
+                po, pold = post[i], post_old[i]
+                if _discrete_paired(po, pr, pold, prold, sim, dep) and (has_mask == 0 or mask[i, j]):
+                    w = W[i, j] + _discrete_change(_flag(po), fpr, _flag(pold), fprold, factor, same, depression)
                     W[i, j] = min(max(w, w_min), w_max)
-        elif post_old[i]:
-            for j in range(W.shape[1]):
-                if pre[j] and (has_mask == 0 or mask[i, j]):
-                    w = W[i, j] + _discrete_change(0.0, 1.0, 1.0, _flag(pre_old[j]), factor, same)
+    else:
+        for q in range(n_rows):
+            i = rows[q]
+            po, pold = post[i], post_old[i]
+            fpo, fpold = _flag(po), _flag(pold)
+            for k in range(n_cols):
+                j = cols[k]
+                pr, prold = pre[j], pre_old[j]
+                if _discrete_paired(po, pr, pold, prold, sim, dep) and (has_mask == 0 or mask[i, j]):
+                    w = W[i, j] + _discrete_change(fpo, _flag(pr), fpold, _flag(prold), factor, same, depression)
                     W[i, j] = min(max(w, w_min), w_max)
     pre_old[:] = pre
     post_old[:] = post
 
 
-def discrete_stdp_csr_kernel(it, data, indptr, indices, pre, post, pre_old, post_old, factor, same, w_min, w_max):
-    """DiscreteSTDP on CSR weights: every stored synapse changes by ``_discrete_change`` and is clipped."""
+def discrete_stdp_csr_kernel(it, data, indptr, indices, pre, post, pre_old, post_old, factor, same, depression,
+                             w_min, w_max):
+    """DiscreteSTDP on CSR weights: the paired stored synapses change by ``_discrete_change`` and are clipped.
+
+    Rows whose target spikes neither now nor (with ``depression``)
+    previously are skipped; within a row only paired entries are written.
+    """
+    dep, sim = depression != 0.0, same != 0.0
     for r in range(indptr.shape[0] - 1):
-        po, pold = _flag(post[r]), _flag(post_old[r])
+        p, po = post[r], post_old[r]
+        if not (p or (dep and po)):
+            continue
+        fp, fpo = _flag(p), _flag(po)
         for q in range(indptr[r], indptr[r + 1]):
             c = indices[q]
-            w = data[q] + _discrete_change(po, _flag(pre[c]), pold, _flag(pre_old[c]), factor, same)
-            data[q] = min(max(w, w_min), w_max)
+            if _discrete_paired(p, pre[c], po, pre_old[c], sim, dep):
+                w = data[q] + _discrete_change(fp, _flag(pre[c]), fpo, _flag(pre_old[c]), factor, same, depression)
+                data[q] = min(max(w, w_min), w_max)
     pre_old[:] = pre
     post_old[:] = post
 

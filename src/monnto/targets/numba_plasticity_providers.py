@@ -7,7 +7,9 @@ module). Each provider returns :class:`KernelCall` objects whose
 (:func:`monnto.targets.numba_plasticity_kernels.kernel_import`).
 
 The kernels compute in float64, so every provider here requires float64
-state and weights (and bool spike vectors); other configurations keep the
+state and weights (and bool spike vectors), except DiscreteSTDP, which
+also takes float32 weights (its change and clip are float64 in numpy too,
+the result rounded once when stored); other configurations keep the
 Python step (the network warns, :class:`PythonStepWarning`). For the
 exactness of each kernel against the numpy step see the kernel docstrings
 and ``tests/targets/test_numba_plasticity_rules.py``.
@@ -59,12 +61,12 @@ def _need(b: Any, owner: Any, name: str, size: int, dtype: Any = np.float64) -> 
     return value
 
 
-def _weights_kind(W: Any) -> str | None:
-    """'csr' (float64 SparseSynapseMatrix), 'dense' (contiguous float64 numpy matrix) or None."""
+def _weights_kind(W: Any, dtypes: tuple = (np.float64,)) -> str | None:
+    """'csr' (SparseSynapseMatrix), 'dense' (contiguous numpy matrix) or None; the values' dtype one of ``dtypes``."""
     if isinstance(W, SparseSynapseMatrix):
-        return "csr" if W._data.dtype == np.float64 else None
-    if type(W) is np.ndarray and W.ndim == 2 and W.dtype == np.float64 and (W.flags.c_contiguous
-                                                                            or W.flags.f_contiguous):
+        return "csr" if W._data.dtype in dtypes else None
+    if type(W) is np.ndarray and W.ndim == 2 and W.dtype in dtypes and (W.flags.c_contiguous
+                                                                        or W.flags.f_contiguous):
         return "dense"
     return None
 
@@ -79,12 +81,14 @@ def _dense_mask(s: Any, W: Any) -> tuple | None:
     return None
 
 
-def _current_weights(b: Any, s: Any, kind: str) -> Any:
+def _current_weights(b: Any, s: Any, kind: str, dtypes: tuple = (np.float64,)) -> Any:
     W = getattr(s, b.weight_attr)
-    if _weights_kind(W) != kind:
+    if _weights_kind(W, dtypes) != kind:
+        names = " or ".join(np.dtype(d).name for d in dtypes)
+        form = "CSR SparseSynapseMatrix" if kind == "csr" else "numpy matrix"
         raise TypeError(f"{b!r}: the weights {b.weight_attr!r} of {s!r} changed to {type(W).__name__} "
                         f"({getattr(W, 'dtype', '?')}) during the run; the numba target compiled it for "
-                        f"{'a float64 CSR SparseSynapseMatrix' if kind == 'csr' else 'a float64 numpy matrix'}")
+                        f"a {names} {form}")
     return W
 
 
@@ -151,13 +155,18 @@ def _triplet_call(b: TripletSTDP, s: Any, kind: str, sizes: tuple) -> KernelCall
 
 
 # -- DiscreteSTDP ----------------------------------------------------------------------------
+#: weight dtypes of the DiscreteSTDP kernels: the change and the clip are float64 (as numpy computes
+#: them, the weight promoted), then stored in the weights' dtype (as numpy's assignment rounds)
+_DISCRETE_DTYPES = (np.float64, np.float32)
+
+
 @provides(DiscreteSTDP)
 def _discrete(b: DiscreteSTDP, parent: Any) -> list[KernelCall] | None:
-    """The tutorial's one-step STDP on float64 dense or CSR weights and bool spikes; other forms stay Python."""
+    """The tutorial's one-step STDP on float64 or float32 dense or CSR weights and bool spikes; others stay Python."""
     calls = []
     for s in b.synapses:
         W = getattr(s, b.weight_attr)
-        kind = _weights_kind(W)
+        kind = _weights_kind(W, _DISCRETE_DTYPES)
         if kind is None or _vector(s.src, "spike", s.src.size, np.bool_) is None \
                 or _vector(s.dst, "spike", s.dst.size, np.bool_) is None \
                 or (kind == "dense" and _dense_mask(s, W) is None):
@@ -177,10 +186,13 @@ def _old_spikes(s: Any, name: str, size: int) -> np.ndarray:
 
 
 def _discrete_call(b: DiscreteSTDP, s: Any, kind: str) -> KernelCall:
-    rule = (float(b.factor), 1.0 if b.simultaneous else 0.0, float(b.w_min), float(b.w_max))
+    rule = (float(b.factor), 1.0 if b.simultaneous else 0.0, 1.0 if getattr(b, "depression", True) else 0.0,
+            float(b.w_min), float(b.w_max))
+    # scratch of the dense kernel (the rows and columns it visits), allocated once for the run
+    rows, cols = np.empty(s.dst.size, dtype=np.int64), np.empty(s.src.size, dtype=np.int64)
 
     def arguments() -> tuple:
-        W = _current_weights(b, s, kind)
+        W = _current_weights(b, s, kind, _DISCRETE_DTYPES)
         pre = _need(b, s.src, "spike", s.src.size, np.bool_)
         post = _need(b, s.dst, "spike", s.dst.size, np.bool_)
         pre_old = _old_spikes(s, "stdp_pre_old", s.src.size)
@@ -193,7 +205,8 @@ def _discrete_call(b: DiscreteSTDP, s: Any, kind: str) -> KernelCall:
         mask = _dense_mask(s, W)
         if mask is None:
             raise TypeError(f"{b!r}: the enabled mask of {s!r} must stay a bool matrix of shape {W.shape}")
-        return (W, pre, post, pre_old, post_old, *rule, *mask)
+        by_columns = bool(W.flags.f_contiguous and not W.flags.c_contiguous)
+        return (W, pre, post, pre_old, post_old, *rule, *mask, by_columns, rows, cols)
 
     kernel = "discrete_stdp_csr_kernel" if kind == "csr" else "discrete_stdp_dense_kernel"
     return _call(kernel, arguments, label=f"{b!r} on {s!r}")

@@ -60,7 +60,7 @@ from monnto.behaviours.plasticity._common import (
 from monnto.behaviours.plasticity._sparse import CSRIndex, csr_index, is_csr
 from monnto.core import Behaviour
 
-from ...core.errors import MonntoValueError
+from ...core.errors import MonntoValueError, bad_type
 
 __all__ = [
     "STDP",
@@ -152,13 +152,24 @@ def _triplet_amplitude(a2, a3, slow):
     return a2 + a3 * slow
 
 
-def _discrete_change(post, pre, post_old, pre_old, factor, same):
+def _discrete_change(post, pre, post_old, pre_old, factor, same, depression=1.0):
     """Element-wise: the weight change of :func:`discrete_stdp_step` (spike flags as 0.0 / 1.0).
 
-    ``factor * (post pre_old - post_old pre + same post pre)``; the bracket is
-    a small whole number, so any grouping of it gives the same change.
+    ``factor * (post pre_old - depression post_old pre + same post pre)``
+    (``same`` and ``depression`` are 1.0 or 0.0); the bracket is a small
+    whole number, so any grouping of it gives the same change.
     """
-    return factor * (post * pre_old - post_old * pre + same * post * pre)
+    return factor * (post * pre_old - depression * post_old * pre + same * post * pre)
+
+
+def _discrete_paired(post, pre, post_old, pre_old, same, depression):
+    """Element-wise: whether :func:`discrete_stdp_step` changes (and clips) a synapse (spike flags as bools).
+
+    True where some term of the rule's bracket is nonzero: ``post & pre_old``,
+    or ``depression & post_old & pre``, or ``same & post & pre`` (decided by
+    the flags, not by the value of the change: the terms may cancel).
+    """
+    return (post & pre_old) | (depression & post_old & pre) | (same & post & pre)
 
 
 def _at_least(x, low, xp):
@@ -452,46 +463,71 @@ class TripletSTDP(_TraceSTDPBase):
 def discrete_stdp_step(W: Any, pre: Any, post: Any, pre_old: Any, post_old: Any,
                        factor: float, w_min: float, w_max: float, xp: Any = np,
                        mask: Any = None, index: CSRIndex | None = None,
-                       simultaneous: bool = True) -> Any:
+                       simultaneous: bool = True, depression: bool = True) -> Any:
     """One-step STDP of the paper's tutorial ("STDP_Hom_Norm", Vieth et al. 2021) and SORN.
 
-    ``dW_ij = factor * (post_i(t) pre_j(t-1) - post_i(t-1) pre_j(t) + post_i(t) pre_j(t))``,
-    then clipped to [w_min, w_max]; only enabled (dense ``mask``) or stored
-    (CSR) synapses change. ``simultaneous=False`` drops the last term, which
-    gives the STDP rule of SORN (Lazar, Pipa & Triesch 2009, eq. 4).
+    ``dW_ij = factor * (post_i(t) pre_j(t-1) - post_i(t-1) pre_j(t) + post_i(t) pre_j(t))``.
+    ``simultaneous=False`` drops the last term, which gives the STDP rule of
+    SORN (Lazar, Pipa & Triesch 2009, eq. 4); ``depression=False`` drops the
+    middle one; with both False the rule is the potentiation-only STDP of
+    the PymoNNtorch paper's "Simple" network (``W += factor`` for every pair
+    source spiked in the previous step / target spikes now).
+
+    Only *paired* synapses change: the entries (i, j) where some term of the
+    bracket is nonzero (``post_i & pre_old_j``, or ``depression & post_old_i
+    & pre_j``, or ``simultaneous & post_i & pre_j``), decided by these flags
+    and not by the value of the change (the terms may cancel: such a
+    synapse still is clipped). A paired synapse becomes
+    ``clip(W_ij + dW_ij, w_min, w_max)``; every other synapse is left
+    untouched (not clipped), on dense and CSR weights alike. Of a dense
+    matrix only enabled synapses (``mask``) change; of a CSR matrix only
+    stored ones. Event-driven: the work is over the spiking neurons only.
     Returns ``W`` (changed in place where possible).
     """
     same = 1.0 if simultaneous else 0.0
-    post = xp.asarray(post, dtype=xp.float64)
-    pre = xp.asarray(pre, dtype=xp.float64)
-    post_old = xp.asarray(post_old, dtype=xp.float64)
-    pre_old = xp.asarray(pre_old, dtype=xp.float64)
+    dep = 1.0 if depression else 0.0
+    either = bool(simultaneous) or bool(depression)  # pre(t) enters the rule
     if is_csr(W):
+        post_b, pre_b = np.asarray(post) > 0, np.asarray(pre) > 0
+        post_old_b, pre_old_b = np.asarray(post_old) > 0, np.asarray(pre_old) > 0
         if index is None:
             index = CSRIndex(W)
-        r, c = index.rows, index.indices
-        W.data += _discrete_change(post[r], pre[c], post_old[r], pre_old[c], factor, same)
-        np.clip(W.data, w_min, w_max, out=W.data)
+        rows = np.flatnonzero(post_b | (post_old_b if depression else False))
+        if rows.shape[0] == 0:
+            return W
+        e = index.entries_of_rows(rows)
+        r, c = index.rows[e], index.indices[e]
+        paired = _discrete_paired(post_b[r], pre_b[c], post_old_b[r], pre_old_b[c], bool(simultaneous),
+                                  bool(depression))
+        e, r, c = e[paired], r[paired], c[paired]
+        data = W.data
+        new = data[e] + _discrete_change(post_b[r].astype(np.float64), pre_b[c].astype(np.float64),
+                                         post_old_b[r].astype(np.float64), pre_old_b[c].astype(np.float64),
+                                         factor, same, dep)
+        data[e] = np.clip(new, w_min, w_max)
         return W
-    # event-driven: only rows of neurons that spiked now (post) and the columns of
-    # sources that spiked now, in rows that spiked in the previous step, change
-    rows = xp.nonzero(post > 0)[0]
-    if rows.shape[0]:
-        block = W[rows, :]
-        dW = factor * ((pre_old + same * pre)[None, :] - post_old[rows][:, None] * pre[None, :])
-        new = xp.clip(block + dW, w_min, w_max)
-        if mask is not None:
-            new = xp.where(mask[rows, :], new, block)
-        W[rows, :] = new
-    q_rows = xp.nonzero((post_old > 0) & ~(post > 0))[0]
-    cols = xp.nonzero(pre > 0)[0]
-    if q_rows.shape[0] and cols.shape[0]:
-        ix = (q_rows[:, None], cols[None, :])
-        block = W[ix]
-        new = xp.clip(block - factor, w_min, w_max)
-        if mask is not None:
-            new = xp.where(mask[ix], new, block)
-        W[ix] = new
+    post_b, pre_b = xp.asarray(post) > 0, xp.asarray(pre) > 0
+    post_old_b, pre_old_b = xp.asarray(post_old) > 0, xp.asarray(pre_old) > 0
+    # event-driven: rows of targets spiking now (or previously, with depression), columns of
+    # sources spiking previously (or now, when pre(t) enters the rule); paired entries change
+    rows = xp.nonzero((post_b | post_old_b) if depression else post_b)[0]
+    cols = xp.nonzero((pre_old_b | pre_b) if either else pre_old_b)[0]
+    if rows.shape[0] == 0 or cols.shape[0] == 0:
+        return W
+    ix = (rows[:, None], cols[None, :])
+    block = W[ix]
+    po, pr = post_b[rows][:, None], pre_b[cols][None, :]
+    pold, prold = post_old_b[rows][:, None], pre_old_b[cols][None, :]
+    paired = _discrete_paired(po, pr, pold, prold, bool(simultaneous), bool(depression))
+    if mask is not None:
+        paired = paired & mask[ix]
+    f64 = xp.float64
+    dW = _discrete_change(xp.astype(po, f64), xp.astype(pr, f64), xp.astype(pold, f64), xp.astype(prold, f64),
+                          factor, same, dep)
+    new = xp.where(paired, xp.clip(block + dW, w_min, w_max), block)
+    if new.dtype != W.dtype:
+        new = xp.astype(new, W.dtype)
+    W[ix] = new
     return W
 
 
@@ -500,7 +536,11 @@ class DiscreteSTDP(Behaviour):
 
     Parameters: ``stdp_factor`` (default 0.0015), ``syn_type`` (default
     'GLUTAMATE'), ``w_min`` (0), ``w_max`` (10), ``weight_attr`` ('W'),
-    ``simultaneous`` (default True; False for SORN's rule).
+    ``simultaneous`` (default True; False for SORN's rule), ``depression``
+    (default True; False drops the depression term ``post(t-1) pre(t)``:
+    with ``simultaneous=False`` too, the potentiation-only rule of the
+    PymoNNtorch paper's "Simple" network). Only paired synapses change and
+    are clipped to ``[w_min, w_max]``; the others are left as they are.
     Keeps the previous step's spikes as ``s.stdp_pre_old`` / ``s.stdp_post_old``.
     Rule: see :func:`discrete_stdp_step`.
     """
@@ -512,6 +552,11 @@ class DiscreteSTDP(Behaviour):
         self.w_max = float(self.get_init_attr("w_max", 10.0, parent))
         self.weight_attr = self.get_init_attr("weight_attr", "W", parent)
         self.simultaneous = bool(self.get_init_attr("simultaneous", True))
+        depression = self.get_init_attr("depression", True)
+        if not isinstance(depression, (bool, np.bool_)):
+            raise bad_type(self, "depression", depression, "True or False (whether the rule has its "
+                           "depression term post(t-1) pre(t))")
+        self.depression = bool(depression)
         self.synapses = target_synapses(parent, self.syn_type)
         self._index: dict[int, CSRIndex] = {}
         for s in self.synapses:
@@ -530,7 +575,7 @@ class DiscreteSTDP(Behaviour):
             W = discrete_stdp_step(W, pre, post, s.stdp_pre_old, s.stdp_post_old, self.factor,
                                    self.w_min, self.w_max, xp,
                                    weight_mask(s) if index is None else None, index,
-                                   self.simultaneous)
+                                   self.simultaneous, self.depression)
             setattr(s, self.weight_attr, W)
             # copies: a model may update its spike vector in place next step
             s.stdp_pre_old = xp.astype(xp.asarray(pre), xp.bool, copy=True)
