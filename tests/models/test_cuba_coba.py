@@ -40,8 +40,9 @@ def test_cuba_rate_and_cv_match_the_benchmark(seed):
 
 @pytest.mark.numpy_only
 @pytest.mark.usefixtures("compile_target")
-def test_coba_self_sustained_asynchronous_irregular():
-    net = coba_network(seed=0)
+@pytest.mark.parametrize("method", ["exact", "euler"])
+def test_coba_self_sustained_asynchronous_irregular(method):
+    net = coba_network(seed=0, method=method)
     net.simulate_iterations(6000, progress=False)
     st = network_statistics(net, warmup=0.2)
     assert 14 < st["rate"] < 27, st            # Brian2: 19.97 Hz

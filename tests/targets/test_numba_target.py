@@ -111,6 +111,18 @@ def test_coba_within_bound_of_numpy():
     assert abs(ra - rb) <= 0.05 * ra
 
 
+def test_coba_with_euler_membrane_identical_to_numpy():
+    """method='euler' (the benchmark's reference scheme) has no exp: every number is numpy's."""
+    from monnto.models.cuba_coba import coba_network
+
+    a, b = _run_pair(coba_network, 2000, n_exc=400, n_inh=100, method="euler")
+    for tag in ("exc", "inh"):
+        assert len(_spikes(a, tag)) > 50
+        np.testing.assert_array_equal(_spikes(a, tag), _spikes(b, tag))
+    for name in ("v", "g_e", "g_i", "refractory_left", "I_total"):
+        np.testing.assert_array_equal(getattr(a.exc, name), getattr(b.exc, name))
+
+
 @pytest.mark.slow
 def test_coba_and_cuba_identical_when_numpy_uses_libm():
     code = textwrap.dedent("""

@@ -186,7 +186,8 @@ def coba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float
                  w_exc: float = 6e-9, w_inh: float = 67e-9, scale_weights: bool = True,
                  kick: float = 0.05, kick_rate: float = 20.0, kick_sources: int = 20,
                  seed: int | None = 0, record: bool = True, backend: str | None = None,
-                 device: str = "cpu", target: str | None = None, threads: int = 1) -> Network:
+                 device: str = "cpu", target: str | None = None, threads: int = 1,
+                 method: str = "exact") -> Network:
     """Build and initialize the COBA benchmark network (Brette et al. 2007, benchmark 1).
 
     Parameters
@@ -199,6 +200,10 @@ def coba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float
     kick, kick_rate, kick_sources : float
         External Poisson input (``kick_sources`` sources of ``kick_rate`` Hz,
         excitatory jumps ``w_exc``) during the first ``kick`` seconds.
+    method : {'exact', 'euler'}
+        The membrane's integration (:class:`ConductanceLIF`): exact with the
+        step-averaged conductances (default), or explicit Euler, the scheme
+        of the benchmark's reference implementations (Brian2's COBA example).
     """
     scale = 4000.0 / (n_exc + n_inh) if scale_weights else 1.0
     net = Network(seed=seed, tag="coba", behaviour={0: Clock(step=dt)}, backend=backend,
@@ -206,7 +211,7 @@ def coba_network(n_exc: int = 3200, n_inh: int = 800, p: float = 0.02, dt: float
     extra = {2: lambda: PoissonKick(rate=kick_rate, n_sources=kick_sources, weight=w_exc * scale,
                                     target="g_e", duration=kick)}
     groups = _populations(net, n_exc, n_inh,
-                          lambda: ConductanceLIF(v_init="uniform(-0.06, -0.05)"), record, extra)
+                          lambda: ConductanceLIF(v_init="uniform(-0.06, -0.05)", method=method), record, extra)
     _connect(net, groups, p, w_exc * scale, w_inh * scale, "g_e", "g_i", dt)
     net.initialize()
     return net

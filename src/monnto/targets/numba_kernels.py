@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - numba absent: the kernels run as Pytho
 from monnto.behaviours.neurons.lif import (  # noqa: F401
     _active_time,
     _conductance_drive,
+    _conductance_euler,
     _membrane_free,
     _membrane_spike,
 )
@@ -45,7 +46,8 @@ from monnto.targets.random_streams import bits_to_unit, draw_bits, poisson_inver
 
 #: kernels copied into generated modules, in this order
 KERNELS = ("_at", "_exp_pass", "clock_kernel", "_membrane", "_chunks", "_lif_free", "lif_kernel",
-           "_conductance_range", "conductance_lif_kernel", "input_sum_kernel", "decay_kernel", "_copy_flags",
+           "_conductance_range", "conductance_lif_kernel",
+           "_conductance_euler_range", "conductance_euler_kernel", "input_sum_kernel", "decay_kernel", "_copy_flags",
            "_store_spikes", "_spiking",
            "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
            "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "_traces", "stdp_dense_kernel", "stdp_csr_kernel",
@@ -315,6 +317,53 @@ def _conductance_range(lo, hi, v, g_e, g_i, i_in, refractory_left, spike, spike_
         active_time, refr = _active_time(refractory_left[k], dt)
         v[k], refractory_left[k], spike_offset[k] = _membrane_spike(
             v[k], v_inf[k], rate[k], active_time, _at(v_th, i), _at(v_reset, i), _at(t_ref, i), dt)
+
+
+def conductance_euler_kernel(it, threads, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
+                             decay_e, decay_i, g_l, e_l, e_e, e_i, inv_c_m, i_bias, v_th, v_reset, t_ref, dt):
+    """One Euler step of conductance-based LIF neurons (``conductance_lif_step``, ``method='euler'``).
+
+    One branch-free pass over the neurons (on ``threads`` threads when the
+    group is large): ``_conductance_euler``, threshold, reset, refractory
+    time and the conductances' decay, as the numpy step computes them.
+    """
+    n = v.shape[0]
+    chunks = _chunks(n, threads)
+    if chunks == 1:
+        _conductance_euler_range(0, n, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total, decay_e,
+                                 decay_i, g_l, e_l, e_e, e_i, inv_c_m, i_bias, v_th, v_reset, t_ref, dt)
+    else:
+        size = (n + chunks - 1) // chunks
+        for c in prange(chunks):
+            _conductance_euler_range(c * size, min(n, (c + 1) * size), v, g_e, g_i, i_in, refractory_left, spike,
+                                     spike_offset, i_total, decay_e, decay_i, g_l, e_l, e_e, e_i, inv_c_m,
+                                     i_bias, v_th, v_reset, t_ref, dt)
+
+
+def _conductance_euler_range(lo, hi, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,
+                             decay_e, decay_i, g_l, e_l, e_e, e_i, inv_c_m, i_bias, v_th, v_reset, t_ref, dt):
+    """:func:`conductance_euler_kernel` for neurons ``lo .. hi - 1`` (views from ``lo`` on, see :func:`_lif_free`)."""
+    v, g_e, g_i, i_in, refractory_left = v[lo:hi], g_e[lo:hi], g_i[lo:hi], i_in[lo:hi], refractory_left[lo:hi]
+    spike, spike_offset, i_total = spike[lo:hi], spike_offset[lo:hi], i_total[lo:hi]
+    for k in range(v.shape[0]):
+        i = lo + k  # the neuron, for per-neuron parameters
+        x = i_in[k]
+        b = _at(i_bias, i)
+        i_total[k] = b + x
+        v0 = v[k]
+        r = refractory_left[k]
+        ge, gi = g_e[k], g_i[k]
+        v_free = _conductance_euler(v0, ge, gi, x, _at(g_l, i), _at(e_l, i), _at(e_e, i), _at(e_i, i),
+                                    _at(inv_c_m, i), b, dt)
+        v_new = v_free if r <= 0 else v0
+        crossed = v_new > _at(v_th, i)
+        spike[k] = crossed
+        v[k] = _at(v_reset, i) if crossed else v_new
+        refractory_left[k] = _at(t_ref, i) if crossed else max(r - dt, 0.0)
+        spike_offset[k] = dt if crossed else 0.0
+        g_e[k] = ge * _at(decay_e, i)
+        g_i[k] = gi * _at(decay_i, i)
+        i_in[k] = 0.0
 
 
 def input_sum_kernel(it, target, sources, factors):

@@ -189,12 +189,18 @@ def _conductance_lif(b: ConductanceLIF, n: Any) -> list[KernelCall]:
                                             for f, tau in zip(factors, (p.tau_e, p.tau_i, p.tau_e, p.tau_i)))
         inv_c_m = factors[4][:1] if np.ndim(p.c_m) == 0 else factors[4]
         one = _value
-        return (_threads(n), v, _array(n, "g_e", v.dtype), _array(n, "g_i", v.dtype), i_in, refr, spike, offset,
-                i_total, one(decay_e), one(decay_i), one(mean_e), one(mean_i), one(p.g_l), one(p.e_l),
+        state = (v, _array(n, "g_e", v.dtype), _array(n, "g_i", v.dtype), i_in, refr, spike, offset, i_total,
+                 one(decay_e), one(decay_i))
+        if euler:
+            return (_threads(n), *state, one(p.g_l), one(p.e_l), one(p.e_e), one(p.e_i), one(inv_c_m),
+                    one(p.I_bias), one(p.v_th), one(p.v_reset), one(p.t_ref), float(b.dt))
+        return (_threads(n), *state, one(mean_e), one(mean_i), one(p.g_l), one(p.e_l),
                 one(p.e_e), one(p.e_i), one(inv_c_m), one(p.I_bias), one(p.v_th),
                 one(p.v_reset), one(p.t_ref), float(b.dt), *_scratch(scratch, n.size))
 
-    return [KernelCall("conductance_lif_kernel", arguments, label=repr(b))]
+    euler = b.p.method == "euler"  # chosen when the plan is built, as LIF's method
+    return [KernelCall("conductance_euler_kernel" if euler else "conductance_lif_kernel", arguments,
+                       label=repr(b))]
 
 
 @provides(SynapticCurrents)

@@ -115,8 +115,8 @@ def module_source(segments: list[list[tuple[str, int, bool]]], parallel: bool, e
     parts += [f"PARALLEL_MIN = {int(numba_kernels.PARALLEL_MIN)}", f"EXP = {exp_choice()!r}",
               *(f"{name} = {float(getattr(numba_kernels, name))!r}" for name in ("_LN2_HI", "_LN2_LO", "_ROUNDER")),
               ""]
-    for fn in (intrinsic.intrinsic_plasticity_step,
-               intrinsic.rate_estimate_step):  # plain arithmetic: numba compiles them as they are
+    for fn in (intrinsic.intrinsic_plasticity_step, intrinsic.rate_estimate_step,
+               lif._conductance_euler):  # plain arithmetic: numba compiles them as they are
         parts += [jit, _function_source(fn)]
     for fn in (lif._active_time, lif._membrane_free, lif._membrane_spike, lif._conductance_drive,
                stdp._potentiated, stdp._depressed, intrinsic.voltage_homeostasis_step):

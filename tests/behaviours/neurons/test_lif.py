@@ -160,6 +160,50 @@ def test_conductance_lif_without_conductance_is_lif():
     np.testing.assert_allclose(v1, v2, rtol=1e-9)
 
 
+def test_conductance_lif_euler_is_the_explicit_euler_rule():
+    """method='euler': v += dt (g_l (e_l - v) + g_e (e_e - v) + g_i (e_i - v) + I) / c_m, by hand."""
+    p = ConductanceLIFParams(method="euler", t_ref=0.3e-3)
+    dt, current = 1e-4, 0.25e-9
+    v, g_e, g_i, r = np.array([p.e_l, -0.0505]), np.array([30e-9, 0.0]), np.array([5e-9, 0.0]), np.zeros(2)
+    ve, gee, gie, r_before = v.copy(), g_e.copy(), g_i.copy(), r.copy()
+    spiked = False
+    for _ in range(40):
+        v, g_e, g_i, s, r, offset = conductance_lif_step(v, g_e, g_i, current, r, p, dt, np)
+        free = ve + dt * (p.g_l * (p.e_l - ve) + gee * (p.e_e - ve) + gie * (p.e_i - ve) + current) / p.c_m
+        expected = np.where(r_before <= 0, free, ve)
+        fired = expected > p.v_th
+        expected = np.where(fired, p.v_reset, expected)
+        np.testing.assert_array_equal(s, fired)
+        np.testing.assert_allclose(v, expected, rtol=1e-13, atol=0)
+        np.testing.assert_array_equal(offset, np.where(fired, dt, 0.0))
+        spiked |= bool(s[1])
+        gee, gie = gee * np.exp(-dt / p.tau_e), gie * np.exp(-dt / p.tau_i)
+        np.testing.assert_allclose(g_e, gee, rtol=1e-14)
+        ve, r_before = v.copy(), r.copy()
+    assert spiked  # the second neuron starts 0.5 mV below threshold and fires, then is held 3 steps
+
+
+def test_conductance_lif_euler_converges_to_the_exact_method():
+    """The Euler membrane is first order: its difference from method='exact' halves with dt."""
+    diffs = []
+    for dt in (0.2e-3, 0.1e-3, 0.05e-3):
+        out = {}
+        for method in ("exact", "euler"):
+            p = ConductanceLIFParams(method=method, v_th=0.0)
+            v, g_e, g_i, r = np.array([p.e_l]), np.array([20e-9]), np.array([10e-9]), np.zeros(1)
+            for _ in range(int(round(10e-3 / dt))):
+                v, g_e, g_i, _, r, _ = conductance_lif_step(v, g_e, g_i, 0.2e-9, r, p, dt, np)
+            out[method] = v[0]
+        diffs.append(abs(out["euler"] - out["exact"]))
+    ratios = np.array(diffs[:-1]) / np.array(diffs[1:])
+    assert np.all((ratios > 1.7) & (ratios < 2.3)), ratios
+
+
+def test_conductance_lif_method_is_checked():
+    with pytest.raises(ValueError, match=r"method='rk4': expected 'exact' or 'euler'"):
+        ConductanceLIFParams(method="rk4")
+
+
 class ConstantCurrent(Behaviour):
     def set_variables(self, n):
         self.amount = self.get_init_attr("amount", 0.0, n)

@@ -16,7 +16,10 @@ equation exactly over each step for an input that is constant during the
 step, and places the threshold crossing at its exact time inside the step
 (so firing rates do not depend on ``dt``; at most one spike per neuron per
 step). ``method='euler'`` is the explicit Euler rule (first-order, for
-comparison). The conductance model uses the exact step-average of the
+comparison; for the conductance model it is the integration of the COBA
+benchmark's reference implementations, e.g. Brian2's ``method='euler'``:
+``v += dt (g_l (e_l - v) + g_e (e_e - v) + g_i (e_i - v) + I) / c_m`` with
+the conductances at the step's start, which then decay exactly). The conductance model uses the exact step-average of the
 exponentially decaying conductances and then the exact update of the
 membrane equation with that constant conductance (error O(dt^2)). The
 membrane's time constant enters as its inverse, the rate ``1 / tau``
@@ -176,11 +179,16 @@ def lif_step(v, i_in, refractory_left, p: LIFParams, dt: float, xp):
     v_inf = p.v_rest + p.r_m * (p.I_bias + i_in)
     if p.method == "exact":
         return _exact_membrane_step(v, v_inf, 1.0 / p.tau_m, refractory_left, p, dt, xp)
+    return _euler_membrane_step(v, v + dt * (v_inf - v) / p.tau_m, refractory_left, p, dt, xp)
+
+
+def _euler_membrane_step(v, v_free, refractory_left, p, dt, xp):
+    """Shared end of an Euler step: ``v_free`` where not refractory, threshold, reset, refractoriness."""
     active = refractory_left <= 0
-    v_new = xp.where(active, v + dt * (v_inf - v) / p.tau_m, v)
+    v_new = xp.where(active, v_free, v)
     spikes = v_new > p.v_th
     v_new = xp.where(spikes, p.v_reset + 0.0 * v_new, v_new)
-    refractory_new = xp.where(spikes, p.t_ref + 0.0 * v_new, xp.clip(refractory_left - dt, min=0.0))
+    refractory_new = xp.where(spikes, p.t_ref + 0.0 * v_new, _at_least(refractory_left - dt, 0.0, xp))
     offset = xp.where(spikes, dt + 0.0 * v_new, 0.0 * v_new)
     return v_new, spikes, refractory_new, offset
 
@@ -214,9 +222,11 @@ class ConductanceLIFParams:
     tau_e: Any = 5e-3       # s, excitatory conductance decay
     tau_i: Any = 10e-3      # s, inhibitory conductance decay
     I_bias: Any = 0.0       # A, constant input current
+    method: str = "exact"   # 'exact' or 'euler'
 
     def __post_init__(self):
         check_positive(self, ("c_m", "g_l", "tau_e", "tau_i"), allow_zero=("t_ref",))
+        _check_method(self.method)
 
 
 def conductance_factors(v, p: ConductanceLIFParams, dt: float, xp):
@@ -248,14 +258,22 @@ def _conductance_drive(g_e, g_i, mean_e, mean_i, i_in, g_l, e_l, e_e, e_i, inv_c
     return v_inf, g_tot * inv_c_m
 
 
+def _conductance_euler(v, g_e, g_i, i_in, g_l, e_l, e_e, e_i, inv_c_m, i_bias, dt):
+    """Element-wise: the explicit Euler step of the membrane (V), conductances at the step's start."""
+    return v + dt * ((g_l * (e_l - v) + g_e * (e_e - v) + g_i * (e_i - v) + i_bias + i_in) * inv_c_m)
+
+
 def conductance_lif_step(v, g_e, g_i, i_in, refractory_left, p: ConductanceLIFParams, dt: float, xp,
                          factors=None):
     """Advance conductance-based LIF neurons by one step.
 
-    The conductances are replaced by their exact average over the step,
-    ``g tau (1 - exp(-dt/tau)) / dt``, the membrane equation is then solved
-    exactly with that constant conductance (threshold crossing placed
-    exactly inside the step), and the conductances decay by ``exp(-dt/tau)``.
+    With ``p.method == 'exact'`` the conductances are replaced by their exact
+    average over the step, ``g tau (1 - exp(-dt/tau)) / dt``, the membrane
+    equation is then solved exactly with that constant conductance (threshold
+    crossing placed exactly inside the step); with ``'euler'`` the membrane
+    takes one explicit Euler step with the conductances at the step's start
+    (a spike's offset is then ``dt``). Then the conductances decay by
+    ``exp(-dt/tau)``.
 
     Parameters
     ----------
@@ -281,6 +299,11 @@ def conductance_lif_step(v, g_e, g_i, i_in, refractory_left, p: ConductanceLIFPa
     v, g_e, g_i, spikes, refractory_left, spike_offset
     """
     decay_e, decay_i, mean_e, mean_i, inv_c_m = conductance_factors(v, p, dt, xp) if factors is None else factors
+    _check_method(p.method)
+    if p.method == "euler":
+        v_free = _conductance_euler(v, g_e, g_i, i_in, p.g_l, p.e_l, p.e_e, p.e_i, inv_c_m, p.I_bias, dt)
+        v_new, spikes, refr, offset = _euler_membrane_step(v, v_free, refractory_left, p, dt, xp)
+        return v_new, g_e * decay_e, g_i * decay_i, spikes, refr, offset
     v_inf, rate = _conductance_drive(g_e, g_i, mean_e, mean_i, i_in, p.g_l, p.e_l, p.e_e, p.e_i, inv_c_m,
                                      p.I_bias, xp)
     v_new, spikes, refr, offset = _exact_membrane_step(v, v_inf, rate, refractory_left, p, dt, xp)
