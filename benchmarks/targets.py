@@ -10,7 +10,11 @@ wall-clock seconds per simulated second of:
 * Brian2 C++ standalone: the run time the binary measures itself
   (``device._last_run_time``); build plus compile time is reported apart.
 
-and the ratios monnto-numba / Brian2 C++ (issue 15's goal: <= 1.0). (The paper's
+and the ratios monnto-numba / Brian2 C++ (issue 15's goal: <= 1.0). COBA runs
+on monnto twice: with ConductanceLIF's default exact integration (one ``exp``
+per neuron and step) and with ``method='euler'``, the explicit Euler scheme
+of the Brian2 model it is compared with (``coba-euler`` rows; the Brian2
+figures are those of the ``coba`` rows). (The paper's
 network with compiled user behaviours against Brian2 C++ is
 ``benchmarks/user_behaviours.py``, issue 19.) Then
 
@@ -19,7 +23,7 @@ network with compiled user behaviours against Brian2 C++ is
   numpy loop of ``benchmarks/equations.py`` (goal: numba <= 0.5x the loop),
   best of ``--repeats``;
 * the PymoNNtorch paper's "Simple" network written with library models
-  (:func:`simple_network`: 10,000 LIF, all-to-all float32 weights, pair STDP,
+  (:func:`simple_network`: 10,000 LIF, all-to-all float32 weights, the paper's one-step STDP,
   300 steps of 1 ms; goal <= 0.5 s), run time and build + compile time;
 * the numba compile time cold (fresh private cache folder, new process) and
   warm (same folder, new process), both as ``initialize()`` plus the first
@@ -60,8 +64,9 @@ def build_monnto(model: str, target: str, threads: int = 1, n_scale: float = 1.0
     if model == "cuba":
         return cuba_network(n_exc=int(3200 * n_scale), n_inh=int(800 * n_scale), p=0.02 / n_scale,
                             scale_weights=False, seed=0, target=target, threads=threads)
-    if model == "coba":
-        return coba_network(seed=0, target=target, threads=threads, kick=KICK)
+    if model in ("coba", "coba-euler"):
+        return coba_network(seed=0, target=target, threads=threads, kick=KICK,
+                            method="euler" if model == "coba-euler" else "exact")
     return brunel_network("AI", n_exc=2000, seed=0, target=target, threads=threads)
 
 
@@ -319,10 +324,13 @@ def main(argv: list[str] | None = None) -> int:
     workdir = tempfile.mkdtemp(prefix="monnto-b2-")
     for model in args.models.split(","):
         row = {}
-        for target in (["numpy"] if not args.skip_numpy else []) + ["numba"]:
-            per_s, build, rate = run_monnto(model, target, args.duration)
-            row[f"monnto-{target}"] = per_s
-            print(f"{model:7s} {'monnto ' + target:16s} {per_s:10.3f} {rate:7.2f} {build:16.2f}", flush=True)
+        variants = [model] + (["coba-euler"] if model == "coba" else [])
+        for variant in variants:
+            for target in (["numpy"] if not args.skip_numpy else []) + ["numba"]:
+                per_s, build, rate = run_monnto(variant, target, args.duration)
+                row[f"monnto-{target}" + ("" if variant == model else "-euler")] = per_s
+                print(f"{variant:7s} {'monnto ' + target:16s} {per_s:10.3f} {rate:7.2f} {build:16.2f}",
+                      flush=True)
         if not args.skip_brian2:
             per_s, rate = run_brian2_numpy(model, args.duration)
             row["brian2-numpy"] = per_s
@@ -332,9 +340,11 @@ def main(argv: list[str] | None = None) -> int:
                 row["brian2-cpp"] = per_s
                 print(f"{model:7s} {'brian2 cpp (run)':16s} {per_s:10.3f} {rate:7.2f} {total:16.2f}",
                       flush=True)
-        ratios = "  ".join(f"numba/{k} = {row['monnto-numba'] / v:.2f}" for k, v in row.items()
-                           if k != "monnto-numba")
-        print(f"{model:7s} ratios: {ratios}", flush=True)
+        for variant in variants:
+            mine = "monnto-numba" + ("" if variant == model else "-euler")
+            ratios = "  ".join(f"numba/{k} = {row[mine] / v:.2f}" for k, v in row.items()
+                               if k.startswith("brian2") or k == mine.replace("numba", "numpy"))
+            print(f"{variant:7s} ratios: {ratios}", flush=True)
     from equations import numpy_loop
 
     numba_b8, numpy_b8, loop = [], [], []
