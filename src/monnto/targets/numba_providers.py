@@ -248,7 +248,7 @@ def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
         return None
     last = np.zeros(1, dtype=np.int64)
     acc = np.zeros(s.dst.size, dtype=np.float64)
-    touched = np.zeros(s.dst.size, dtype=np.int64)  # the rows reached in this step, in order
+    touched = np.zeros(s.dst.size + 1, dtype=np.int64)  # the rows reached in this step, in order (+1: see kernel)
     marks = np.zeros(s.dst.size, dtype=np.uint8)  # 1 for those rows while the step is delivered
     sources = np.zeros(s.src.size, dtype=np.int64)  # the arriving spikes' source indices
 
