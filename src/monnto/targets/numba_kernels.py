@@ -204,8 +204,10 @@ def _lif_free(lo, hi, v, i_in, refractory_left, spike, spike_offset, i_total, fi
         spike[k] = crossed
         fix[k] = special
         v[k] = v0 if special else v_new
-        refractory_left[k] = r if special else refr
-        spike_offset[k] = 0.0
+        if r != 0.0:  # (written only where it changes: fewer dirty cache lines, same values)
+            refractory_left[k] = r if special else refr
+        if spike_offset[k] != 0.0:
+            spike_offset[k] = 0.0
         i_in[k] = x if special else 0.0
 
 
@@ -305,8 +307,10 @@ def _conductance_range(lo, hi, v, g_e, g_i, i_in, refractory_left, spike, spike_
         v_new, crossed = _membrane_free(v0, v_inf[k], decay[k], active_time, _at(v_th, lo + k))
         spike[k] = crossed
         v[k] = v0 if crossed else v_new
-        refractory_left[k] = r if crossed else refr
-        spike_offset[k] = 0.0
+        if r != 0.0:  # (written only where it changes: fewer dirty cache lines, same values)
+            refractory_left[k] = r if crossed else refr
+        if spike_offset[k] != 0.0:
+            spike_offset[k] = 0.0
         g_e[k] = g_e[k] * _at(decay_e, lo + k)
         g_i[k] = g_i[k] * _at(decay_i, lo + k)
         i_in[k] = 0.0
@@ -359,8 +363,10 @@ def _conductance_euler_range(lo, hi, v, g_e, g_i, i_in, refractory_left, spike, 
         crossed = v_new > _at(v_th, i)
         spike[k] = crossed
         v[k] = _at(v_reset, i) if crossed else v_new
-        refractory_left[k] = _at(t_ref, i) if crossed else max(r - dt, 0.0)
-        spike_offset[k] = dt if crossed else 0.0
+        if crossed or r != 0.0:  # (written only where it changes: fewer dirty cache lines, same values)
+            refractory_left[k] = _at(t_ref, i) if crossed else max(r - dt, 0.0)
+        if crossed or spike_offset[k] != 0.0:
+            spike_offset[k] = dt if crossed else 0.0
         g_e[k] = ge * _at(decay_e, i)
         g_i[k] = gi * _at(decay_i, i)
         i_in[k] = 0.0
