@@ -19,7 +19,9 @@ step). ``method='euler'`` is the explicit Euler rule (first-order, for
 comparison; for the conductance model it is the integration of the COBA
 benchmark's reference implementations, e.g. Brian2's ``method='euler'``:
 ``v += dt (g_l (e_l - v) + g_e (e_e - v) + g_i (e_i - v) + I) / c_m`` with
-the conductances at the step's start, which then decay exactly). The conductance model uses the exact step-average of the
+the conductances at the step's start, which then decay exactly).
+
+The conductance model's exact method uses the exact step-average of the
 exponentially decaying conductances and then the exact update of the
 membrane equation with that constant conductance (error O(dt^2)). The
 membrane's time constant enters as its inverse, the rate ``1 / tau``
