@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import monnto.models as models
@@ -43,3 +44,28 @@ def test_every_builder_is_checked_and_keeps_its_signature(builder):
     assert list(inspect.signature(fn).parameters) == list(inspect.signature(fn.__wrapped__).parameters)
     with pytest.raises(MonntoError, match=rf"{builder}: unknown argument 'no_such_argument'"):
         fn(no_such_argument=1)
+
+
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_every_builder_takes_the_compiled_target(builder):
+    import inspect
+
+    params = inspect.signature(getattr(models, builder)).parameters
+    assert params["target"].default is None and params["threads"].default == 1
+    with pytest.raises(MonntoError, match=rf"{builder}: threads must be an int, got 'two'"):
+        getattr(models, builder)(threads="two")
+
+
+@pytest.mark.numpy_only
+def test_a_builder_passes_its_target_to_the_network():
+    pytest.importorskip("numba")
+    from monnto.targets import python_steps
+
+    net = models.brunel_hakim_network(n=100, c=20, target="numba")
+    assert net.target == "numba" and python_steps(net) == []
+    ref = models.brunel_hakim_network(n=100, c=20, target="numpy")
+    assert ref.target == "numpy"
+    net.simulate_iterations(500, progress=False)
+    ref.simulate_iterations(500, progress=False)
+    assert len(ref["inh_spikes", 0]["n.spike"]) > 0
+    np.testing.assert_array_equal(net["inh_spikes", 0]["n.spike"], ref["inh_spikes", 0]["n.spike"])

@@ -51,7 +51,8 @@ class Input_Behaviour(Behaviour):
 @checked_builder(positive=("size",))
 def basic_network(size: int = 100, seed: int | None = 1, record: bool = True,
                   dtype: str = "float64", leak_factor: float | str = 0.9, backend: str | None = None,
-                  device: str = "cpu") -> Network:
+                  device: str = "cpu",
+                  target: str | None = None, threads: int = 1) -> Network:
     """Build and initialize the paper's basic network (code blocks 2-3).
 
     Parameters
@@ -71,12 +72,19 @@ def basic_network(size: int = 100, seed: int | None = 1, record: bool = True,
         Array backend and device of the network (default: the network
         default, numpy on the CPU).
 
+    target : {'numpy', 'numba'}, optional
+        Where the step loop runs (default: the network default, numpy; see
+        :class:`~monnto.core.network.Network`).
+    threads : int
+        Threads of the compiled loops (numba target).
+
     Returns
     -------
     Network
         Initialized, at iteration 0.
     """
-    net = Network(seed=seed, dtype=dtype, backend=backend, device=device)
+    net = Network(seed=seed, dtype=dtype, backend=backend, device=device, target=target,
+                  threads=threads)
     behaviour = {1: Basic_Behaviour(leak_factor=leak_factor), 2: Input_Behaviour()}
     if record:
         behaviour[9] = Recorder(tag="my_recorder", variables=["n.voltage", "np.mean(n.voltage)"])

@@ -198,7 +198,8 @@ def brunel_hakim_network(n: int = 1000, c: int = 1000, J: float = 0.1e-3, mu_ext
                          sigma_ext: float = 1e-3, delay: float = 2e-3, dt: float = 1e-4,
                          tau_m: float = 20e-3, theta: float = 20e-3, v_reset: float = 10e-3,
                          t_ref: float = 2e-3, seed: int | None = 0, record: bool = True,
-                         backend: str | None = None, device: str = "cpu") -> Network:
+                         backend: str | None = None, device: str = "cpu",
+                         target: str | None = None, threads: int = 1) -> Network:
     """Build and initialize the Brunel & Hakim (1999) inhibitory network.
 
     Parameters (paper's Fig. values, scaled like Brian2's example): ``n``
@@ -206,11 +207,13 @@ def brunel_hakim_network(n: int = 1000, c: int = 1000, J: float = 0.1e-3, mu_ext
     ``-J`` (V), external mean ``mu_ext`` and noise ``sigma_ext`` (V), delay
     (s). The group is tagged 'inh'; spikes are recorded when ``record``.
     ``backend`` / ``device`` as in :func:`brunel_network`.
+    ``target`` / ``threads``: the compiled target and its threads, as in
+    :func:`monnto.models.cuba_network`.
     """
     c = min(int(c), int(n) - 1)
     k = _jump_scale(dt, tau_m)
     net = Network(seed=seed, tag="brunel_hakim", behaviour={0: Clock(step=dt)}, backend=backend,
-                  device=device)
+                  device=device, target=target, threads=threads)
     behaviour: dict[Any, Behaviour] = {
         2: GaussianNoiseInput(mu=mu_ext, sigma=sigma_ext, tau=tau_m),
         3: LIF(tau_m=tau_m, v_rest=0.0, v_reset=v_reset, v_th=theta, r_m=1.0, t_ref=t_ref,

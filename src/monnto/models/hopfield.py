@@ -131,7 +131,8 @@ class HopfieldUnits(Behaviour):
 @checked_builder(positive=("n_patterns", "size"))
 def hopfield_network(patterns: Any = None, n_patterns: int = 4, size: int = 100,
                      update: str = "synchronous", theta: float = 0.0,
-                     seed: int | None = 0, backend: str | None = None, device: str = "cpu") -> Network:
+                     seed: int | None = 0, backend: str | None = None, device: str = "cpu",
+                     target: str | None = None, threads: int = 1) -> Network:
     """Build and initialize a Hopfield network storing ``patterns``.
 
     Parameters
@@ -148,6 +149,12 @@ def hopfield_network(patterns: Any = None, n_patterns: int = 4, size: int = 100,
         Array backend and device of the network (default: the network
         default, numpy on the CPU).
 
+    target : {'numpy', 'numba'}, optional
+        Where the step loop runs (default: the network default, numpy; see
+        :class:`~monnto.core.network.Network`).
+    threads : int
+        Threads of the compiled loops (numba target).
+
     Returns
     -------
     Network
@@ -155,7 +162,8 @@ def hopfield_network(patterns: Any = None, n_patterns: int = 4, size: int = 100,
         recurrent SynapseGroup 'GLUTAMATE' with the Hebbian ``W``; the stored
         patterns are ``net.patterns``.
     """
-    net = Network(seed=seed, tag="hopfield_net", backend=backend, device=device)
+    net = Network(seed=seed, tag="hopfield_net", backend=backend, device=device, target=target,
+                  threads=threads)
     if patterns is None:
         patterns = random_patterns(n_patterns, size, net.rng)
     patterns = np.asarray(patterns, dtype=float)

@@ -65,7 +65,8 @@ class ThalamicNoise(Behaviour):
 @checked_builder(positive=("n_exc", "n_inh", "dt"))
 def izhikevich_network(n_exc: int = 800, n_inh: int = 200, dt: float = 0.5e-3,
                        seed: int | None = 0, record: bool = True, backend: str | None = None,
-                       device: str = "cpu") -> Network:
+                       device: str = "cpu",
+                       target: str | None = None, threads: int = 1) -> Network:
     """Build and initialize the Izhikevich (2003) network.
 
     Parameters
@@ -81,6 +82,12 @@ def izhikevich_network(n_exc: int = 800, n_inh: int = 200, dt: float = 0.5e-3,
         Array backend and device of the network (default: the network
         default, numpy on the CPU).
 
+    target : {'numpy', 'numba'}, optional
+        Where the step loop runs (default: the network default, numpy; see
+        :class:`~monnto.core.network.Network`).
+    threads : int
+        Threads of the compiled loops (numba target).
+
     Returns
     -------
     Network
@@ -89,7 +96,7 @@ def izhikevich_network(n_exc: int = 800, n_inh: int = 200, dt: float = 0.5e-3,
         'GLUTAMATE' and 'GABA'.
     """
     net = Network(seed=seed, tag="izhikevich", behaviour={0: Clock(step=dt)}, backend=backend,
-                  device=device)
+                  device=device, target=target, threads=threads)
     rng = net.rng
     re, ri = rng.random(n_exc), rng.random(n_inh)
     params = {

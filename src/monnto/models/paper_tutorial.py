@@ -33,7 +33,8 @@ __all__ = ["Basic_Behaviour", "Input_Behaviour", "basic_network", "extended_netw
 def extended_network(size: int = 100, seed: int | None = 1, record: bool = True,
                      target_voltage: float = 0.05, stdp_factor: float = 0.00015,
                      norm_factor: float = 10.0, eta_ip: float = 0.001, backend: str | None = None,
-                     device: str = "cpu") -> Network:
+                     device: str = "cpu",
+                     target: str | None = None, threads: int = 1) -> Network:
     """Build and initialize the basic network plus homeostasis, STDP and normalization.
 
     Parameters
@@ -53,6 +54,12 @@ def extended_network(size: int = 100, seed: int | None = 1, record: bool = True,
         Array backend and device of the network (default: the network
         default, numpy on the CPU).
 
+    target : {'numpy', 'numba'}, optional
+        Where the step loop runs (default: the network default, numpy; see
+        :class:`~monnto.core.network.Network`).
+    threads : int
+        Threads of the compiled loops (numba target).
+
     Returns
     -------
     Network
@@ -60,7 +67,8 @@ def extended_network(size: int = 100, seed: int | None = 1, record: bool = True,
         5 normalization, 9/10 recorders) with its recurrent 'GLUTAMATE'
         SynapseGroup.
     """
-    net = Network(seed=seed, tag="extended_tutorial", backend=backend, device=device)
+    net = Network(seed=seed, tag="extended_tutorial", backend=backend, device=device, target=target,
+                  threads=threads)
     behaviour = {
         1: Basic_Behaviour(),
         2: Input_Behaviour(),

@@ -110,7 +110,8 @@ def sorn_network(n_exc: int = 200, counting_n: int = 4, n_per_symbol: int | None
                  lambda_ee: int = 10, eta_stdp: float = 0.001, eta_ip: float = 0.001,
                  h_ip: float = 0.1, te_max: float = 0.5, ti_max: float = 1.0,
                  input_strength: float = 1.0, seed: int | None = 0, record: bool = True,
-                 backend: str | None = None, device: str = "cpu") -> Network:
+                 backend: str | None = None, device: str = "cpu",
+                 target: str | None = None, threads: int = 1) -> Network:
     """Build and initialize SORN on the counting task.
 
     Parameters
@@ -138,6 +139,12 @@ def sorn_network(n_exc: int = 200, counting_n: int = 4, n_per_symbol: int | None
         Array backend and device of the network (default: the network
         default, numpy on the CPU).
 
+    target : {'numpy', 'numba'}, optional
+        Where the step loop runs (default: the network default, numpy; see
+        :class:`~monnto.core.network.Network`).
+    threads : int
+        Threads of the compiled loops (numba target).
+
     Returns
     -------
     Network
@@ -150,7 +157,8 @@ def sorn_network(n_exc: int = 200, counting_n: int = 4, n_per_symbol: int | None
     n_inh = max(1, int(round(0.2 * n_exc)))
     if n_per_symbol is None:
         n_per_symbol = max(1, int(round(h_ip * n_exc / 2)))
-    net = Network(seed=seed, tag="sorn", backend=backend, device=device)
+    net = Network(seed=seed, tag="sorn", backend=backend, device=device, target=target,
+                  threads=threads)
     exc_b: dict[Any, Behaviour] = {
         1: SymbolSequenceInput(counting_n=counting_n, n_per_symbol=n_per_symbol,
                                amplitude=input_strength),

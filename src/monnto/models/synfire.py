@@ -153,7 +153,8 @@ class PulsePacket(Behaviour):
 @checked_builder(positive=("a", "n_layers", "layer_size", "dt"), nonnegative=("sigma", "t0"))
 def synfire_network(a: int = 100, sigma: float = 1e-3, n_layers: int = 10, layer_size: int = 100,
                     weight: float = 4.86, t0: float = 10e-3, dt: float = 1e-4, seed: int | None = 0,
-                    record: bool = True, backend: str | None = None, device: str = "cpu") -> Network:
+                    record: bool = True, backend: str | None = None, device: str = "cpu",
+                    target: str | None = None, threads: int = 1) -> Network:
     """Build and initialize a synfire chain driven by one pulse packet.
 
     Parameters
@@ -177,6 +178,12 @@ def synfire_network(a: int = 100, sigma: float = 1e-3, n_layers: int = 10, layer
         Array backend and device of the network (default: the network
         default, numpy on the CPU). On torch the synapse matrices are dense.
 
+    target : {'numpy', 'numba'}, optional
+        Where the step loop runs (default: the network default, numpy; see
+        :class:`~monnto.core.network.Network`).
+    threads : int
+        Threads of the compiled loops (numba target).
+
     Returns
     -------
     Network
@@ -185,7 +192,8 @@ def synfire_network(a: int = 100, sigma: float = 1e-3, n_layers: int = 10, layer
     """
     if a < 1:
         raise MonntoValueError(f"synfire_network: a must be >= 1 input spike, got {a!r}")
-    net = Network(seed=seed, tag="synfire", behaviour={0: Clock(step=dt)}, backend=backend, device=device)
+    net = Network(seed=seed, tag="synfire", behaviour={0: Clock(step=dt)}, backend=backend, device=device,
+                  target=target, threads=threads)
     packet = NeuronGroup(net=net, size=int(a), tag="packet",
                          behaviour={1: PulsePacket(t0=t0, sigma=sigma)})
     behaviour: dict[Any, Behaviour] = {3: SynfireNeuron()}
