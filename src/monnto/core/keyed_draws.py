@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from ..targets.random_streams import _G1, call_key, mix64, parse_counter_distribution, sample
+from ..targets.random_streams import _G1, call_key, mix64, parse_counter_distribution, sample, take_draw
 from . import sparse_matrix
 from .errors import MonntoValueError, bad_value
 from .init_strings import _plot_histogram, check_scale, compile_init_string, make_array
@@ -190,11 +190,7 @@ class KeyedDraws:
 
     def next_key(self, owner: Any) -> np.uint64:
         """The key of the next draw of ``owner`` in this iteration."""
-        counter = self.counter(owner)
-        if counter[0] != self.network.iteration:
-            counter[0], counter[1] = self.network.iteration, 0
-        count = int(counter[1])
-        counter[1] += 1
+        count = int(take_draw(self.counter(owner), self.network.iteration))
         return call_key(_u64(self.owner_key(owner)), _u64(count))[0]
 
     def step_key(self, owner: Any) -> int:

@@ -105,20 +105,9 @@ def user_provider_for(behaviour: Any) -> Any:
 #: Matrix products of the compiled steps: same sums, in the order numpy's event products add them.
 _HELPERS = '''
 @njit(cache=True, nogil=True)
-def _take(counter, it):
-    """The number of this draw among the group's draws in iteration ``it`` (counts it)."""
-    if counter[0] != it:
-        counter[0] = it
-        counter[1] = 0
-    count = counter[1]
-    counter[1] += 1
-    return count
-
-
-@njit(cache=True, nogil=True)
 def _counted_zeros(counter, it, n, dtype):
     """get_neuron_vec(bool / int): zeros, counted as a draw as numpy counts it."""
-    _take(counter, it)
+    take_draw(counter, it)
     return np.zeros(n, dtype=dtype)
 
 
@@ -210,7 +199,8 @@ def kernel_module_source(translation: Translation, kernel: str, origin: str) -> 
             f'Python {platform.python_version()} from {origin}. Do not edit."""',
             "import math", "", "import numpy as np", "from numba import njit", "",
             # the keyed draws of monnto.core.keyed_draws
-            *random_streams.kernel_prelude(random_streams.call_key, random_streams.sample), _HELPERS]
+            *random_streams.kernel_prelude(random_streams.call_key, random_streams.sample,
+                                            random_streams.take_draw), _HELPERS]
     for helper in translation.helpers:
         head += ["", "@njit(cache=True, nogil=True)", helper]
     params = ", ".join(["_it", *_parameters(translation.arguments)])

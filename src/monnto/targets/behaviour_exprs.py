@@ -222,12 +222,12 @@ class ExpressionMixin:
         params = ["_dkey", "_dctr", "_it", "_first", "n"] + [p for p in ("density", "scale") if p in given]
         lines = [f"def _draw{k}({', '.join(params)}):",
                  "    step = np.uint64(_it)",
-                 "    key = call_key(_dkey, np.uint64(_take(_dctr, _it)))",
+                 "    key = call_key(_dkey, np.uint64(take_draw(_dctr, _it)))",
                  f"    out = np.empty(n, dtype=np.{self.dtype.name})",
                  "    for i in range(n):",
                  f"        out[i] = {sample}"]
         if "density" in given:
-            lines += ["    keep = call_key(_dkey, np.uint64(_take(_dctr, _it)))",
+            lines += ["    keep = call_key(_dkey, np.uint64(take_draw(_dctr, _it)))",
                       "    for i in range(n):",
                       "        out[i] = out[i] * (1.0 if sample(0, 0.0, 0.0, keep, step, np.uint64(_first + i))"
                       " < density else 0.0)"]

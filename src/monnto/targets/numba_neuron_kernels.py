@@ -62,23 +62,8 @@ PARAMS = (("AdExScalars", "_adex_params", AdExParams),
           ("WangBuzsakiScalars", "_wang_buzsaki_params", WangBuzsakiParams),
           ("HHScalars", "_hh_params", HHParams))
 #: the loops, in the order they are written into the generated module
-KERNELS = ("_take", "adex_kernel", "wang_buzsaki_kernel", "hodgkin_huxley_kernel", "gaussian_noise_kernel",
+KERNELS = ("adex_kernel", "wang_buzsaki_kernel", "hodgkin_huxley_kernel", "gaussian_noise_kernel",
            "poisson_generator_kernel")
-
-
-def _take(counter, it):
-    """The number of this draw among the group's draws in iteration ``it``, counted.
-
-    ``counter`` is the group's ``[iteration, calls]`` of
-    :meth:`monnto.core.keyed_draws.KeyedDraws.counter`; this is the count
-    of ``KeyedDraws.next_key``.
-    """
-    if counter[0] != it:
-        counter[0] = it
-        counter[1] = 0
-    count = counter[1]
-    counter[1] += 1
-    return count
 
 
 def adex_kernel(it, v, w, refractory_left, i_in, spike, i_total, params, dt):
@@ -116,14 +101,14 @@ def gaussian_noise_kernel(it, target, key, counter, first, mu, scale, cast):
     """GaussianNoiseInput: ``target += mu + scale * xi``, ``xi`` the group's next framework draw of N(0, 1).
 
     The draw is ``get_neuron_vec('normal(0, 1)')`` of the numpy step: call
-    ``_take(counter, it)`` of the group in this iteration, element ``i`` the
+    ``take_draw(counter, it)`` of the group in this iteration, element ``i`` the
     counter's ``sample(2, 0.0, 1.0, ...)`` at global index ``first + i``,
     rounded to the target's dtype (through the one-element ``cast`` of that
     dtype). ``mu`` and ``scale`` come in the target's dtype, so a float32
     group computes in float32 as numpy does.
     """
     step = np.uint64(it)
-    call = call_key(key, np.uint64(_take(counter, it)))  # noqa: F821 - random_streams' prelude
+    call = call_key(key, np.uint64(take_draw(counter, it)))  # noqa: F821 - random_streams' prelude
     for i in range(target.shape[0]):
         cast[0] = sample(2, 0.0, 1.0, call, step, np.uint64(first + i))  # noqa: F821
         target[i] += mu + scale * cast[0]
@@ -149,7 +134,8 @@ def module_source() -> str:
 
     jit = "@njit(cache=True, nogil=True, error_model='numpy')"
     parts = [*module_header("neuron model and random input kernels"),
-             *random_streams.kernel_prelude(random_streams.call_key, random_streams.sample, decorator=jit)]
+             *random_streams.kernel_prelude(random_streams.call_key, random_streams.sample, random_streams.take_draw,
+                                            decorator=jit)]
     parts += [jit, inspect.getsource(_per)]
     for tuple_name, function, cls in PARAMS:
         parts += _params_source(tuple_name, function, cls)

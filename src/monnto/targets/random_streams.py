@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["COUNTER_DISTRIBUTIONS", "call_key", "sample", "parse_counter_distribution",
+__all__ = ["COUNTER_DISTRIBUTIONS", "call_key", "take_draw", "sample", "parse_counter_distribution",
            "behaviour_stream_key", "mix64", "draw_bits", "bits_to_unit", "stream_key", "uniform", "poisson_counts",
            "poisson_inversion", "poisson_cdf_table", "MAX_POISSON_MEAN", "POISSON_FAST"]
 
@@ -177,6 +177,22 @@ def kernel_prelude(*functions: Any, decorator: str = "@njit(cache=True, nogil=Tr
     for fn in (mix64, draw_bits, bits_to_unit, *functions):
         lines += [decorator, inspect.getsource(fn)]
     return lines
+
+
+def take_draw(counter: np.ndarray, it: int) -> int:
+    """The number of this draw among a group's draws in iteration ``it``, counted (numba compiles it).
+
+    ``counter`` is the group's ``[iteration, calls]`` int64 array of
+    :meth:`monnto.core.keyed_draws.KeyedDraws.counter`, shared by the numpy
+    step (``KeyedDraws.next_key``) and compiled kernels; the result is the
+    count that :func:`call_key` mixes into the group's key.
+    """
+    if counter[0] != it:
+        counter[0] = it
+        counter[1] = 0
+    count = counter[1]
+    counter[1] += 1
+    return count
 
 
 def poisson_inversion(u: float, lam: float, exp_neg_lam: float) -> int:
