@@ -35,6 +35,7 @@ from monnto.evolution.study import (
     WORKER_PROCESS_ATTR,
     open_storage,
     pop_waiting,
+    read_config,
 )
 from monnto.evolution.worker import Worker
 
@@ -237,6 +238,38 @@ def test_lease_of_a_master_on_another_host_is_broken_by_age_only(tmp_path):
     with pytest.raises(ConfigurationError, match=rf"this master lost its lease on study 'evo' .* \(now held by pid "
                                                  rf"{os.getpid()} on host '{HOST}'"):
         first.renew()  # the first master stops instead of planning generations twice
+
+
+def test_lost_lease_names_a_new_master_that_is_still_writing_its_holder(tmp_path):
+    storage = open_storage(str(tmp_path / "s.journal"))
+    first = MasterLease(storage, "evo")
+    first.acquire()
+    storage.delete_study(storage.get_study_id_from_name("evo" + LEASE_SUFFIX))
+    taken = storage.create_new_study([optuna.study.StudyDirection.MINIMIZE], "evo" + LEASE_SUFFIX)
+    looks = []
+
+    def holder_arrives(seconds):  # the new master writes its holder while the first one looks
+        looks.append(seconds)
+        storage.set_study_user_attr(taken, HOLDER_ATTR, dict(this_process(), host="elsewhere.invalid", pid=99))
+
+    first.sleep = holder_arrives
+    with pytest.raises(ConfigurationError, match=r"lost its lease .*now held by pid 99 on host 'elsewhere.invalid'"):
+        first.check()
+    assert len(looks) == 1
+
+
+def test_worker_waits_for_the_settings_of_a_study_its_master_is_creating(tmp_path):
+    storage = open_storage(str(tmp_path / "s.journal"))
+    study = optuna.create_study(storage=storage, study_name="young", direction="maximize")
+    with pytest.raises(KeyError, match="'young' is not a monnto evolution"):
+        read_config(study, wait=0.0)
+    writer = threading.Timer(0.3, lambda: study.set_user_attr(CONFIG_ATTR, {"not": "checked yet"}))
+    writer.start()
+    try:
+        with pytest.raises(LoadError):  # the settings arrived (and are checked): no 'not a monnto evolution'
+            read_config(study, wait=10.0)
+    finally:
+        writer.join()
 
 
 def test_renewed_lease_stays_valid(tmp_path):

@@ -350,6 +350,15 @@ class MasterLease:
         raise ConfigurationError(f"Evolution {self.name!r}: the master's lease on study {self.name!r} in "
                                  f"{self._where()} changed hands 20 times while this master tried to take it")
 
+    def _settled(self, current: tuple[int, dict[str, Any]] | None) -> tuple[int, dict[str, Any]] | None:
+        """``current``, or once its holder is written (up to ``settle`` s): a new master may be taking it."""
+        waited = 0.0
+        while current is not None and HOLDER_ATTR not in current[1] and waited < self.settle:
+            self.sleep(0.05)
+            waited += 0.05
+            current = self._current()
+        return current
+
     def check(self) -> None:
         """Raise :class:`ConfigurationError` unless this object still holds the lease."""
         current = self._current()
@@ -358,6 +367,7 @@ class MasterLease:
                 and current[1][HOLDER_ATTR].get("token") == self.holder["token"])
         if not ours:
             self._study_id = None
+            current = self._settled(current)
             other = describe_holder(current[1].get(HOLDER_ATTR)) if current else "nobody"
             raise ConfigurationError(
                 f"Evolution {self.name!r}: this master lost its lease on study {self.name!r} in {self._where()} "

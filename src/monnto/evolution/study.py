@@ -140,9 +140,18 @@ def open_existing(storage: str | os.PathLike, name: str) -> BaseStorage:
     return open_storage(url)
 
 
-def read_config(study: optuna.Study) -> dict[str, Any]:
-    """The evolution settings stored with the study, checked (LoadError names a bad setting)."""
+def read_config(study: optuna.Study, wait: float = 0.0, poll: float = 0.1) -> dict[str, Any]:
+    """The evolution settings stored with the study, checked (LoadError names a bad setting).
+
+    A master creates the study and then writes its settings: ``wait`` is how
+    many seconds a study without settings is given to receive them (a
+    worker started together with its master finds it in between).
+    """
+    deadline = time.monotonic() + wait
     config = study.user_attrs.get(CONFIG_ATTR)
+    while config is None and time.monotonic() < deadline:
+        time.sleep(poll)
+        config = study.user_attrs.get(CONFIG_ATTR)
     if config is None:
         raise KeyError(f"Evolution: study {study.study_name!r} is not a monnto evolution (no {CONFIG_ATTR})")
     return check_stored_config(config, study.study_name)

@@ -105,7 +105,8 @@ class Worker:
     poll : float
         Seconds between looks for work.
     wait_for_study : float
-        Seconds to wait for the evolution to be created.
+        Seconds to wait for the evolution to be created and its settings
+        written (at least 2 s are given to a study found without settings).
     max_evaluations : int, optional
         Stop after this many evaluations.
     parent_pid : int, optional
@@ -144,8 +145,9 @@ class Worker:
         quiet_optuna()
         self.storage = open_storage(storage)
         self.name = name
+        started = time.monotonic()
         self.study = load_study(self.storage, name, wait=wait_for_study)
-        self.config = read_config(self.study)
+        self.config = read_config(self.study, wait=max(2.0, wait_for_study - (time.monotonic() - started)))
         stored_script = self.config.get("script")
         if not ignore_stored_script and not _same_file(stored_script, self.script):
             raise ConfigurationError(
