@@ -151,6 +151,49 @@ class SparseSynapseMatrix(sp.csr_array):
                           minlength=d)
         return out if out.dtype == dtype else out.astype(dtype)
 
+    def add_event_product(self, target: np.ndarray, spikes: Any, scale: float = 1.0) -> bool:
+        """``target += scale * (W @ spikes)``, added one synapse at a time; False if not applicable.
+
+        The spiking sources are taken in ascending order and each source's
+        synapses in ascending row order; every weight (times ``scale``, a
+        number of ``target``'s dtype) is added to its row on its own, as a
+        compiled per-synapse loop (or Brian2's ``on_pre: v += w``) does, so
+        both targets form the same sums. A row reached by several synapses
+        can differ in its last bits from adding the row's total
+        (:meth:`event_product`).
+
+        Parameters
+        ----------
+        target : numpy.ndarray, shape (D,)
+            The destination variable, changed in place.
+        spikes : numpy.ndarray of bool, shape (S,)
+            The arriving source spikes.
+        scale : float
+            Factor on every weight.
+
+        Returns
+        -------
+        bool
+            False (nothing changed) unless ``spikes`` is a 1-D boolean
+            numpy vector and ``target`` a numpy vector of length ``D``.
+        """
+        if not (isinstance(spikes, np.ndarray) and spikes.dtype == np.bool_ and spikes.ndim == 1
+                and isinstance(target, np.ndarray) and target.shape == (self.shape[0],)):
+            return False
+        if spikes.shape[0] != self.shape[1]:
+            raise MonntoValueError(f"SparseSynapseMatrix of shape {self.shape}: the spike vector has "
+                                   f"length {spikes.shape[0]}, expected {self.shape[1]} (one entry per source)")
+        idx = np.flatnonzero(spikes)
+        if idx.size == 0:
+            return True
+        col_order, col_ptr, rows_by_col = self._column_index()
+        ranges = gather_ranges(col_ptr, idx)
+        weights = self._source_weights(ranges, col_order)
+        if scale != 1.0:
+            weights = target.dtype.type(scale) * weights
+        np.add.at(target, rows_by_col.take(ranges), weights)
+        return True
+
     def dot(self, other: Any) -> Any:
         """``self @ other``; event-driven for a 1-D boolean ``other``."""
         result = self.event_product(other)

@@ -6,6 +6,9 @@ Each step the source's spikes enter the ring buffer of a
 
     dst.<target> += scale * (W @ spikes(t - n_delay))
 
+For a CSR ``SparseSynapseMatrix`` the weights are added one synapse at a
+time (:meth:`SparseSynapseMatrix.add_event_product`), the same sums on the
+numpy and numba targets.
 ``W @ spikes`` with a boolean vector is event-driven for the core's
 ``EventMatrix`` and ``SparseSynapseMatrix`` (only the sources that spiked
 are touched). The behaviour must run *before* the neuron models in a step
@@ -105,6 +108,9 @@ class DelayedSynapticInput(Behaviour):
             arriving = self.line.delayed(s.src.spike, s.network.iteration)
             if not arriving.any():
                 return
+            if isinstance(W, SparseSynapseMatrix) and W.add_event_product(getattr(s.dst, self.target), arriving,
+                                                                          self.scale):
+                return  # one synapse at a time, as the compiled kernel adds
             out = product(W, arriving)
         else:
             self.buffer[self.pointer] = getattr(s, self.release_attr)

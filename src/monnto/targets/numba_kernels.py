@@ -49,7 +49,7 @@ KERNELS = ("_at", "_exp_pass", "clock_kernel", "_membrane", "_chunks", "_lif_fre
            "_conductance_range", "conductance_lif_kernel",
            "_conductance_euler_range", "conductance_euler_kernel", "input_sum_kernel", "decay_kernel", "_copy_flags",
            "_store_spikes", "_spiking",
-           "_deliver", "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
+           "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
            "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "_traces", "stdp_dense_kernel", "stdp_csr_kernel",
            "intrinsic_kernel", "voltage_homeostasis_kernel", "_normalize_factors", "normalization_csr_kernel",
            "normalization_dense_kernel", "event_record_kernel",
@@ -435,49 +435,23 @@ def _spiking(row, out):
     return k
 
 
-def _deliver(acc, touched, n_touched, target, scale, one):
-    """``target[r] += scale * acc[r]`` for the touched rows, whose ``acc`` is then zeroed again.
-
-    ``one`` is a one-element array of ``target``'s dtype and ``scale`` has
-    that dtype too: the sum is first rounded to it, as the numpy target's
-    ``astype`` does, so float32 targets get the same numbers as well.
-    """
-    for k in range(n_touched):
-        r = touched[k]
-        one[0] = acc[r]
-        target[r] += scale * one[0]
-        acc[r] = 0.0
-
-
 def delayed_csr_kernel(it, spikes, history, delay, last, col_ptr, rows_by_col, col_order, data, by_column,
-                       acc, touched, marks, sources, target, scale, one):
-    """Deliver ``scale * W @ spikes(it - delay)`` for CSR weights, source by source.
+                       sources, target, scale):
+    """Deliver ``scale * W @ spikes(it - delay)`` for CSR weights, one synapse at a time.
 
-    The sums are formed in the order of the numpy target's event product
-    (sources ascending, each source's synapses in column order, into a zeroed
-    accumulator), so each row gets the same number; only the rows that
-    received a spike are touched (``acc`` and ``marks`` are all zeros
-    between steps). ``data`` holds the weights in column order when
-    ``by_column`` (the matrix's column copy), else in row order (read
-    through ``col_order``).
+    Sources ascending, each source's synapses in column order, every weight
+    added to its row on its own: the order of the numpy target's
+    ``SparseSynapseMatrix.add_event_product``, so each row gets the same
+    number. ``data`` holds the weights in column order when ``by_column``
+    (the matrix's column copy), else in row order (read through
+    ``col_order``); ``scale`` has ``target``'s dtype.
     """
     arriving = _store_spikes(it, spikes, history, delay, last)
     n_spikes = _spiking(arriving, sources)
-    if n_spikes == 0:
-        return
-    n_touched = 0
     for k in range(n_spikes):
         j = sources[k]
         for q in range(col_ptr[j], col_ptr[j + 1]):
-            r = rows_by_col[q]
-            # branch-free: the row is kept in ``touched`` (one longer than the rows) at its first synapse
-            touched[n_touched] = r
-            n_touched += 1 - marks[r]
-            marks[r] = 1
-            acc[r] += data[q] if by_column else data[col_order[q]]
-    for k in range(n_touched):
-        marks[touched[k]] = 0
-    _deliver(acc, touched, n_touched, target, scale, one)
+            target[rows_by_col[q]] += scale * (data[q] if by_column else data[col_order[q]])
 
 
 def delayed_dense_kernel(it, spikes, history, delay, last, weights, fortran, acc, sources, target, scale, one):
@@ -486,7 +460,9 @@ def delayed_dense_kernel(it, spikes, history, delay, last, weights, fortran, acc
     Each row's sum runs over the arriving sources in ascending order from
     zero, whatever the memory order: column by column for a Fortran-ordered
     matrix (``fortran``), row by row otherwise, so memory is read in order.
-    ``scale`` and ``one`` (a one-element array) have ``target``'s dtype, see :func:`_deliver`.
+    ``scale`` and ``one`` (a one-element array) have ``target``'s dtype: each sum is first rounded
+    to it (stored in ``one``), as the numpy target's ``astype`` does, so float32 targets get the
+    same numbers as well.
     """
     arriving = _store_spikes(it, spikes, history, delay, last)
     n_spikes = _spiking(arriving, sources)

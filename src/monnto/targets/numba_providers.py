@@ -247,9 +247,7 @@ def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
     if not sparse and not (isinstance(W, np.ndarray) and W.ndim == 2 and W.dtype.kind == "f"):
         return None
     last = np.zeros(1, dtype=np.int64)
-    acc = np.zeros(s.dst.size, dtype=np.float64)
-    touched = np.zeros(s.dst.size + 1, dtype=np.int64)  # the rows reached in this step, in order (+1: see kernel)
-    marks = np.zeros(s.dst.size, dtype=np.uint8)  # 1 for those rows while the step is delivered
+    acc = np.zeros(0 if sparse else s.dst.size, dtype=np.float64)
     sources = np.zeros(s.src.size, dtype=np.int64)  # the arriving spikes' source indices
 
     def arguments() -> tuple:
@@ -263,8 +261,7 @@ def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
         if isinstance(weights, SparseSynapseMatrix):
             col_order, col_ptr, rows_by_col = weights._column_index()
             data, by_column = _column_weights(weights, col_order)
-            return (*head, col_ptr, rows_by_col, col_order, data, by_column, acc, touched, marks, sources,
-                    target, scale, one)
+            return (*head, col_ptr, rows_by_col, col_order, data, by_column, sources, target, scale)
         if not isinstance(weights, np.ndarray):
             raise TypeError(f"{b!r}: the weights changed to {type(weights).__name__} during the run; "
                             f"the numba target needs a CSR SparseSynapseMatrix or a numpy matrix")

@@ -39,6 +39,33 @@ def test_sparse_event_product_equals_dense(rng, dtype, rate):
     np.testing.assert_allclose(W.dot(v), A.toarray() @ v, rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1.0, -0.37])
+def test_add_event_product_adds_one_synapse_at_a_time_in_source_then_row_order(rng, dtype, scale):
+    A = sp.random_array((30, 60), density=0.3, rng=rng, dtype=dtype)  # rows reached by several sources
+    W = SparseSynapseMatrix(A)
+    spikes = rng.random(60) < 0.4
+    start = rng.random(30).astype(dtype)
+    expected = start.copy()
+    C = A.tocsc()
+    C.sort_indices()
+    for j in np.flatnonzero(spikes):  # the order the compiled kernel adds in
+        for q in range(C.indptr[j], C.indptr[j + 1]):
+            expected[C.indices[q]] += dtype(scale) * C.data[q]
+    target = start.copy()
+    assert W.add_event_product(target, spikes, scale)
+    assert target.dtype == dtype
+    np.testing.assert_array_equal(target, expected)  # bit for bit
+    np.testing.assert_allclose(target, start + dtype(scale) * (A.toarray() @ spikes), rtol=1e-5)
+    untouched = start.copy()
+    assert W.add_event_product(untouched, np.zeros(60, bool), scale)
+    np.testing.assert_array_equal(untouched, start)
+    assert not W.add_event_product(start.copy(), spikes.astype(float))  # not boolean spikes: not applicable
+    assert not W.add_event_product(np.zeros(29, dtype), spikes)  # wrong target length: not applicable
+    with pytest.raises(ValueError, match="length 59, expected 60"):
+        W.add_event_product(start.copy(), spikes[:59])
+
+
 def test_in_place_data_changes_and_structure_changes_are_seen(rng):
     W = SparseSynapseMatrix(sp.random_array((20, 25), density=0.2, rng=rng))
     spikes = rng.random(25) < 0.3
