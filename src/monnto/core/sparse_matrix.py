@@ -65,21 +65,40 @@ class SparseSynapseMatrix(sp.csr_array):
     _csc_data: np.ndarray | None = None
     _clean_events = 0
     _touched = True
+    _version = 0  # counts the accesses to ``data`` (each may have changed the weights)
+    _uniform_cache: tuple | None = None
 
     @property
     def data(self) -> np.ndarray:
         """The stored weights in CSR order (``nnz`` values, writable)."""
         self._touched = True
+        self._version += 1
         return self._data
 
     @data.setter
     def data(self, value: np.ndarray) -> None:
         self._touched = True
+        self._version += 1
         self._data = value
 
     def weights_changed(self) -> None:
         """Mark the column-ordered copy of the weights out of date."""
         self._touched = True
+        self._version += 1
+
+    def uniform_weight(self) -> Any:
+        """The one value all stored weights have (a scalar of their dtype), or None.
+
+        Cached until ``data`` is accessed again (see the class docstring for
+        writes through a kept reference).
+        """
+        cache = self._uniform_cache
+        if cache is not None and cache[0] == self._version and cache[1] is self._data:
+            return cache[2]
+        data = self._data
+        value = data[0] if data.size and bool(np.all(data == data[0])) else None
+        self._uniform_cache = (self._version, data, value)
+        return value
 
     def _column_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         cache = self._col_cache

@@ -48,7 +48,7 @@ from monnto.targets.random_streams import bits_to_unit, draw_bits, poisson_inver
 KERNELS = ("_at", "_exp_pass", "clock_kernel", "_membrane", "_chunks", "_lif_free", "lif_kernel",
            "_conductance_range", "conductance_lif_kernel",
            "_conductance_euler_range", "conductance_euler_kernel", "input_sum_kernel", "decay_kernel", "_copy_flags",
-           "_store_spikes", "_spiking",
+           "_store_spikes", "_spiking", "_shared_spiking",
            "delayed_csr_kernel", "delayed_dense_kernel", "_poisson_count", "_poisson_table_pass",
            "poisson_table_kernel", "poisson_input_kernel", "poisson_kick_kernel", "_traces", "stdp_dense_kernel", "stdp_csr_kernel",
            "intrinsic_kernel", "voltage_homeostasis_kernel", "_normalize_factors", "normalization_csr_kernel",
@@ -402,13 +402,41 @@ def _copy_flags(dst, src):
 
 
 def _store_spikes(it, spikes, history, delay, last):
-    """Write this step's source spikes into the ring buffer; the row of ``delay`` steps ago."""
+    """Write this step's source spikes into the ring buffer; the row of ``delay`` steps ago.
+
+    A ring of one row (no delay beyond the step) is not written: its row would be
+    read in this step only, so the spikes themselves are returned (the numpy
+    target writes the row before it reads it).
+    """
     length = history.shape[0]
+    if length == 1 and delay == 0:
+        last[0] = it
+        return spikes
     for t in range(last[0] + 1, min(it, last[0] + 1 + length)):  # skipped steps had no spikes
         history[t % length, :] = False
     _copy_flags(history[it % length], spikes)
     last[0] = it
     return history[(it - delay) % length]
+
+
+def _shared_spiking(it, row, out, meta, code):
+    """:func:`_spiking` unless ``out`` already lists ``row``'s spikes (see :mod:`monnto.targets.plan_analysis`).
+
+    ``meta = [stamp, count]`` is shared by the readers of one group's flags in a
+    segment; a stamp ``it * period + position`` says which reader left the list
+    at which step. ``code = [period, position, wanted, reuse]``: the reader
+    reuses the list when ``reuse`` and the stamp is ``it * period + wanted`` (the
+    reader before it, with no writer of the flags in between, in this step or,
+    with ``wanted`` one period lower, in the previous one).
+    """
+    period = code[0]
+    if code[3] != 0 and meta[0] == it * period + code[2]:
+        n = meta[1]
+    else:
+        n = _spiking(row, out)
+        meta[1] = n
+    meta[0] = it * period + code[1]
+    return n
 
 
 def _spiking(row, out):
@@ -436,7 +464,7 @@ def _spiking(row, out):
 
 
 def delayed_csr_kernel(it, spikes, history, delay, last, col_ptr, rows_by_col, col_order, data, by_column,
-                       sources, target, scale):
+                       uniform, w0, sources, meta, code, target, scale):
     """Deliver ``scale * W @ spikes(it - delay)`` for CSR weights, one synapse at a time.
 
     Sources ascending, each source's synapses in column order, every weight
@@ -444,17 +472,28 @@ def delayed_csr_kernel(it, spikes, history, delay, last, col_ptr, rows_by_col, c
     ``SparseSynapseMatrix.add_event_product``, so each row gets the same
     number. ``data`` holds the weights in column order when ``by_column``
     (the matrix's column copy), else in row order (read through
-    ``col_order``); ``scale`` has ``target``'s dtype.
+    ``col_order``); ``scale`` has ``target``'s dtype. When ``uniform``, every weight is
+    ``w0`` and none is written during the run: the weights are not read (``scale * w0``
+    is the number each synapse adds). ``sources``, ``meta`` and ``code``: see
+    :func:`_shared_spiking`.
     """
     arriving = _store_spikes(it, spikes, history, delay, last)
-    n_spikes = _spiking(arriving, sources)
+    n_spikes = _shared_spiking(it, arriving, sources, meta, code)
+    if uniform:
+        add = scale * w0
+        for k in range(n_spikes):
+            j = sources[k]
+            for q in range(col_ptr[j], col_ptr[j + 1]):
+                target[rows_by_col[q]] += add
+        return
     for k in range(n_spikes):
         j = sources[k]
         for q in range(col_ptr[j], col_ptr[j + 1]):
             target[rows_by_col[q]] += scale * (data[q] if by_column else data[col_order[q]])
 
 
-def delayed_dense_kernel(it, spikes, history, delay, last, weights, fortran, acc, sources, target, scale, one):
+def delayed_dense_kernel(it, spikes, history, delay, last, weights, fortran, acc, sources, meta, code, target, scale,
+                         one):
     """Deliver ``scale * W @ spikes(it - delay)`` for a dense ``D x S`` matrix.
 
     Each row's sum runs over the arriving sources in ascending order from
@@ -465,7 +504,7 @@ def delayed_dense_kernel(it, spikes, history, delay, last, weights, fortran, acc
     same numbers as well.
     """
     arriving = _store_spikes(it, spikes, history, delay, last)
-    n_spikes = _spiking(arriving, sources)
+    n_spikes = _shared_spiking(it, arriving, sources, meta, code)
     if n_spikes == 0:
         return
     if fortran:
@@ -726,15 +765,15 @@ def event_record_kernel(it, stop, values, rows, fill, on):
         stop[0] = 1
 
 
-def spike_record_kernel(it, stop, values, rows, fill, on, found):
+def spike_record_kernel(it, stop, values, rows, fill, on, found, meta, code):
     """:func:`event_record_kernel` for a bool vector, scanned eight flags at a time (:func:`_spiking`).
 
-    ``found`` is scratch space of ``values``' length.
+    ``found`` (of ``values``' length), ``meta`` and ``code``: see :func:`_shared_spiking`.
     """
     if on == 0:
         return
     k = fill[0]
-    n_found = _spiking(values, found)
+    n_found = _shared_spiking(it, values, found, meta, code)
     for q in range(n_found):
         rows[k, 0] = it
         rows[k, 1] = found[q]

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core.errors import ConfigurationError
+from .plan_analysis import SpikeScan
 
 __all__ = ["KernelCall", "provider_for", "provides"]
 
@@ -41,6 +42,8 @@ class KernelCall:
     stops: bool = False  #: may ask the run to return early (recorder buffer full)
     label: str = ""
     state: dict = field(default_factory=dict)
+    #: the spike list of a kernel that scans a group's spike flags (shared per segment, see plan_analysis)
+    scan: SpikeScan | None = None
 
 
 _PROVIDERS: dict[type, Callable] = {}
@@ -248,7 +251,9 @@ def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
         return None
     last = np.zeros(1, dtype=np.int64)
     acc = np.zeros(0 if sparse else s.dst.size, dtype=np.float64)
-    sources = np.zeros(s.src.size, dtype=np.int64)  # the arriving spikes' source indices
+    # the arriving spikes' source indices: this step's spikes (shared with the group's other readers) when
+    # the ring holds no more than this step
+    scan = SpikeScan(s.src, "spike", shared=line.length == 1 and line.delay == 0)
 
     def arguments() -> tuple:
         net = s.network
@@ -260,8 +265,14 @@ def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
         one = np.zeros(1, dtype=target.dtype)
         if isinstance(weights, SparseSynapseMatrix):
             col_order, col_ptr, rows_by_col = weights._column_index()
-            data, by_column = _column_weights(weights, col_order)
-            return (*head, col_ptr, rows_by_col, col_order, data, by_column, sources, target, scale)
+            if call.state.get("weights_written", True):
+                # another kernel writes them during the run: read them where it writes
+                data, by_column, w0 = weights._data, False, None
+            else:
+                data, by_column = _column_weights(weights, col_order)
+                w0 = weights.uniform_weight()  # one weight for all synapses: the kernel reads no weights
+            return (*head, col_ptr, rows_by_col, col_order, data, by_column, w0 is not None,
+                    data.dtype.type(0 if w0 is None else w0), *scan.arguments(s.src.size), target, scale)
         if not isinstance(weights, np.ndarray):
             raise TypeError(f"{b!r}: the weights changed to {type(weights).__name__} during the run; "
                             f"the numba target needs a CSR SparseSynapseMatrix or a numpy matrix")
@@ -269,13 +280,15 @@ def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
         if not (weights.flags.c_contiguous or weights.flags.f_contiguous):
             weights = np.ascontiguousarray(weights)  # read only: a copy delivers the same sums
         fortran = bool(weights.flags.f_contiguous and not weights.flags.c_contiguous)
-        return (*head, weights, fortran, acc, sources, target, scale, one)
+        return (*head, weights, fortran, acc, *scan.arguments(s.src.size), target, scale, one)
 
     def after(net: Any) -> None:
         line.last = int(last[0])
 
     kernel = "delayed_csr_kernel" if sparse else "delayed_dense_kernel"
-    return [KernelCall(kernel, arguments, after, label=repr(b))]
+    call = KernelCall(kernel, arguments, after, label=repr(b), scan=scan,
+                      state={"reads_weights": lambda: getattr(s, b.weight_attr)})
+    return [call]
 
 
 def _column_weights(W: SparseSynapseMatrix, col_order: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -360,10 +373,9 @@ def _event_call(b: EventRecorder, parent: Any, expression: str, name: str) -> Ke
     fill = np.zeros(1, dtype=np.int64)
     buffer: list[np.ndarray] = []
     flags = getattr(parent, name).dtype == np.bool_  # spike flags: scanned eight at a time
-    found = np.zeros(0, dtype=np.int64)
+    scan = SpikeScan(parent, name) if flags else None
 
     def arguments() -> tuple:
-        nonlocal found
         values = getattr(parent, name)
         if not isinstance(values, np.ndarray) or values.ndim != 1 or (values.dtype == np.bool_) != flags:
             ndim = np.ndim(values)
@@ -381,9 +393,7 @@ def _event_call(b: EventRecorder, parent: Any, expression: str, name: str) -> Ke
         fill[0] = 0
         if not flags:
             return (values, buffer[0], fill, 1 if parent.recording else 0)
-        if found.shape[0] != values.shape[0]:
-            found = np.zeros(values.shape[0], dtype=np.int64)
-        return (values, buffer[0], fill, 1 if parent.recording else 0, found)
+        return (values, buffer[0], fill, 1 if parent.recording else 0, *scan.arguments(values.shape[0]))
 
     def after(net: Any) -> None:
         k = int(fill[0])
@@ -395,7 +405,7 @@ def _event_call(b: EventRecorder, parent: Any, expression: str, name: str) -> Ke
         fill[0] = 0
 
     return KernelCall("spike_record_kernel" if flags else "event_record_kernel", arguments, after, stops=True,
-                      label=f"{b!r} {expression!r}")
+                      label=f"{b!r} {expression!r}", scan=scan)
 
 
 # the equation behaviours' kernels (Equation, Threshold, Reset, OnPre, OnPost) register themselves here

@@ -147,7 +147,8 @@ class _Segment:
     def __init__(self, calls: list):
         self.calls = calls
         self.function = None
-        self.arity = [len(call.arguments()) for call in calls]
+        self.initial_arguments = [call.arguments() for call in calls]
+        self.arity = [len(args) for args in self.initial_arguments]
 
     def arguments(self) -> tuple:
         out: list = []
@@ -193,6 +194,7 @@ class NumbaRunner:
     def _build_plan(self) -> list:
         from .behaviour_compiler import user_provider_for
         from .numba_providers import provider_for
+        from .plan_analysis import mark_written_weights, share_spike_scans
 
         net = self._net()
         plan: list = []
@@ -220,6 +222,12 @@ class NumbaRunner:
         if current:
             plan.append(_Segment(current))
         segments = [item for item in plan if isinstance(item, _Segment)]
+        for seg in segments:  # one scan of a group's spike flags per step for all its readers
+            share_spike_scans(seg.calls, seg.initial_arguments, wrap=len(plan) == 1)
+        mark_written_weights([c for seg in segments for c in seg.calls],
+                             [a for seg in segments for a in seg.initial_arguments])
+        for seg in segments:
+            seg.initial_arguments = None
         if segments:
             from .cache import load_generated_module
 

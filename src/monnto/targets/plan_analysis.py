@@ -1,0 +1,165 @@
+"""What the kernel calls of a compiled plan share: spike scans and weights.
+
+One scan of a group's spike flags per step, shared by the kernels that read it
+(:func:`share_spike_scans`), and which synaptic weights some kernel may write
+during a run (:func:`mark_written_weights`).
+
+Spike propagation without extra delay and spike recorders each turn a
+group's ``spike`` flags into a list of spiking neurons (``_spiking``, eight
+flags at a time). A group read by several of them (CUBA's excitatory group:
+two propagations and a recorder) would be scanned several times per step
+for the same flags. Each such kernel call carries a :class:`SpikeScan`;
+when the plan is built, :func:`share_spike_scans` gives the readers of one
+group in one compiled segment a single list and a stamp ``meta = [stamp,
+count]``. Every reader stamps the list with its position and the step
+(``it * period + position``); a reader reuses the list only when the stamp
+names the reader just before it, with no writer of the flags in between,
+at the expected step (the same one, or the previous one when the loop
+wrapped around). A reader that did not run (a recorder switched off) leaves
+no stamp, so the next one scans for itself.
+
+A kernel call that receives the group's flags (or memory they share) and is
+not one of its readers counts as a writer. Reuse across the loop's wrap-around
+is allowed only when the whole step is one compiled segment (no Python
+behaviour can change the flags in between), and every run starts with fresh
+scans (the stamps are cleared when the arguments are gathered).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SpikeScan", "mark_written_weights", "share_spike_scans"]
+
+
+class SpikeScan:
+    """The spike list of one reader of ``group.<name>`` (bool flags).
+
+    Parameters
+    ----------
+    group : NeuronGroup
+        The group whose flags are read.
+    name : str
+        The attribute holding the flags (``'spike'``).
+    shared : bool
+        Whether the reader scans the flags as they are now (it may share its
+        list); False for a reader of older flags (a delay line's history).
+    """
+
+    def __init__(self, group: Any, name: str = "spike", shared: bool = True):
+        self.group = group
+        self.name = name
+        self.shared = shared
+        self.found = np.zeros(0, dtype=np.int64)
+        self.meta = np.full(2, -1, dtype=np.int64)
+        #: ``[period, position, wanted, reuse]``, see ``numba_kernels._shared_spiking``
+        self.code = np.array([1, 0, 0, 0], dtype=np.int64)
+
+    @property
+    def reuses(self) -> str:
+        """``'same step'``, ``'previous step'`` or ``'never'``: whose list this reader may take."""
+        period, position, wanted, reuse = (int(x) for x in self.code)
+        if not reuse:
+            return "never"
+        return "same step" if wanted >= 0 else "previous step"
+
+    def arguments(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(found, meta, code)`` for a run: the list (at least ``size`` long), a cleared stamp, the code.
+
+        A list too short for ``size`` flags (the group changed since the plan was
+        built) is replaced by one of this reader's own, which it always fills itself.
+        """
+        if self.found.shape[0] < size:
+            self.found = np.zeros(size, dtype=np.int64)
+            self.meta = np.full(2, -1, dtype=np.int64)
+            self.code = np.array([1, 0, 0, 0], dtype=np.int64)
+        self.meta[0] = -1
+        return self.found, self.meta, self.code
+
+
+def _arrays(value: Any) -> list[np.ndarray]:
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [a for item in value for a in _arrays(item)]
+    return []
+
+
+def _touches(arguments: tuple, flags: np.ndarray) -> bool:
+    return any(np.may_share_memory(a, flags) for a in _arrays(arguments))
+
+
+def share_spike_scans(calls: list, arguments: list[tuple], wrap: bool) -> None:
+    """Give the readers of each group's flags in one segment a shared list and their reuse codes.
+
+    Parameters
+    ----------
+    calls : list of KernelCall
+        The segment's calls in step order (those with a ``scan`` are readers).
+    arguments : list of tuple
+        Each call's arguments as gathered for the plan (to find the writers).
+    wrap : bool
+        The segment is the whole step: a list made late in one step may
+        serve the readers early in the next.
+    """
+    period = len(calls)
+    readers: dict[tuple[int, str], list[int]] = {}
+    for j, call in enumerate(calls):
+        scan = call.scan
+        if scan is not None:
+            scan.code = np.array([period, j, 0, 0], dtype=np.int64)
+            if scan.shared:
+                readers.setdefault((id(scan.group), scan.name), []).append(j)
+    for positions in readers.values():
+        first = calls[positions[0]].scan
+        flags = getattr(first.group, first.name, None)
+        if not isinstance(flags, np.ndarray):
+            continue
+        group_readers = set(positions)
+        touching = sorted(group_readers | {j for j, (call, args) in enumerate(zip(calls, arguments))
+                                           if j not in group_readers and not _is_reader_of(call, first)
+                                           and _touches(args, flags)})
+        found = np.zeros(flags.shape[0], dtype=np.int64)
+        meta = np.full(2, -1, dtype=np.int64)
+        for p in positions:
+            scan = calls[p].scan
+            scan.found, scan.meta = found, meta
+            k = touching.index(p)
+            if k == 0 and not wrap:
+                continue
+            before = touching[k - 1]  # touching[-1] for k == 0: the last one of the previous step
+            if before in group_readers:
+                scan.code[2] = before if k > 0 else before - period
+                scan.code[3] = 1
+
+
+def _is_reader_of(call: Any, scan: SpikeScan) -> bool:
+    """A call that only reads the group's flags (an unshared reader: a delay line's history)."""
+    other = call.scan
+    return other is not None and other.group is scan.group and other.name == scan.name
+
+
+def mark_written_weights(calls: list, arguments: list[tuple]) -> None:
+    """Set ``state['weights_written']`` of each call that reads a CSR matrix's weights.
+
+    A call declares the matrix it reads by ``state['reads_weights']`` (a
+    function returning it). The mark is True when any other call of the plan
+    receives memory shared with the matrix's weights (it may write them while
+    the run goes on, so their values at the run's start cannot stand for
+    them), or when the weights are not a CSR matrix's.
+
+    Parameters
+    ----------
+    calls : list of KernelCall
+        All compiled calls of the plan.
+    arguments : list of tuple
+        Each call's arguments as gathered for the plan.
+    """
+    for j, call in enumerate(calls):
+        reads = call.state.get("reads_weights")
+        if reads is None:
+            continue
+        data = getattr(reads(), "_data", None)
+        call.state["weights_written"] = not isinstance(data, np.ndarray) or any(
+            _touches(args, data) for k, args in enumerate(arguments) if k != j)
