@@ -127,10 +127,15 @@ def test_lif_kernel_equals_lif_step(nk):
     v_ref, spikes_ref, refr_ref, off_ref = lif_step(v.copy(), i_in.copy(), refr.copy(), p, dt, np)
     spike, offset, i_total = np.zeros(n, bool), np.zeros(n), np.zeros(n)
     vk, rk, ik = v.copy(), refr.copy(), i_in.copy()
-    nk.lif_kernel(1, 1, vk, ik, rk, spike, offset, i_total, np.zeros(n, bool), p.v_rest, p.r_m, p.I_bias,
-                  1.0 / p.tau_m, math.exp(-dt * (1.0 / p.tau_m)), p.v_th, p.v_reset, p.t_ref, dt, np.zeros(n, np.int64))
+    spiked, meta = np.full(n, -1, np.int64), np.full(2, -1, np.int64)
+    nk.lif_kernel(7, 1, vk, ik, rk, spike, offset, i_total, np.zeros(n, bool), p.v_rest, p.r_m, p.I_bias,
+                  1.0 / p.tau_m, math.exp(-dt * (1.0 / p.tau_m)), p.v_th, p.v_reset, p.t_ref, dt, np.zeros(n, np.int64),
+                  spiked, meta, np.array([10, 3, 0, 0], np.int64))
     assert spikes_ref.any() and (refr > 0).any()
     np.testing.assert_array_equal(spike, spikes_ref)
+    # the spiking neurons, listed for the group's readers and stamped (step 7, position 3 of 10)
+    np.testing.assert_array_equal(spiked[:meta[1]], np.flatnonzero(spikes_ref))
+    assert meta[0] == 7 * 10 + 3
     np.testing.assert_allclose(vk, v_ref, rtol=0, atol=1e-15)
     np.testing.assert_allclose(rk, refr_ref, rtol=0, atol=1e-18)
     np.testing.assert_allclose(offset, off_ref, rtol=0, atol=1e-18)

@@ -30,13 +30,20 @@ def _readers(net):
 
 def test_the_readers_of_a_group_share_one_scan_per_step():
     net = _cuba("numba")
-    # the recorder scans after the neurons; next step the first propagation takes its list, the second
-    # takes the first's; the recorder follows the neurons (a writer), so it scans
+    # the LIF kernel lists its group's spikes (it meets each spiking neuron), the recorder takes that list;
+    # next step the first propagation takes the recorder's list, the second the first's: no scan at all
     assert _readers(net) == [("delayed_csr_kernel", "exc", "previous step"), ("delayed_csr_kernel", "exc", "same step"),
                              ("delayed_csr_kernel", "inh", "previous step"), ("delayed_csr_kernel", "inh", "same step"),
-                             ("spike_record_kernel", "exc", "never"), ("spike_record_kernel", "inh", "never")]
+                             ("lif_kernel", "exc", "never"), ("lif_kernel", "inh", "never"),
+                             ("spike_record_kernel", "exc", "same step"), ("spike_record_kernel", "inh", "same step")]
     lists = {id(c.scan.found) for c in _compiled_calls(net) if c.scan is not None}
     assert len(lists) == 2  # one list per group
+    a, b = _cuba("numpy"), net
+    for x in (a, b):
+        x.simulate_iterations(1000)
+    for tag in ("exc", "inh"):
+        assert len(_spikes(a, tag)) > 50
+        np.testing.assert_array_equal(_spikes(a, tag), _spikes(b, tag))
 
 
 class SilenceOdd(Behaviour):

@@ -212,13 +212,15 @@ def _lif_free(lo, hi, v, i_in, refractory_left, spike, spike_offset, i_total, fi
 
 
 def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_total, fix,
-               v_rest, r_m, i_bias, rate, full_decay, v_th, v_reset, t_ref, dt, found):
+               v_rest, r_m, i_bias, rate, full_decay, v_th, v_reset, t_ref, dt, found, spiked, meta, code):
     """One exact step of current-based LIF neurons (``lif_step`` with ``method='exact'``).
 
     Two passes: :func:`_lif_free` for all neurons (on ``threads`` threads
     when the group is large), then the scalar :func:`_membrane` for the few
     marked ones (threshold crossings, end of refractoriness), which need the
     crossing time or an ``exp`` of their own. ``rate`` is ``1 / tau_m`` (1/s).
+    Pass 2 meets every spiking neuron: it lists them in ``spiked`` for the
+    group's spike readers (``meta``, ``code``: see :func:`_shared_spiking`).
     """
     n = v.shape[0]
     chunks = _chunks(n, threads)
@@ -230,14 +232,20 @@ def lif_kernel(it, threads, v, i_in, refractory_left, spike, spike_offset, i_tot
         for c in prange(chunks):
             _lif_free(c * size, min(n, (c + 1) * size), v, i_in, refractory_left, spike, spike_offset,
                       i_total, fix, v_rest, r_m, i_bias, full_decay, v_th, dt)
+    m = 0
     for q in range(_spiking(fix, found)):  # the marked neurons, found eight flags at a time
         i = found[q]
         b = _at(i_bias, i)
         v_inf = _at(v_rest, i) + _at(r_m, i) * (b + i_in[i])
-        v[i], refractory_left[i], spike[i], spike_offset[i] = _membrane(
+        v[i], refractory_left[i], spiked_now, spike_offset[i] = _membrane(
             v[i], v_inf, _at(rate, i), _at(full_decay, i), refractory_left[i], _at(v_th, i),
             _at(v_reset, i), _at(t_ref, i), dt)
+        spike[i] = spiked_now
+        spiked[m] = i
+        m += spiked_now
         i_in[i] = 0.0
+    meta[1] = m
+    meta[0] = it * code[0] + code[1]
 
 
 def conductance_lif_kernel(it, threads, v, g_e, g_i, i_in, refractory_left, spike, spike_offset, i_total,

@@ -159,6 +159,7 @@ def _lif(b: LIF, n: Any) -> list[KernelCall] | None:
 
     fix = np.zeros(0, dtype=np.bool_)
     found = np.zeros(0, dtype=np.int64)  # the indices of the marked neurons
+    scan = SpikeScan(n, "spike", produces=True)  # the kernel lists the spiking neurons for the group's readers
 
     def arguments() -> tuple:
         nonlocal fix, found
@@ -172,9 +173,10 @@ def _lif(b: LIF, n: Any) -> list[KernelCall] | None:
         full_decay = np.exp(-float(b.dt) * rate)  # numpy's exp, as the numpy target computes it
         one = _value
         return (_threads(n), *_neuron_arrays(n), fix, one(p.v_rest), one(p.r_m), one(p.I_bias), one(rate),
-                one(full_decay), one(p.v_th), one(p.v_reset), one(p.t_ref), float(b.dt), found)
+                one(full_decay), one(p.v_th), one(p.v_reset), one(p.t_ref), float(b.dt), found,
+                *scan.arguments(n.size))
 
-    return [KernelCall("lif_kernel", arguments, label=repr(b))]
+    return [KernelCall("lif_kernel", arguments, label=repr(b), scan=scan)]
 
 
 @provides(ConductanceLIF)

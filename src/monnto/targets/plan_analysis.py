@@ -19,7 +19,9 @@ wrapped around). A reader that did not run (a recorder switched off) leaves
 no stamp, so the next one scans for itself.
 
 A kernel call that receives the group's flags (or memory they share) and is
-not one of its readers counts as a writer. Reuse across the loop's wrap-around
+not one of its readers counts as a writer. A writer that meets every spiking
+neuron anyway (the LIF kernel's second pass) lists them itself: the readers
+after it take its list. Reuse across the loop's wrap-around
 is allowed only when the whole step is one compiled segment (no Python
 behaviour can change the flags in between), and every run starts with fresh
 scans (the stamps are cleared when the arguments are gathered).
@@ -45,12 +47,17 @@ class SpikeScan:
     shared : bool
         Whether the reader scans the flags as they are now (it may share its
         list); False for a reader of older flags (a delay line's history).
+    produces : bool
+        The call writes the flags and lists the spiking neurons itself (a
+        neuron model that meets each of them): it never reuses a list, and
+        the readers after it take its list.
     """
 
-    def __init__(self, group: Any, name: str = "spike", shared: bool = True):
+    def __init__(self, group: Any, name: str = "spike", shared: bool = True, produces: bool = False):
         self.group = group
         self.name = name
         self.shared = shared
+        self.produces = produces
         self.found = np.zeros(0, dtype=np.int64)
         self.meta = np.full(2, -1, dtype=np.int64)
         #: ``[period, position, wanted, reuse]``, see ``numba_kernels._shared_spiking``
@@ -129,7 +136,7 @@ def share_spike_scans(calls: list, arguments: list[tuple], wrap: bool) -> None:
             if k == 0 and not wrap:
                 continue
             before = touching[k - 1]  # touching[-1] for k == 0: the last one of the previous step
-            if before in group_readers:
+            if before in group_readers and not scan.produces:
                 scan.code[2] = before if k > 0 else before - period
                 scan.code[3] = 1
 
