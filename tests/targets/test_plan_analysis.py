@@ -34,7 +34,7 @@ def test_the_readers_of_a_group_share_one_scan_per_step():
     # next step the first propagation takes the recorder's list, the second the first's: no scan at all
     assert _readers(net) == [("delayed_csr_kernel", "exc", "previous step"), ("delayed_csr_kernel", "exc", "same step"),
                              ("delayed_csr_kernel", "inh", "previous step"), ("delayed_csr_kernel", "inh", "same step"),
-                             ("lif_kernel", "exc", "never"), ("lif_kernel", "inh", "never"),
+                             ("lif_kernel_a2", "exc", "never"), ("lif_kernel_a2", "inh", "never"),
                              ("spike_record_kernel", "exc", "same step"), ("spike_record_kernel", "inh", "same step")]
     lists = {id(c.scan.found) for c in _compiled_calls(net) if c.scan is not None}
     assert len(lists) == 2  # one list per group
@@ -96,6 +96,52 @@ def test_a_recorder_switched_off_leaves_no_list_behind():
     for tag in ("exc", "inh"):
         np.testing.assert_array_equal(_spikes(a, tag), _spikes(b, tag))
     assert len(_spikes(a, "inh")) > 50
+
+
+# -- passes absorbed into the neuron kernel ------------------------------------------------------------
+def test_the_input_sum_and_decay_of_a_group_run_in_its_lif_pass():
+    a, b = _cuba("numpy"), _cuba("numba")
+    kernels = [c.kernel for c in _compiled_calls(b)]
+    assert kernels.count("lif_kernel_a2") == 2  # two input terms (g_e, g_i), decayed in the same pass
+    assert "input_sum_kernel" not in kernels and "decay_kernel" not in kernels
+    for net in (a, b):
+        net.simulate_iterations(1500)
+    for tag in ("exc", "inh"):
+        assert len(_spikes(a, tag)) > 50
+        np.testing.assert_array_equal(_spikes(a, tag), _spikes(b, tag))
+    for name in ("g_e", "g_i", "I_input", "I_total"):  # the absorbed passes' numbers, bit for bit
+        np.testing.assert_array_equal(getattr(a.exc, name), getattr(b.exc, name))
+    # v: the C library's exp for neurons ending their refractory period (docs/targets.md)
+    np.testing.assert_allclose(b.exc.v, a.exc.v, rtol=0, atol=1e-15)
+
+
+def test_a_kernel_that_writes_the_input_in_between_keeps_the_passes_apart():
+    from monnto.models._propagation import DelayedSynapticInput
+
+    nets = {}
+    for target in ("numpy", "numba"):
+        net = _cuba(target)
+        # between the input sum (key 2) and the neurons (key 3): the sum must not move past it
+        net["GLUTAMATE", 0].add_behaviour(2.5, DelayedSynapticInput(target="g_e", scale=0.5))
+        net.simulate_iterations(1500)
+        nets[target] = net
+    b = nets["numba"]
+    assert python_steps(b) == []
+    kernels = [c.kernel for c in _compiled_calls(b)]
+    assert kernels.count("lif_kernel") == 1 and kernels.count("lif_kernel_a2") == 1  # exc apart, inh absorbed
+    assert kernels.count("input_sum_kernel") == 1 and kernels.count("decay_kernel") == 1
+    for tag in ("exc", "inh"):
+        np.testing.assert_array_equal(_spikes(nets["numpy"], tag), _spikes(b, tag))
+
+
+@pytest.mark.parametrize("terms", [1, 2])
+def test_generated_absorbing_kernel_is_the_lif_kernel_with_the_terms(terms):
+    from monnto.targets.numba_absorb import absorbing_source, parse_absorbing_name
+
+    source = absorbing_source(terms)
+    assert f"def lif_kernel_a{terms}(" in source and f"def _lif_free_a{terms}(" in source
+    assert source.count("x = x + f") == terms and source.count("* d") == terms
+    assert parse_absorbing_name(f"lif_kernel_a{terms}") == terms and parse_absorbing_name("lif_kernel") is None
 
 
 # -- weights ------------------------------------------------------------------------------------

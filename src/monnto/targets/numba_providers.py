@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core.errors import ConfigurationError
-from .plan_analysis import SpikeScan
+from .plan_analysis import SpikeScan, absorbed_arguments
 
 __all__ = ["KernelCall", "provider_for", "provides"]
 
@@ -174,9 +174,10 @@ def _lif(b: LIF, n: Any) -> list[KernelCall] | None:
         one = _value
         return (_threads(n), *_neuron_arrays(n), fix, one(p.v_rest), one(p.r_m), one(p.I_bias), one(rate),
                 one(full_decay), one(p.v_th), one(p.v_reset), one(p.t_ref), float(b.dt), found,
-                *scan.arguments(n.size))
+                *scan.arguments(n.size), *absorbed_arguments(call))
 
-    return [KernelCall("lif_kernel", arguments, label=repr(b), scan=scan)]
+    call = KernelCall("lif_kernel", arguments, label=repr(b), scan=scan)
+    return [call]
 
 
 @provides(ConductanceLIF)

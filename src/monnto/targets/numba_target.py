@@ -127,6 +127,12 @@ def module_source(segments: list[list[tuple[str, int, bool]]], parallel: bool, e
             parts += [jit[:-1] + ", fastmath={'contract'})", source]
         else:
             parts += [par if "prange(" in source else jit, source]
+    from monnto.targets.numba_absorb import absorbing_source, parse_absorbing_name
+
+    for terms in sorted({t for calls in segments for kernel, _, _ in calls
+                         if (t := parse_absorbing_name(kernel)) is not None}):
+        free, kernel = absorbing_source(terms).split("\n\n\n", 1)
+        parts += [jit, free, par, kernel]
     parts += [*extra, ""] if extra else []
     for k, calls in enumerate(segments):
         params, body = [], []
@@ -194,7 +200,7 @@ class NumbaRunner:
     def _build_plan(self) -> list:
         from .behaviour_compiler import user_provider_for
         from .numba_providers import provider_for
-        from .plan_analysis import mark_written_weights, share_spike_scans
+        from .plan_analysis import absorb_neighbour_passes, mark_written_weights, share_spike_scans
 
         net = self._net()
         plan: list = []
@@ -213,14 +219,14 @@ class NumbaRunner:
             calls = provider(b, parent) if provider is not None else None
             if calls is None:
                 if current:
-                    plan.append(_Segment(current))
+                    plan.append(_Segment(absorb_neighbour_passes(current)))
                     current = []
                 plan.append((fn, parent, b))
                 self._python.append((fn, parent, b))
             else:
                 current.extend(calls)
         if current:
-            plan.append(_Segment(current))
+            plan.append(_Segment(absorb_neighbour_passes(current)))
         segments = [item for item in plan if isinstance(item, _Segment)]
         for seg in segments:  # one scan of a group's spike flags per step for all its readers
             share_spike_scans(seg.calls, seg.initial_arguments, wrap=len(plan) == 1)

@@ -1,8 +1,10 @@
-"""What the kernel calls of a compiled plan share: spike scans and weights.
+"""What the kernel calls of a compiled plan share: spike scans, weights, passes over neurons.
 
 One scan of a group's spike flags per step, shared by the kernels that read it
-(:func:`share_spike_scans`), and which synaptic weights some kernel may write
-during a run (:func:`mark_written_weights`).
+(:func:`share_spike_scans`); which synaptic weights some kernel may write
+during a run (:func:`mark_written_weights`); and the synaptic input and decay
+passes that a neuron kernel takes into its own pass over the neurons
+(:func:`absorb_neighbour_passes`).
 
 Spike propagation without extra delay and spike recorders each turn a
 group's ``spike`` flags into a list of spiking neurons (``_spiking``, eight
@@ -32,7 +34,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SpikeScan", "mark_written_weights", "share_spike_scans"]
+from ..core.errors import ConfigurationError
+from .numba_absorb import absorbing_kernel_name
+
+__all__ = ["SpikeScan", "absorb_neighbour_passes", "absorbed_arguments", "mark_written_weights", "share_spike_scans"]
 
 
 class SpikeScan:
@@ -93,8 +98,10 @@ def _arrays(value: Any) -> list[np.ndarray]:
     return []
 
 
-def _touches(arguments: tuple, flags: np.ndarray) -> bool:
-    return any(np.may_share_memory(a, flags) for a in _arrays(arguments))
+def _touches(arguments: tuple, arrays: Any) -> bool:
+    """Whether any array among ``arguments`` may share memory with ``arrays`` (an array or a tuple of them)."""
+    targets = _arrays(arrays)
+    return any(np.may_share_memory(a, t) for a in _arrays(arguments) for t in targets)
 
 
 def share_spike_scans(calls: list, arguments: list[tuple], wrap: bool) -> None:
@@ -170,3 +177,85 @@ def mark_written_weights(calls: list, arguments: list[tuple]) -> None:
         data = getattr(reads(), "_data", None)
         call.state["weights_written"] = not isinstance(data, np.ndarray) or any(
             _touches(args, data) for k, args in enumerate(arguments) if k != j)
+
+
+#: the most input terms and decaying variables a LIF kernel takes in (CUBA's and COBA's are two each)
+ABSORB_MAX = 2
+
+
+def absorbed_arguments(call: Any) -> tuple:
+    """The extra arguments of a LIF kernel call that absorbed its neighbours (``()`` when none did).
+
+    ``(s0, .., f0, .., g0, .., d0, ..)``, gathered from the absorbed calls' own
+    ``arguments()``, so that arrays rebound between runs are followed as they
+    are by separate calls (see :mod:`monnto.targets.numba_absorb`).
+    """
+    absorbed = call.state.get("absorbed")
+    if absorbed is None:
+        return ()
+    input_arguments, decay_arguments = absorbed
+    _, sources, factors = input_arguments()
+    variables, decays = decay_arguments()
+    if len(variables) != len(sources) or any(x is not y for x, y in zip(variables, sources)):
+        raise ConfigurationError(f"{call.label}: the synaptic variables summed and decayed in one pass "
+                                 f"were rebound to different arrays since the plan was built")
+    return (*sources, *(float(f) for f in factors), *(float(d) for d in decays))
+
+
+def _float64_vectors(arrays: Any, n: int) -> bool:
+    return all(isinstance(a, np.ndarray) and a.dtype == np.float64 and a.shape == (n,) for a in arrays)
+
+
+def absorb_neighbour_passes(calls: list) -> list:
+    """Take a group's synaptic input sum and decay into its LIF kernel's pass over the neurons.
+
+    For a ``lif_kernel`` call, an earlier ``input_sum_kernel`` call into the
+    same input array (``I_input``) and a later ``decay_kernel`` call of exactly
+    that sum's variables are absorbed (the call becomes one of the generated
+    ``lif_kernel_a<I><D>``, which sums, steps and decays in one pass, each
+    number computed as before, see :mod:`monnto.targets.numba_absorb`) when no call in between
+    touches the arrays that move past it: then nothing can tell the order
+    apart. At most :data:`ABSORB_MAX` terms each, float64 vectors only.
+
+    Parameters
+    ----------
+    calls : list of KernelCall
+        A segment's calls in step order.
+
+    Returns
+    -------
+    list of KernelCall
+        The calls without the absorbed ones.
+    """
+    arguments = [call.arguments() for call in calls]
+    removed: set[int] = set()
+    for b, call in enumerate(calls):
+        if call.kernel != "lif_kernel":
+            continue
+        lif_args = arguments[b]
+        i_in = lif_args[2]
+        n = i_in.shape[0]
+        inputs = [a for a in range(b) if a not in removed and calls[a].kernel == "input_sum_kernel"
+                  and arguments[a][0] is i_in]
+        if len(inputs) != 1:
+            continue
+        a = inputs[0]
+        target, sources, _ = arguments[a]
+        if not (_float64_vectors((target, *sources), n) and len(sources) <= ABSORB_MAX):
+            continue
+        decays = [c for c in range(b + 1, len(calls)) if calls[c].kernel == "decay_kernel"
+                  and len(arguments[c][0]) == len(sources)
+                  and all(x is y for x, y in zip(arguments[c][0], sources))]
+        if len(decays) != 1:
+            continue
+        c = decays[0]
+        moved_in = (target, *sources)
+        if any(_touches(arguments[k], moved_in) for k in range(a + 1, b) if k not in removed) \
+                or any(_touches(arguments[k], sources) for k in range(b + 1, c) if k not in removed) \
+                or any(_touches(lif_args[1:], s) for s in sources):
+            continue
+        call.state["absorbed"] = (calls[a].arguments, calls[c].arguments)
+        call.kernel = absorbing_kernel_name(len(sources))
+        call.label += f" + {calls[a].label} + {calls[c].label}"
+        removed.update((a, c))
+    return [call for k, call in enumerate(calls) if k not in removed]
