@@ -5,10 +5,12 @@ Brunel (AI regime, N_E = 2000, 1.5 ms delays, Poisson input) it prints
 wall-clock seconds per simulated second of:
 
 * monnto, numpy target and numba target (network built and compiled before
-  timing; the numba compile time is printed separately),
+  timing; the numba compile time is printed separately; numba: the median
+  of ``--runs`` runs, each of a newly built network),
 * Brian2 2.9, numpy target (after a 1 ms warm-up run),
 * Brian2 C++ standalone: the run time the binary measures itself
-  (``device._last_run_time``); build plus compile time is reported apart.
+  (``device._last_run_time``; the median of ``--runs`` runs of the same
+  binary); build plus compile time is reported apart.
 
 and the ratios monnto-numba / Brian2 C++ (issue 15's goal: <= 1.0). COBA runs
 on monnto twice: with ConductanceLIF's default exact integration (one ``exp``
@@ -36,13 +38,15 @@ network with compiled user behaviours against Brian2 C++ is
 Usage::
 
     python benchmarks/targets.py [--duration 1.0] [--models cuba,coba,brunel] [--skip-brian2]
-                                 [--skip-standalone] [--skip-numpy] [--repeats 5] [--simple-numpy]
+                                 [--skip-standalone] [--skip-numpy] [--repeats 5] [--runs 3]
+                                 [--simple-numpy]
 """
 from __future__ import annotations
 
 import argparse
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -70,17 +74,23 @@ def build_monnto(model: str, target: str, threads: int = 1, n_scale: float = 1.0
     return brunel_network("AI", n_exc=2000, seed=0, target=target, threads=threads)
 
 
-def run_monnto(model: str, target: str, duration: float) -> tuple[float, float, float]:
-    """(seconds per simulated second, build+compile seconds, mean exc rate)."""
-    start = time.perf_counter()
-    net = build_monnto(model, target)
-    build = time.perf_counter() - start
-    steps = int(round(duration / DT))
-    start = time.perf_counter()
-    net.simulate_iterations(steps, progress=False)
-    wall = time.perf_counter() - start
+def run_monnto(model: str, target: str, duration: float, repeats: int = 1) -> tuple[float, float, float]:
+    """(seconds per simulated second, build+compile seconds of the first build, mean exc rate).
+
+    A new network is built and run ``repeats`` times (the same spikes each
+    time); the median wall time of the runs is returned.
+    """
+    walls, builds = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        net = build_monnto(model, target)
+        builds.append(time.perf_counter() - start)
+        steps = int(round(duration / DT))
+        start = time.perf_counter()
+        net.simulate_iterations(steps, progress=False)
+        walls.append(time.perf_counter() - start)
     rate = len(net["exc_spikes", 0]["n.spike"]) / net.exc.size / duration
-    return wall / duration, build, rate
+    return statistics.median(walls) / duration, builds[0], rate
 
 
 def brian2_model(model: str):
@@ -156,8 +166,11 @@ def run_brian2_numpy(model: str, duration: float) -> tuple[float, float]:
     return wall / duration, (M.num_spikes - before) / n_e / duration
 
 
-def run_brian2_standalone(model: str, duration: float, workdir: str) -> tuple[float, float, float]:
-    """(run seconds per simulated second, build+compile+run wall seconds, rate)."""
+def run_brian2_standalone(model: str, duration: float, workdir: str, repeats: int = 1) -> tuple[float, float, float]:
+    """(run seconds per simulated second, build+compile+run wall seconds, rate).
+
+    The compiled binary runs ``repeats`` times; the median run time is returned.
+    """
     import brian2 as b2
 
     directory = os.path.join(workdir, model)
@@ -176,9 +189,12 @@ def run_brian2_standalone(model: str, duration: float, workdir: str) -> tuple[fl
         start = time.perf_counter()
         b2.device.build(directory=directory, compile=True, run=True)
         total = time.perf_counter() - start
-        run = float(b2.device._last_run_time)
+        runs = [float(b2.device._last_run_time)]
         rate = M.num_spikes / n_e / simulated
-        return run / simulated, total, rate
+        for _ in range(repeats - 1):  # the same binary again: the same spikes, another timing
+            b2.device.run(directory=directory, with_output=False)
+            runs.append(float(b2.device._last_run_time))
+        return statistics.median(runs) / simulated, total, rate
     finally:
         b2.device.reinit()
         b2.device.activate()
@@ -317,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-standalone", action="store_true")
     ap.add_argument("--skip-numpy", action="store_true", help="skip monnto's numpy target")
     ap.add_argument("--repeats", type=int, default=5, help="rounds of code block 8 (best is printed)")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="runs of each compiled model, monnto numba and Brian2 C++ (medians are printed)")
     ap.add_argument("--simple-numpy", action="store_true", help="also run the Simple network on numpy (slow)")
     args = ap.parse_args(argv)
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
@@ -327,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
         variants = [model] + (["coba-euler"] if model == "coba" else [])
         for variant in variants:
             for target in (["numpy"] if not args.skip_numpy else []) + ["numba"]:
-                per_s, build, rate = run_monnto(variant, target, args.duration)
+                per_s, build, rate = run_monnto(variant, target, args.duration,
+                                                repeats=args.runs if target == "numba" else 1)
                 row[f"monnto-{target}" + ("" if variant == model else "-euler")] = per_s
                 print(f"{variant:7s} {'monnto ' + target:16s} {per_s:10.3f} {rate:7.2f} {build:16.2f}",
                       flush=True)
@@ -336,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             row["brian2-numpy"] = per_s
             print(f"{model:7s} {'brian2 numpy':16s} {per_s:10.3f} {rate:7.2f}", flush=True)
             if not args.skip_standalone:
-                per_s, total, rate = run_brian2_standalone(model, args.duration, workdir)
+                per_s, total, rate = run_brian2_standalone(model, args.duration, workdir, repeats=args.runs)
                 row["brian2-cpp"] = per_s
                 print(f"{model:7s} {'brian2 cpp (run)':16s} {per_s:10.3f} {rate:7.2f} {total:16.2f}",
                       flush=True)

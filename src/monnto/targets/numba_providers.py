@@ -268,12 +268,13 @@ def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
         one = np.zeros(1, dtype=target.dtype)
         if isinstance(weights, SparseSynapseMatrix):
             col_order, col_ptr, rows_by_col = weights._column_index()
-            if call.state.get("weights_written", True):
-                # another kernel writes them during the run: read them where it writes
-                data, by_column, w0 = weights._data, False, None
+            w0 = None if call.state.get("weights_written", True) else weights.uniform_weight()
+            if w0 is not None or call.state.get("weights_written", True):
+                # one weight for all synapses (the kernel reads none), or weights another kernel writes
+                # during the run (read where it writes them): no column copy
+                data, by_column = weights._data, False
             else:
                 data, by_column = _column_weights(weights, col_order)
-                w0 = weights.uniform_weight()  # one weight for all synapses: the kernel reads no weights
             return (*head, col_ptr, rows_by_col, col_order, data, by_column, w0 is not None,
                     data.dtype.type(0 if w0 is None else w0), *scan.arguments(s.src.size), target, scale)
         if not isinstance(weights, np.ndarray):
