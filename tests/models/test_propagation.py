@@ -47,6 +47,31 @@ def test_spike_arrives_after_the_delay(delay, expected_step):
     assert delay_steps(delay, 1e-3) == expected_step - 5
 
 
+class Bias(Behaviour):
+    def new_iteration(self, n):
+        n.x[...] += 0.7
+
+
+@pytest.mark.numpy_only
+def test_plain_scipy_csr_weights_are_delivered_one_synapse_at_a_time():
+    """A loaded network's plain CSR becomes monnto's CSR: the per-synapse sums of both targets."""
+    import scipy.sparse as sp
+
+    from monnto.core.sparse_matrix import SparseSynapseMatrix
+
+    net = Network(seed=0, behaviour={0: Clock(step=1e-3)})
+    src = NeuronGroup(net=net, size=3, behaviour={3: SpikeAt(at=(2,))})
+    dst = NeuronGroup(net=net, size=1, behaviour={0.5: Bias(), 2: Log()})
+    s = SynapseGroup(net=net, src=src, dst=dst, behaviour={1: DelayedSynapticInput(target="x")})
+    s.W = sp.csr_array(np.array([[0.1, 0.2, 0.11]]))
+    net.initialize()
+    net.simulate_iterations(5, progress=False)
+    assert type(s.W) is SparseSynapseMatrix
+    one_at_a_time, row_total = ((0.7 + 0.1) + 0.2) + 0.11, 0.7 + ((0.1 + 0.2) + 0.11)
+    assert one_at_a_time != row_total  # (1.11 and 1.1099999999999999)
+    assert dst["Log", 0].log[2] == one_at_a_time
+
+
 def test_stp_release_is_propagated_and_exponential_decay():
     net = Network(seed=0, behaviour={0: Clock(step=1e-3)})
     src = NeuronGroup(net=net, size=1, behaviour={3: SpikeAt(at=(2, 4))})

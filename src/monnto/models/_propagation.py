@@ -30,6 +30,7 @@ import math
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from monnto.behaviours.synapses.delays import DelayLine, product
 from monnto.core import Behaviour
@@ -104,6 +105,11 @@ class DelayedSynapticInput(Behaviour):
 
     def new_iteration(self, s: Any) -> None:
         W = getattr(s, self.weight_attr)
+        if isinstance(W, sp.csr_array | sp.csr_matrix) and not isinstance(W, SparseSynapseMatrix):
+            # a plain scipy CSR (a loaded network's weights): monnto's event-driven CSR, whose sums the
+            # numba target forms too
+            W = SparseSynapseMatrix(W)
+            setattr(s, self.weight_attr, W)
         if self.line is not None:
             arriving = self.line.delayed(s.src.spike, s.network.iteration)
             if not arriving.any():
