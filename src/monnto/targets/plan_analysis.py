@@ -179,14 +179,15 @@ def mark_written_weights(calls: list, arguments: list[tuple]) -> None:
             _touches(args, data) for k, args in enumerate(arguments) if k != j)
 
 
-#: the most input terms and decaying variables a LIF kernel takes in (CUBA's and COBA's are two each)
+#: the most input terms (each also a decaying variable) a LIF kernel takes in (CUBA's are two)
 ABSORB_MAX = 2
 
 
 def absorbed_arguments(call: Any) -> tuple:
     """The extra arguments of a LIF kernel call that absorbed its neighbours (``()`` when none did).
 
-    ``(s0, .., f0, .., g0, .., d0, ..)``, gathered from the absorbed calls' own
+    ``(s0, .., f0, .., d0, ..)`` (the variables, their factors in the sum, their decays),
+    gathered from the absorbed calls' own
     ``arguments()``, so that arrays rebound between runs are followed as they
     are by separate calls (see :mod:`monnto.targets.numba_absorb`).
     """
@@ -212,10 +213,10 @@ def absorb_neighbour_passes(calls: list) -> list:
     For a ``lif_kernel`` call, an earlier ``input_sum_kernel`` call into the
     same input array (``I_input``) and a later ``decay_kernel`` call of exactly
     that sum's variables are absorbed (the call becomes one of the generated
-    ``lif_kernel_a<I><D>``, which sums, steps and decays in one pass, each
+    ``lif_kernel_a<N>``, which sums, steps and decays in one pass, each
     number computed as before, see :mod:`monnto.targets.numba_absorb`) when no call in between
     touches the arrays that move past it: then nothing can tell the order
-    apart. At most :data:`ABSORB_MAX` terms each, float64 vectors only.
+    apart. At most :data:`ABSORB_MAX` terms, float64 vectors only.
 
     Parameters
     ----------
