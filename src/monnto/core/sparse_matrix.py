@@ -64,27 +64,30 @@ class SparseSynapseMatrix(sp.csr_array):
     _col_cache: tuple | None = None
     _csc_data: np.ndarray | None = None
     _clean_events = 0
-    _touched = True
-    _version = 0  # counts the accesses to ``data`` (each may have changed the weights)
+    _version = 1  # counts the accesses to ``data`` (each may have changed the weights)
+    _checked_version = 0  # the version the column copy was last checked against
     _uniform_cache: tuple | None = None
 
     @property
     def data(self) -> np.ndarray:
         """The stored weights in CSR order (``nnz`` values, writable)."""
-        self._touched = True
         self._version += 1
         return self._data
 
     @data.setter
     def data(self, value: np.ndarray) -> None:
-        self._touched = True
         self._version += 1
         self._data = value
 
     def weights_changed(self) -> None:
         """Mark the column-ordered copy of the weights out of date."""
-        self._touched = True
         self._version += 1
+
+    def take_weight_change(self) -> bool:
+        """True when ``data`` was reached since the last call (the column copy may be stale)."""
+        changed = self._checked_version != self._version
+        self._checked_version = self._version
+        return changed
 
     def uniform_weight(self) -> Any:
         """The one value all stored weights have (a scalar of their dtype), or None.
@@ -140,8 +143,7 @@ class SparseSynapseMatrix(sp.csr_array):
 
     def _source_weights(self, ranges: np.ndarray, col_order: np.ndarray) -> np.ndarray:
         """Weights at column-ordered positions ``ranges`` (see the class docstring)."""
-        if self._touched:
-            self._touched = False
+        if self.take_weight_change():
             self._csc_data = None
             self._clean_events = 0
         if self._csc_data is not None:

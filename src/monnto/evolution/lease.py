@@ -297,14 +297,10 @@ class MasterLease:
         return None
 
     def _refuse_or_break(self, study_id: int, attrs: dict[str, Any]) -> None:
-        waited = 0.0
-        while HOLDER_ATTR not in attrs and waited < self.settle:  # a master is creating it right now
-            self.sleep(0.1)
-            waited += 0.1
-            current = self._current()
-            if current is None or current[0] != study_id:
-                return
-            attrs = current[1]
+        current = self._settled((study_id, attrs))  # a master may be creating it right now
+        if current is None or current[0] != study_id:
+            return
+        attrs = current[1]
         reason = (self._stale_reason(attrs) if HOLDER_ATTR in attrs
                   else f"it has had no holder for {self.settle:g} s")
         holder = attrs.get(HOLDER_ATTR)
@@ -351,9 +347,14 @@ class MasterLease:
                                  f"{self._where()} changed hands 20 times while this master tried to take it")
 
     def _settled(self, current: tuple[int, dict[str, Any]] | None) -> tuple[int, dict[str, Any]] | None:
-        """``current``, or once its holder is written (up to ``settle`` s): a new master may be taking it."""
+        """``current``, or the lease once its holder is written (up to ``settle`` s; stops when it changes).
+
+        A lease without a holder is being taken by a master right now.
+        """
         waited = 0.0
-        while current is not None and HOLDER_ATTR not in current[1] and waited < self.settle:
+        study_id = None if current is None else current[0]
+        while current is not None and current[0] == study_id and HOLDER_ATTR not in current[1] \
+                and waited < self.settle:
             self.sleep(0.05)
             waited += 0.05
             current = self._current()

@@ -103,13 +103,20 @@ class DelayedSynapticInput(Behaviour):
             return None
         return self.line
 
-    def new_iteration(self, s: Any) -> None:
+    def weights(self, s: Any) -> Any:
+        """``s.<weight_attr>``; plain scipy CSR weights (a loaded network's) become monnto's CSR.
+
+        That one is rebound on ``s``, so both targets deliver it event-driven, one
+        synapse at a time, with the same sums.
+        """
         W = getattr(s, self.weight_attr)
         if isinstance(W, sp.csr_array | sp.csr_matrix) and not isinstance(W, SparseSynapseMatrix):
-            # a plain scipy CSR (a loaded network's weights): monnto's event-driven CSR, whose sums the
-            # numba target forms too
             W = SparseSynapseMatrix(W)
             setattr(s, self.weight_attr, W)
+        return W
+
+    def new_iteration(self, s: Any) -> None:
+        W = self.weights(s)
         if self.line is not None:
             arriving = self.line.delayed(s.src.spike, s.network.iteration)
             if not arriving.any():

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..core.errors import ConfigurationError
 from .plan_analysis import SpikeScan, absorbed_arguments
@@ -239,16 +238,12 @@ def _exponential(b: ExponentialSynapses, n: Any) -> list[KernelCall]:
 
 @provides(DelayedSynapticInput)
 def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
-    W = getattr(s, b.weight_attr)
     if b.release_attr is not None or b.line is None:
         return None
     line = b.line
     if not isinstance(line.history, np.ndarray):
         return None
-    if isinstance(W, sp.csr_array | sp.csr_matrix) and not isinstance(W, SparseSynapseMatrix):
-        # a plain scipy CSR (e.g. from a saved network): the same weights as monnto's event-driven CSR
-        W = SparseSynapseMatrix(W)
-        setattr(s, b.weight_attr, W)
+    W = b.weights(s)
     sparse = isinstance(W, SparseSynapseMatrix)
     if not sparse and not (isinstance(W, np.ndarray) and W.ndim == 2 and W.dtype.kind == "f"):
         return None
@@ -268,8 +263,9 @@ def _delayed(b: DelayedSynapticInput, s: Any) -> list[KernelCall] | None:
         one = np.zeros(1, dtype=target.dtype)
         if isinstance(weights, SparseSynapseMatrix):
             col_order, col_ptr, rows_by_col = weights._column_index()
-            w0 = None if call.state.get("weights_written", True) else weights.uniform_weight()
-            if w0 is not None or call.state.get("weights_written", True):
+            written = call.state.get("weights_written", True)
+            w0 = None if written else weights.uniform_weight()
+            if written or w0 is not None:
                 # one weight for all synapses (the kernel reads none), or weights another kernel writes
                 # during the run (read where it writes them): no column copy
                 data, by_column = weights._data, False
@@ -305,8 +301,7 @@ def _column_weights(W: SparseSynapseMatrix, col_order: np.ndarray) -> tuple[np.n
     order through ``col_order`` instead, so a network whose weights change
     every step does not copy them every step.
     """
-    if W._touched:
-        W._touched = False
+    if W.take_weight_change():
         W._csc_data = None
         return W._data, False
     if W._csc_data is None or W._csc_data.shape[0] != W._data.shape[0]:

@@ -71,10 +71,9 @@ class SpikeScan:
     @property
     def reuses(self) -> str:
         """``'same step'``, ``'previous step'`` or ``'never'``: whose list this reader may take."""
-        period, position, wanted, reuse = (int(x) for x in self.code)
-        if not reuse:
+        if not self.code[3]:
             return "never"
-        return "same step" if wanted >= 0 else "previous step"
+        return "same step" if self.code[2] >= 0 else "previous step"
 
     def arguments(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(found, meta, code)`` for a run: the list (at least ``size`` long), a cleared stamp, the code.
